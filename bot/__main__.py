@@ -1,0 +1,3 @@
+from bot.frontends.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,197 @@
+"""The answer engine: rank passages for a question and decide whether it was answered.
+
+"Not found" is decided from the share of the question's information that the best
+passage covers: each distinct question term weighs its idf (a term the corpus never
+uses weighs as much as the rarest term), and the answer counts as found when the terms
+the top passage contains carry at least `MIN_COVERAGE` of that weight.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.corpus.passages import Passage
+from bot.corpus.sentences import split_sentences
+from bot.search.store import SearchIndex, open_index
+from bot.search.tokenize import fold
+
+log = logging.getLogger(__name__)
+
+MAX_QUESTION_CHARS = 500
+MIN_COVERAGE = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float
+    terms: tuple[str, ...]  # folded question terms found in the passage
+    coverage: float  # share of the question's weight this passage covers
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str  # the question as answered (after trimming and any cut)
+    found: bool
+    hits: tuple[Hit, ...]  # best first; may hold candidates even when not found
+    empty: bool = False  # nothing to search for (blank or only punctuation/stopwords)
+    truncated: bool = False  # the question was cut to MAX_QUESTION_CHARS
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    doc: int
+    section: int
+    heading: str
+    level: int
+    passages: int
+
+
+class Engine:
+    def __init__(self, index: SearchIndex) -> None:
+        self.index = index
+
+    @classmethod
+    def open(cls, corpus: Path, cache_dir: Path) -> "Engine":
+        return cls(open_index(corpus, cache_dir))
+
+    # ---- questions ---------------------------------------------------------------------
+    def ask(self, question: str, top: int = 5, doc: int | None = None, offset: int = 0) -> Answer:
+        """Rank passages for `question`. `offset` skips the first results ("更多结果")."""
+        text = " ".join((question or "").split())
+        truncated = len(text) > MAX_QUESTION_CHARS
+        if truncated:
+            text = text[:MAX_QUESTION_CHARS]
+        terms = self.index.tokenizer.query_terms(text) if text else []
+        if not terms:
+            return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
+        allowed = self.index.mask_for(doc) if doc is not None else None
+        ranked = self.index.bm25.top(terms, top + offset, allowed)[offset:]
+        weights = self._term_weights(terms)
+        total = sum(weights.values())
+        hits = []
+        for pid, score in ranked:
+            passage = self.index.passages[pid]
+            folded = fold(passage.text)
+            present = tuple(t for t in weights if t in folded)
+            coverage = sum(weights[t] for t in present) / total if total else 0.0
+            hits.append(Hit(passage, score, present, coverage))
+        best_coverage = max((h.coverage for h in hits), default=0.0) if offset == 0 else 1.0
+        found = bool(hits) and best_coverage >= MIN_COVERAGE
+        return Answer(question=text, found=found, hits=tuple(hits), truncated=truncated)
+
+    def _term_weights(self, terms: list[str]) -> dict[str, float]:
+        unseen = math.log(self.index.bm25.n_docs + 1)
+        out: dict[str, float] = {}
+        for term in terms:
+            idf = self.index.bm25.idf_of(term)
+            out[term] = max(idf, 0.0) if idf is not None else unseen
+        return out
+
+    # ---- browsing ----------------------------------------------------------------------
+    def passage(self, pid: int) -> Passage | None:
+        return self.index.passages[pid] if 0 <= pid < len(self.index.passages) else None
+
+    def paragraph_text(self, passage: Passage) -> str:
+        document = self.index.documents[passage.doc]
+        return document.title if passage.paragraph == 0 else document.paragraphs[passage.paragraph - 1].text
+
+    def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
+        before = self.passage(passage.pid - 1)
+        after = self.passage(passage.pid + 1)
+        same = lambda p: p if p is not None and p.doc == passage.doc else None  # noqa: E731
+        return same(before), same(after)
+
+    def toc(self, doc: int | None = None) -> list[TocEntry]:
+        entries = []
+        for d, document in enumerate(self.index.documents):
+            if doc is not None and d != doc:
+                continue
+            for section in document.sections:
+                numbers = set(document.section_paragraphs(section.index))
+                count = sum(1 for p in self.index.passages if p.doc == d and p.paragraph in numbers)
+                entries.append(TocEntry(d, section.index, section.heading, section.level, count))
+        return entries
+
+    def section_text(self, doc: int, section: int) -> list[str] | None:
+        """The paragraphs under a section (sub-sections included, their headings kept)."""
+        if not 0 <= doc < len(self.index.documents):
+            return None
+        document = self.index.documents[doc]
+        if not 0 <= section < len(document.sections):
+            return None
+        wanted = document.section_paragraphs(section)
+        out: list[str] = []
+        shown: set[int] = {section}
+        for p in document.paragraphs:
+            if p.number not in wanted:
+                continue
+            if p.section is not None and p.section not in shown:
+                out.append(document.sections[p.section].heading)
+                shown.add(p.section)
+            out.append(p.text)
+        return out
+
+    def examples(self, n: int = 2) -> list[str]:
+        """Example questions made from the corpus's own sub-point titles and headings."""
+        found: list[str] = []
+        for passage in self.index.passages:
+            title = passage.subsection or ""
+            m = re.match(r"^(?:要|必须|坚持)(.{2,16}?)[。！]?$", title)
+            if m:
+                question = f"怎样{m.group(1)}？"
+                if question not in found:
+                    found.append(question)
+        if len(found) < n:
+            for document in self.index.documents:
+                for section in document.sections:
+                    body = re.sub(r"^[^、）)]*[、）)]\s*", "", section.heading).strip("。 ")
+                    body = re.split(r"[，,。]", body)[-1] if body else body
+                    if 2 <= len(body) <= 20:
+                        found.append(f"{body}是什么？")
+        spread = found[:: max(1, len(found) // n)] if len(found) > n else found
+        return spread[:n]
+
+
+def highlight_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
+    """Non-overlapping (start, end) spans in `text` where any of the folded `terms` occur."""
+    folded = fold(text)
+    spans: list[tuple[int, int]] = []
+    for term in sorted(set(terms), key=len, reverse=True):
+        if not term:
+            continue
+        start = folded.find(term)
+        while start >= 0:
+            end = start + len(term)
+            if all(end <= a or start >= b for a, b in spans):
+                spans.append((start, end))
+            start = folded.find(term, end)
+    return sorted(spans)
+
+
+def sentence_chunks(text: str, limit: int) -> list[str]:
+    """`text` cut at sentence boundaries into chunks no longer than `limit` characters."""
+    chunks: list[str] = []
+    current = ""
+    for sentence in split_sentences(text) or [text]:
+        while len(sentence) > limit:
+            if current:
+                chunks.append(current)
+                current = ""
+            chunks.append(sentence[:limit])
+            sentence = sentence[limit:]
+        if len(current) + len(sentence) > limit:
+            chunks.append(current)
+            current = ""
+        current += sentence
+    if current:
+        chunks.append(current)
+    return chunks

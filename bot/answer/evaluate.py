@@ -1,0 +1,102 @@
+"""Score the engine on a question file in the format of `shared/data/speech_qa_dev.jsonl`.
+
+Each line: {"q": question, "accept": [phrases], "section": "三" | "" | null, "kind": ...}.
+hit@1: the top passage is returned as found and contains an accepted phrase.
+section@1: ... and sits under the expected section ("" = before the first heading).
+Negatives (no accepted phrase) must be answered "not found".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.answer.engine import Engine
+
+
+@dataclass
+class Outcome:
+    question: str
+    kind: str
+    answerable: bool
+    hit: bool
+    section_ok: bool
+    found: bool
+    top: str | None
+    seconds: float
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def answerable(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.answerable]
+
+    @property
+    def negatives(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.answerable]
+
+    def figures(self) -> dict[str, float | int]:
+        ans, neg = self.answerable, self.negatives
+        times = sorted(o.seconds for o in self.outcomes) or [0.0]
+        return {
+            "questions": len(self.outcomes),
+            "answerable": len(ans),
+            "hit@1": sum(o.hit for o in ans),
+            "section@1": sum(o.hit and o.section_ok for o in ans),
+            "negatives": len(neg),
+            "negatives_rejected": sum(not o.found for o in neg),
+            "median_ms": round(1000 * times[len(times) // 2], 2),
+        }
+
+
+def _section_matches(expected: str | None, section: str | None) -> bool:
+    if expected is None:
+        return True
+    if expected == "":
+        return section is None
+    return section is not None and section.startswith(expected) and section[len(expected):][:1] in "、．. "
+
+
+def evaluate(engine: Engine, items: list[dict]) -> Report:
+    report = Report()
+    for item in items:
+        accept = [a for a in item.get("accept") or [] if a]
+        started = time.perf_counter()
+        answer = engine.ask(item["q"], top=1)
+        seconds = time.perf_counter() - started
+        best = answer.best
+        text = best.passage.text if best else None
+        hit = bool(answer.found and text and any(a in text for a in accept))
+        section_ok = bool(best and _section_matches(item.get("section"), best.passage.section))
+        report.outcomes.append(
+            Outcome(item["q"], item.get("kind", ""), bool(accept), hit, section_ok, answer.found, text, seconds)
+        )
+    return report
+
+
+def evaluate_file(engine: Engine, path: Path) -> Report:
+    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return evaluate(engine, items)
+
+
+def format_report(report: Report, verbose: bool = False) -> str:
+    f = report.figures()
+    lines = []
+    if verbose:
+        for o in report.outcomes:
+            mark = ("✓" if o.hit and o.section_ok else "✗") if o.answerable else ("✓" if not o.found else "✗")
+            lines.append(f"{mark} [{o.kind}] {o.question} -> {(o.top or '未找到')[:40]}")
+        lines.append("")
+    lines += [
+        f"questions        {f['questions']}",
+        f"hit@1            {f['hit@1']}/{f['answerable']}",
+        f"section@1        {f['section@1']}/{f['answerable']}",
+        f"negatives        {f['negatives_rejected']}/{f['negatives']} rejected",
+        f"median latency   {f['median_ms']} ms",
+    ]
+    return "\n".join(lines)

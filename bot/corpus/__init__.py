@@ -1,0 +1,1 @@
+"""Documents on disk -> text -> structure -> passages."""

@@ -1,0 +1,69 @@
+"""A corpus folder (or one file) -> documents and passages, with bad files reported, not fatal."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.corpus.passages import Passage, make_passages
+from bot.corpus.reading import DocumentError, read_document, supported
+from bot.corpus.structure import Document, parse_document
+
+log = logging.getLogger(__name__)
+
+USER_DICT_NAME = "userdict.txt"  # jieba user dictionary beside the documents; not a document itself
+
+
+class CorpusError(Exception):
+    """The corpus as a whole cannot be used (missing path, nothing readable)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+
+def corpus_files(root: Path) -> list[Path]:
+    """Document files under `root` (a folder, read recursively, or a single file), sorted."""
+    if not root.exists():
+        raise CorpusError(f"找不到语料路径：{root}")
+    if root.is_file():
+        return [root]
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and supported(p)
+        and p.name != USER_DICT_NAME
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        and p.name.lower() != "readme.md"
+    ]
+    return sorted(files, key=lambda p: str(p.relative_to(root)))
+
+
+def user_dictionary(root: Path) -> Path | None:
+    folder = root if root.is_dir() else root.parent
+    candidate = folder / USER_DICT_NAME
+    return candidate if candidate.is_file() else None
+
+
+def parse_file(path: Path) -> Document:
+    """Read and parse one file; DocumentError if it cannot be used."""
+    document = parse_document(read_document(path))
+    if not document.paragraphs:
+        raise DocumentError("只有标题，没有正文")
+    return document
+
+
+def passages_for(documents: list[Document]) -> list[Passage]:
+    passages: list[Passage] = []
+    for i, document in enumerate(documents):
+        passages.extend(make_passages(document, i, first_pid=len(passages)))
+    return passages
+
+
+def report(problems: list[Problem]) -> None:
+    for problem in problems:
+        log.warning("skipped %s: %s", problem.path, problem.reason)

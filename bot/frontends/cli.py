@@ -1,0 +1,173 @@
+"""The `speechbot` command line. Its output of `ask --json` is a contract other tools use."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from bot import texts
+from bot.answer import Answer, Engine
+from bot.corpus.library import CorpusError
+from bot.frontends.plain import format_answer
+from bot.settings import Settings
+
+log = logging.getLogger("speechbot")
+
+EXIT_USAGE = 2
+
+
+def answer_json(answer: Answer, top: int) -> dict:
+    return {
+        "question": answer.question,
+        "found": answer.found,
+        "results": [
+            {
+                "text": h.passage.text,
+                "section": h.passage.section,
+                "subsection": h.passage.subsection,
+                "document": h.passage.document,
+                "paragraph": h.passage.paragraph,
+                "score": round(h.score, 6),
+            }
+            for h in answer.hits[:top]
+        ],
+    }
+
+
+def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    corpus = Path(args.corpus) if getattr(args, "corpus", None) else settings.corpus
+    engine = Engine.open(corpus, settings.cache_dir)
+    for problem in engine.index.problems:
+        print(texts.SKIPPED_FILE.format(path=problem.path, reason=problem.reason), file=sys.stderr)
+    return engine
+
+
+def _print_answer(engine: Engine, question: str, args: argparse.Namespace, out: TextIO) -> None:
+    answer = engine.ask(question, top=max(args.top, 1))
+    if args.json:
+        out.write(json.dumps(answer_json(answer, args.top), ensure_ascii=False) + "\n")
+    elif answer.empty:
+        out.write(texts.EMPTY_QUESTION.format(example="、".join(engine.examples())) + "\n")
+    else:
+        out.write(format_answer(answer, top=args.top) + "\n")
+    out.flush()
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _open_engine(args, settings)
+    if args.question == "-":
+        for line in sys.stdin:
+            line = line.rstrip("\n")
+            if not line.strip() and not args.json:
+                continue
+            _print_answer(engine, line, args, sys.stdout)
+            if not args.json:
+                sys.stdout.write("\n")
+        return 0
+    _print_answer(engine, args.question, args, sys.stdout)
+    return 0
+
+
+def cmd_sections(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _open_engine(args, settings)
+    for d, document in enumerate(engine.index.documents):
+        print(f"《{document.title}》")
+        entries = engine.toc(d)
+        if not entries:
+            print("  " + texts.NO_SECTIONS)
+        for entry in entries:
+            print("  " * entry.level + entry.heading)
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _open_engine(args, settings)
+    counts: dict[int, int] = {}
+    for p in engine.index.passages:
+        counts[p.doc] = counts.get(p.doc, 0) + 1
+    for d, document in enumerate(engine.index.documents):
+        print(f"{d + 1}. 《{document.title}》 {counts.get(d, 0)} 段 — {document.path}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.frontends.terminal import run_chat
+
+    return run_chat(_open_engine(args, settings))
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.answer.evaluate import evaluate_file, format_report
+
+    engine = _open_engine(args, settings)
+    report = evaluate_file(engine, Path(args.file))
+    print(format_report(report, verbose=args.verbose))
+    return 0
+
+
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _open_engine(args, settings)
+    index = engine.index
+    print(texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages))
+          + f" ({index.load_seconds:.2f} s)")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.frontends.terminal import run_chat
+
+    # The Telegram front end takes over here once it exists; until then the terminal chat.
+    return run_chat(_open_engine(args, settings))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="speechbot", description="按原文回答关于讲话和公文的问题。")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_corpus(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--corpus", help="folder or file of documents (default: SPEECHBOT_CORPUS or seeds/)")
+        return p
+
+    ask = with_corpus(sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)"))
+    ask.add_argument("question")
+    ask.add_argument("--top", type=int, default=1, help="how many results to show (default 1)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+    ask.set_defaults(func=cmd_ask)
+
+    with_corpus(sub.add_parser("sections", help="table of contents")).set_defaults(func=cmd_sections)
+    with_corpus(sub.add_parser("docs", help="list the documents")).set_defaults(func=cmd_docs)
+    with_corpus(sub.add_parser("chat", help="interactive chat in the terminal")).set_defaults(func=cmd_chat)
+    with_corpus(sub.add_parser("index", help="build and save the index")).set_defaults(func=cmd_index)
+    run = with_corpus(sub.add_parser("run", help="run the bot"))
+    run.set_defaults(func=cmd_run)
+
+    ev = with_corpus(sub.add_parser("eval", help="score a question file (JSON lines)"))
+    ev.add_argument("file")
+    ev.add_argument("--verbose", action="store_true", help="list every question")
+    ev.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level, logging.INFO)
+        if args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return int(args.func(args, settings) or 0)
+    except CorpusError as exc:
+        print(f"speechbot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

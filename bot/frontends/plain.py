@@ -1,0 +1,37 @@
+"""Answers as plain text, for the terminal and the command line."""
+
+from __future__ import annotations
+
+from bot import texts
+from bot.answer import Answer, Hit
+from bot.corpus.passages import Passage
+
+
+def location(passage: Passage) -> str:
+    """「三、…… › 要夯实履职基础。 · 第5段」"""
+    parts = [passage.section or texts.FRONT_MATTER]
+    if passage.subsection and passage.subsection != passage.section:
+        parts.append(passage.subsection)
+    where = texts.TITLE_LABEL if passage.paragraph == 0 else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
+    return " › ".join(parts) + " · " + where
+
+
+def format_hit(hit: Hit) -> str:
+    p = hit.passage
+    return f"《{p.document}》\n{location(p)}\n{p.text}"
+
+
+def format_answer(answer: Answer, top: int = 1) -> str:
+    lines: list[str] = []
+    if answer.truncated:
+        lines.append(texts.QUESTION_TRUNCATED.format(limit=len(answer.question)))
+    if not answer.found:
+        lines.append(texts.NOT_FOUND + texts.NOT_FOUND_HINT)
+        return "\n".join(lines)
+    hits = answer.hits[:top]
+    for i, hit in enumerate(hits, 1):
+        prefix = f"[{i}] " if len(hits) > 1 else ""
+        lines.append(prefix + format_hit(hit))
+        if i < len(hits):
+            lines.append("")
+    return "\n".join(lines)

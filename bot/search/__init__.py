@@ -1,0 +1,1 @@
+"""Tokens -> BM25 index -> saved index."""
