@@ -1,15 +1,16 @@
 """The answer engine: rank passages for a question and decide whether it was answered.
 
 "Not found" is decided from the share of the question's information that the best
-passage covers: each distinct question term weighs its idf (a term the corpus never
-uses weighs as much as the rarest term), and the answer counts as found when the terms
-the top passage contains carry at least `MIN_COVERAGE` of that weight.
+passage covers. Each word of the question (jieba, accurate mode, stopwords dropped)
+weighs its informativeness in general Chinese (jieba's dictionary frequencies, not the
+corpus's, which a single speech skews); a word found in the passage counts fully, a word
+of which only some characters occur counts for half that share. The answer counts as
+found when the top passage covers at least `MIN_COVERAGE` of the question's weight.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
 MIN_COVERAGE = 0.5
+PARTIAL_CREDIT = 0.5
 
 
 @dataclass(frozen=True)
@@ -75,26 +77,17 @@ class Engine:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
         allowed = self.index.mask_for(doc) if doc is not None else None
         ranked = self.index.bm25.top(terms, top + offset, allowed)[offset:]
-        weights = self._term_weights(terms)
-        total = sum(weights.values())
+        words = self.index.tokenizer.words(text)
+        weights = {w: self.index.tokenizer.informativeness(w) for w in words}
         hits = []
         for pid, score in ranked:
             passage = self.index.passages[pid]
             folded = fold(passage.text)
-            present = tuple(t for t in weights if t in folded)
-            coverage = sum(weights[t] for t in present) / total if total else 0.0
-            hits.append(Hit(passage, score, present, coverage))
+            present = tuple(dict.fromkeys(t for t in terms if t in folded))
+            hits.append(Hit(passage, score, present, _coverage(words, weights, folded)))
         best_coverage = max((h.coverage for h in hits), default=0.0) if offset == 0 else 1.0
         found = bool(hits) and best_coverage >= MIN_COVERAGE
         return Answer(question=text, found=found, hits=tuple(hits), truncated=truncated)
-
-    def _term_weights(self, terms: list[str]) -> dict[str, float]:
-        unseen = math.log(self.index.bm25.n_docs + 1)
-        out: dict[str, float] = {}
-        for term in terms:
-            idf = self.index.bm25.idf_of(term)
-            out[term] = max(idf, 0.0) if idf is not None else unseen
-        return out
 
     # ---- browsing ----------------------------------------------------------------------
     def passage(self, pid: int) -> Passage | None:
@@ -159,6 +152,20 @@ class Engine:
                         found.append(f"{body}是什么？")
         spread = found[:: max(1, len(found) // n)] if len(found) > n else found
         return spread[:n]
+
+
+def _coverage(words: list[str], weights: dict[str, float], folded_passage: str) -> float:
+    total = sum(weights[w] for w in words)
+    if not total:
+        return 0.0
+    covered = 0.0
+    for word in words:
+        if word in folded_passage:
+            covered += weights[word]
+        else:
+            share = sum(ch in folded_passage for ch in word) / len(word)
+            covered += PARTIAL_CREDIT * share * weights[word]
+    return covered / total
 
 
 def highlight_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import threading
 import unicodedata
 from functools import lru_cache
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
 TOKENIZER_VERSION = "1"
+MAX_INFORMATIVENESS = 14.0
 
 
 @lru_cache(maxsize=1)
@@ -82,6 +84,14 @@ class Tokenizer:
                         log.info("loaded user dictionary %s", self.userdict)
                     self._jieba = seg
         return self._jieba
+
+    def informativeness(self, word: str) -> float:
+        """How much a word says, from jieba's general-language frequencies: ln(total / (freq+1)).
+
+        Independent of the corpus, so a small corpus where 人大 is everywhere still treats
+        人大 as a telling word. Capped, so that unknown words do not dominate."""
+        seg = self._segmenter()
+        return min(math.log(seg.total / (seg.FREQ.get(word, 0) + 1)), MAX_INFORMATIVENESS)
 
     def words(self, text: str) -> list[str]:
         """Folded jieba words of `text` (accurate mode), punctuation and stopwords dropped."""
