@@ -1,0 +1,70 @@
+"""The sparse BM25 index must score exactly like rank-bm25 (the reference)."""
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.search.bm25 import BM25Index, BM25Params, rank_bm25_reference
+
+
+def _corpus(seed: int = 7, n: int = 400):
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(250)]
+    # Zipf-like: some terms are in most passages (the rank-bm25 small-corpus IDF pitfall)
+    return rng, vocab, [[rng.choice(vocab[: rng.randint(3, 250)]) for _ in range(rng.randint(0, 40))] for _ in range(n)]
+
+
+@pytest.mark.parametrize("variant", ["okapi", "plus", "l"])
+def test_scores_equal_rank_bm25(variant: str):
+    rng, vocab, corpus = _corpus()
+    params = BM25Params(variant=variant, k1=1.3, b=0.7)
+    ours, ref = BM25Index.build(corpus, params), rank_bm25_reference(corpus, params)
+    for _ in range(40):
+        query = [rng.choice(vocab) for _ in range(rng.randint(1, 6))] + ["never-seen"]
+        expected = ref.get_scores(query)
+        np.testing.assert_allclose(ours.get_scores(query), expected, rtol=1e-9, atol=1e-9)
+        top = ours.top(query, 10)
+        ranked = sorted(range(len(corpus)), key=lambda i: (-expected[i], i))
+        matched = [i for i in ranked if any(t in corpus[i] for t in query)][:10]
+        # same top 10, ties aside: position by position the reference scores agree
+        assert len(top) == len(matched)
+        np.testing.assert_allclose([expected[pid] for pid, _ in top], expected[matched], rtol=1e-12)
+        np.testing.assert_allclose([s for _, s in top], expected[matched], rtol=1e-9)
+
+
+def test_repeated_query_terms_count_twice_like_rank_bm25():
+    _, _, corpus = _corpus(3, 50)
+    params = BM25Params()
+    ours, ref = BM25Index.build(corpus, params), rank_bm25_reference(corpus, params)
+    query = ["w1", "w1", "w2"]
+    np.testing.assert_allclose(ours.get_scores(query), ref.get_scores(query))
+
+
+def test_okapi_pitfall_is_real_and_plus_avoids_it():
+    # a term in more than half the passages gets ~zero (floored) weight under BM25Okapi
+    corpus = [["人大", "代表"]] * 6 + [["人大", "监督"]] * 3 + [["会议"]]
+    okapi = BM25Index.build(corpus, BM25Params(variant="okapi"))
+    plus = BM25Index.build(corpus, BM25Params(variant="plus"))
+    assert okapi.idf_of("人大") < 0.3 * okapi.idf_of("会议")
+    assert plus.idf_of("人大") > 0
+
+
+def test_top_respects_mask_and_k():
+    corpus = [["a"], ["a", "b"], ["b"], ["a", "a"]]
+    index = BM25Index.build(corpus)
+    allowed = np.array([True, False, True, True])
+    assert [pid for pid, _ in index.top(["a"], 10, allowed)] == [3, 0]
+    assert len(index.top(["a", "b"], 2)) == 2
+    assert index.top(["zzz"], 5) == []
+
+
+def test_save_and_load_round_trip(tmp_path: Path):
+    _, vocab, corpus = _corpus(11, 80)
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=1.1))
+    index.save(tmp_path)
+    loaded = BM25Index.load(tmp_path)
+    assert loaded.params == index.params
+    query = vocab[:5]
+    np.testing.assert_array_equal(loaded.get_scores(query), index.get_scores(query))
