@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+
+from bot.corpus.passages import make_passages
+from bot.corpus.reading import read_document
+from bot.corpus.structure import parse_document
+from bot.search.passage_table import PassageTable
+from tests.conftest import SPEECH
+
+
+@pytest.fixture(scope="module")
+def speech_passages():
+    doc = parse_document(read_document(SPEECH))
+    return doc.title, make_passages(doc, 0)
+
+
+def test_columns_give_back_the_same_passages(speech_passages, tmp_path: Path):
+    title, passages = speech_passages
+    table = PassageTable.from_passages(passages, [title])
+    assert len(table) == len(passages)
+    assert list(table) == passages
+    table.save(tmp_path)
+    loaded = PassageTable.load(tmp_path)
+    assert list(loaded) == passages
+    assert loaded[-1] == passages[-1] and loaded[3:5] == passages[3:5]
+    assert loaded.text(5) == passages[5].text
+    with pytest.raises(IndexError):
+        loaded[len(passages)]
+
+
+def test_headings_are_interned_once(speech_passages):
+    title, passages = speech_passages
+    table = PassageTable.from_passages(passages, [title])
+    distinct = {h for p in passages for h in p.headings} | {p.subsection for p in passages if p.subsection}
+    assert len(table.strings) == len(distinct)
+    assert list(table.in_document(0)) == list(range(len(passages)))
+
+
+def test_empty_table(tmp_path: Path):
+    table = PassageTable.from_passages([], [])
+    table.save(tmp_path)
+    assert len(PassageTable.load(tmp_path)) == 0
