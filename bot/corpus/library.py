@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus.passages import Passage, make_passages
-from bot.corpus.reading import DocumentError, read_document, supported
+from bot.corpus.reading import DocumentError, read_document, recognised
 from bot.corpus.structure import Document, parse_document
 
 log = logging.getLogger(__name__)
@@ -19,14 +19,28 @@ class CorpusError(Exception):
     """The corpus as a whole cannot be used (missing path, nothing readable)."""
 
 
+NO_HEADINGS = "没有分节标题，只能按段落检索"
+
+
 @dataclass(frozen=True)
 class Problem:
     path: str
     reason: str
+    skipped: bool = True  # False: the document was loaded and `reason` is a warning about it
+
+
+def _ignored(name: str) -> bool:
+    """Files in a document folder that are not documents: the user dictionary, a README,
+    and the lock files Word and WPS leave beside an open document (~$报告.docx)."""
+    lowered = name.lower()
+    return name == USER_DICT_NAME or lowered in {"readme.md", "readme.txt"} or name.startswith(("~$", ".~"))
 
 
 def corpus_files(root: Path) -> list[Path]:
-    """Document files under `root` (a folder, read recursively, or a single file), sorted."""
+    """Document files under `root` (a folder, read recursively, or a single file), sorted.
+
+    Hidden files and folders are passed over. Files in a format no reader handles (.doc,
+    .wps, ...) are included so that they are reported by name instead of silently missing."""
     if not root.exists():
         raise CorpusError(f"找不到语料路径：{root}")
     if root.is_file():
@@ -35,10 +49,9 @@ def corpus_files(root: Path) -> list[Path]:
         p
         for p in root.rglob("*")
         if p.is_file()
-        and supported(p)
-        and p.name != USER_DICT_NAME
+        and recognised(p)
+        and not _ignored(p.name)
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        and p.name.lower() != "readme.md"
     ]
     return sorted(files, key=lambda p: str(p.relative_to(root)))
 
@@ -64,6 +77,18 @@ def passages_for(documents: list[Document]) -> list[Passage]:
     return passages
 
 
+def notices(path: Path | str, document: Document) -> list[Problem]:
+    """Warnings about a document that did load: no headings (it is searched by paragraph
+    only) and what its reader noticed (undecodable bytes, PDF pages without text, ...)."""
+    out = [Problem(str(path), note, skipped=False) for note in document.notes]
+    if not document.sections:
+        out.append(Problem(str(path), NO_HEADINGS, skipped=False))
+    return out
+
+
 def report(problems: list[Problem]) -> None:
     for problem in problems:
-        log.warning("skipped %s: %s", problem.path, problem.reason)
+        if getattr(problem, "skipped", True):
+            log.warning("skipped %s: %s", problem.path, problem.reason)
+        else:
+            log.info("note on %s: %s", problem.path, problem.reason)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.corpus import metadata
 from bot.corpus.reading import SourceText
 from bot.corpus.sentences import split_sentences
 
@@ -28,6 +29,9 @@ _HEADING_FAMILIES: tuple[tuple[int, re.Pattern[str]], ...] = (
     (5, re.compile(r"^[（(]\d{1,2}[）)]")),
 )
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_MARKDOWN_RULE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
+_HAS_WORD = re.compile(r"[^\W_]")  # a letter, digit or CJK character
+_NOT_A_TITLE_END = re.compile(r"[。；;：:，,]$")  # a sentence or a salutation, not a title
 _MAX_HEADING_CHARS = 60
 _MAX_LEAD_SENTENCE_CHARS = 40
 
@@ -74,6 +78,11 @@ class Document:
     paragraphs: tuple[Paragraph, ...]
     sections: tuple[Section, ...]
     title_in_text: bool = True  # False when the title is only the file name
+    # Metadata, from YAML front matter or from the text (see bot.corpus.metadata); None if not stated.
+    date: str | None = None  # ISO: YYYY-MM-DD, or YYYY-MM
+    speaker: str | None = None
+    byline: tuple[str, ...] = ()  # lines around the title that carry metadata; not numbered paragraphs
+    notes: tuple[str, ...] = ()  # what reading the file noticed (lossy decoding, pages without text, ...)
 
     def heading_path(self, section: int | None) -> tuple[str, ...]:
         """Headings from the outermost section down to `section`."""
@@ -99,6 +108,17 @@ def _heading_family(line: str) -> int | None:
         if pattern.match(line):
             return rank
     return None
+
+
+def heading_family(line: str) -> int | None:
+    """The rank of the numbered-heading family `line` starts with (0 = 第一章 ... 5 = （1）), or None."""
+    return _heading_family(line)
+
+
+def _same_title(line: str, title: str) -> bool:
+    md = _MARKDOWN_HEADING.match(line)
+    text = md.group(2) if md else line
+    return "".join(text.split()) == "".join(title.split())
 
 
 def _split_heading(line: str) -> tuple[str, str] | None:
@@ -139,18 +159,48 @@ def _subpoints(text: str) -> tuple[SubPoint, ...]:
     return tuple(points)
 
 
-def parse_document(source: SourceText) -> Document:
-    lines = [ln.strip().replace("\u3000", " ").strip() for ln in source.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    lines = [ln for ln in lines if ln]
+def _is_heading_line(line: str, markdown: bool) -> bool:
+    return (markdown and _MARKDOWN_HEADING.match(line) is not None) or _heading_family(line) is not None
+
+
+def _title_and_byline(lines: list[str], source: SourceText) -> tuple[str, bool, list[str], list[str], metadata.Byline]:
+    """(title, title_in_text, byline lines, remaining lines, what the byline says)."""
     title = Path(source.path).stem
     title_in_text = False
-    if lines:
+    byline: list[str] = []
+    header = 0  # 版头, 文号 and the like above the title of an official document
+    while header < min(4, len(lines) - 1) and metadata.is_official_header(lines[header]):
+        header += 1
+    if source.title:
+        title, title_in_text = source.title, True
+        at = next((i for i, ln in enumerate(lines[:6]) if _same_title(ln, source.title)), None)
+        if at is not None:
+            byline, lines = lines[:at], lines[at + 1:]
+    elif lines:
+        byline, lines = lines[:header], lines[header:]
         first = lines[0]
         md = _MARKDOWN_HEADING.match(first) if source.markdown else None
         if md and len(md.group(1)) == 1:
             title, lines, title_in_text = md.group(2), lines[1:], True
-        elif not md and _heading_family(first) is None and len(first) <= 80:
+        elif not md and _heading_family(first) is None and len(first) <= 80 and not _NOT_A_TITLE_END.search(first):
             title, lines, title_in_text = first, lines[1:], True
+        else:
+            lines = byline + lines  # no title in the text: nothing above it to set aside
+            byline = []
+    taken, said = metadata.take_byline(lines, stop=lambda ln: _is_heading_line(ln, source.markdown))
+    byline, lines = byline + lines[:taken], lines[taken:]
+    return title, title_in_text, byline, lines, said
+
+
+def parse_document(source: SourceText) -> Document:
+    lines = [ln.strip().replace("\u3000", " ").strip() for ln in source.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [ln for ln in lines if ln]
+    title, title_in_text, byline, lines, said = _title_and_byline(lines, source)
+    date = source.date or said.date or (metadata.date_from_title(title) if title_in_text else None) \
+        or metadata.trailing_date(lines)
+    speaker = source.speaker or said.speaker or (metadata.speaker_from_title(title) if title_in_text else None)
+    # Lines without a single letter or digit (「***」, 「——」, a Markdown rule) are not paragraphs.
+    lines = [ln for ln in lines if _HAS_WORD.search(ln) and not (source.markdown and _MARKDOWN_RULE.match(ln))]
 
     # First pass: classify lines into headings (with family) and body paragraphs.
     items: list[tuple[str, str | int]] = []  # ("h", family key) / ("p", text)
@@ -206,4 +256,8 @@ def parse_document(source: SourceText) -> Document:
         paragraphs=tuple(paragraphs),
         sections=tuple(Section(**{**s, "paragraphs": tuple(s["paragraphs"])}) for s in sections),
         title_in_text=title_in_text,
+        date=date,
+        speaker=speaker,
+        byline=tuple(byline),
+        notes=source.notes,
     )

@@ -1,0 +1,109 @@
+"""Builders for ingestion fixtures: every document is made here, offline, from pip packages only.
+
+PDFs are drawn with reportlab's built-in CID font STSong-Light, which needs no font file
+(CI has no CJK fonts), so their text layer holds real Chinese text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable, Sequence
+
+SPEECH_TITLE = "在全市人大代表工作会议上的讲话"
+SPEECH_BODY = (
+    "同志们：",
+    "这次会议的主要任务是总结去年的代表工作，部署今年的任务。下面，我讲两点意见。",
+    "一、提高站位，深入学习贯彻会议精神",
+    "要坚持全面准确深入理解内涵。原原本本、逐字逐句学习会议报告，把学习报告同学习重要讲话结合起来，为贯彻落实打下坚实基础。"
+    "要研究制定学习宣传贯彻的工作方案。通过集中学习、代表接待日等形式，在各级人大代表中迅速掀起学习宣传贯彻的热潮。",
+    "二、履职尽责，推动代表工作高质量发展",
+    "要加强代表履职能力建设。人大代表是人大工作的基础，代表的素质和能力直接关系到人大工作的质量和水平。"
+    "要密切代表同人民群众的联系。代表联络站要定期开放，认真听取和反映群众的意见和要求。",
+)
+
+
+def speech_text(title: str = SPEECH_TITLE, body: Sequence[str] = SPEECH_BODY, byline: Iterable[str] = ()) -> str:
+    return "\n".join([title, *byline, *body]) + "\n"
+
+
+# ---- .docx -------------------------------------------------------------------------------
+
+def write_docx(path: Path, paragraphs: Sequence[tuple[str, str | None]]) -> Path:
+    """(text, style) pairs; style None is the Normal style. A style name that the default
+    template lacks (「标题 1」, as Chinese Word names Heading 1) is created."""
+    import docx
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    names = {s.name for s in document.styles}
+    for text, style in paragraphs:
+        if style is not None and style not in names:
+            document.styles.add_style(style, WD_STYLE_TYPE.PARAGRAPH)
+            names.add(style)
+        document.add_paragraph(text, style=style)
+    document.save(str(path))
+    return path
+
+
+# ---- .pdf --------------------------------------------------------------------------------
+
+def _register_font() -> str:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    return "STSong-Light"
+
+
+def wrap(paragraphs: Sequence[str], width: int) -> list[str]:
+    """Paragraphs cut into lines of `width` characters, as a typesetter fills a line."""
+    lines: list[str] = []
+    for paragraph in paragraphs:
+        lines.extend(paragraph[i:i + width] for i in range(0, len(paragraph), width))
+    return lines
+
+
+def write_pdf(path: Path, lines: Sequence[str], per_page: int = 12, header: str | None = None,
+              page_numbers: str | None = "— {n} —", blank_pages: Sequence[int] = ()) -> Path:
+    """A PDF with one text line per `lines` item, `per_page` lines a page, an optional running
+    header and page-number footer on every page, and image-only (text-less) pages at the
+    1-based positions in `blank_pages`."""
+    from reportlab.pdfgen import canvas
+
+    font = _register_font()
+    pdf = canvas.Canvas(str(path))
+    pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    for index in sorted(blank_pages):
+        pages.insert(index - 1, None)
+    for number, page in enumerate(pages, start=1):
+        if page is None:  # a "scanned" page: drawn shapes, no text
+            pdf.rect(72, 300, 400, 400, fill=1)
+            pdf.showPage()
+            continue
+        if header:
+            pdf.setFont(font, 9)
+            pdf.drawString(72, 810, header)
+        pdf.setFont(font, 12)
+        for j, line in enumerate(page):
+            pdf.drawString(72, 770 - 20 * j, line)
+        if page_numbers:
+            pdf.setFont(font, 9)
+            pdf.drawString(280, 30, page_numbers.format(n=number))
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def write_image_pdf(path: Path, pages: int = 2) -> Path:
+    """A PDF like a scan: pages with drawings only, no text layer."""
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    for _ in range(pages):
+        pdf.rect(72, 72, 300, 500, fill=1)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
