@@ -57,9 +57,23 @@ def corpus_files(root: Path) -> list[Path]:
 
 
 def user_dictionary(root: Path) -> Path | None:
+    """`userdict.txt` beside the documents, if it is there and usable.
+
+    jieba reads it as UTF-8 only and raises on anything else, which would stop every
+    question; a dictionary in another encoding is left out with a warning instead."""
     folder = root if root.is_dir() else root.parent
     candidate = folder / USER_DICT_NAME
-    return candidate if candidate.is_file() else None
+    if not candidate.is_file():
+        return None
+    try:
+        candidate.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        log.warning("ignoring %s: not UTF-8; save it as UTF-8 to use it", candidate)
+        return None
+    except OSError as exc:
+        log.warning("ignoring %s: %s", candidate, exc.strerror or exc)
+        return None
+    return candidate
 
 
 def parse_file(path: Path) -> Document:

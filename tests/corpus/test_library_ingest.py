@@ -209,3 +209,13 @@ def test_reading_libraries_are_not_imported_to_answer_a_question():
             "print(sorted(m for m in ('docx', 'pypdf', 'bs4', 'yaml', 'charset_normalizer') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_user_dictionary_that_is_not_utf8_is_left_out(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    """jieba raises on a non-UTF-8 dictionary; that must not stop every question."""
+    (tmp_path / "a.txt").write_text(speech_text(), encoding="utf-8")
+    (tmp_path / "userdict.txt").write_bytes("全过程人民民主 20 n\n".encode("gbk"))
+    assert user_dictionary(tmp_path) is None
+    assert "not UTF-8" in caplog.text
+    engine = Engine.open(tmp_path, tmp_path / "cache")
+    assert engine.ask("怎样加强代表履职能力建设？").found
