@@ -1,0 +1,113 @@
+"""Callback data for the inline buttons: self-contained, short, and checked against the corpus.
+
+Telegram gives a button at most 64 bytes of data and hands them back untouched when the
+button is tapped, possibly days later and after any number of restarts. So the data holds
+everything needed to act, and no server-side state:
+
+    m:<fp>:<offset>:<qh>   更多结果: show result number offset+1 of the question.
+                           The question itself is the text of the message the answer
+                           replies to (re-read from callback_query.message.reply_to_message);
+                           <qh> is a short hash of it, so an edited or different question
+                           is noticed instead of silently answered.
+    c:<fp>:<pid>           上下文: the whole paragraph around passage <pid>.
+    d:<fp>:<doc>           目录: the sections of document <doc>.
+    s:<fp>:<doc>:<sec>     目录: the text of section <sec> of document <doc>.
+
+<fp> is the first 8 hex digits of the corpus fingerprint: passage ids and section numbers
+are only meaningful for the corpus they were made from, so after the corpus changes old
+buttons are recognised as stale. Anything that does not parse is stale too (forged data).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+MAX_BYTES = 64
+FP_CHARS = 8
+QH_CHARS = 8
+MAX_NUMBER = 10**7  # no corpus has this many passages; bounds forged numbers
+
+
+def short_fingerprint(fingerprint: str) -> str:
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:FP_CHARS]
+
+
+def question_hash(question: str) -> str:
+    return hashlib.sha256(question.encode("utf-8")).hexdigest()[:QH_CHARS]
+
+
+@dataclass(frozen=True)
+class More:
+    offset: int
+    qhash: str
+
+
+@dataclass(frozen=True)
+class Context:
+    pid: int
+
+
+@dataclass(frozen=True)
+class Document:
+    doc: int
+
+
+@dataclass(frozen=True)
+class Section:
+    doc: int
+    section: int
+
+
+Action = More | Context | Document | Section
+
+
+class StaleButton(Exception):
+    """The data is from another corpus, malformed or forged."""
+
+
+def encode(action: Action, fp: str) -> str:
+    if isinstance(action, More):
+        data = f"m:{fp}:{action.offset}:{action.qhash}"
+    elif isinstance(action, Context):
+        data = f"c:{fp}:{action.pid}"
+    elif isinstance(action, Document):
+        data = f"d:{fp}:{action.doc}"
+    elif isinstance(action, Section):
+        data = f"s:{fp}:{action.doc}:{action.section}"
+    else:  # pragma: no cover - programming error
+        raise TypeError(action)
+    if len(data.encode()) > MAX_BYTES:  # pragma: no cover - the formats above cannot exceed it
+        raise ValueError(f"callback data too long: {data!r}")
+    return data
+
+
+def _number(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 8:
+        raise StaleButton(text)
+    value = int(text)
+    if value >= MAX_NUMBER:
+        raise StaleButton(text)
+    return value
+
+
+def decode(data: str | None, fp: str) -> Action:
+    """The action behind `data`; StaleButton if it is not for this corpus or not ours."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise StaleButton(data)
+    kind, *fields = data.split(":")
+    if not fields or fields[0] != fp:
+        raise StaleButton(data)
+    fields = fields[1:]
+    if kind == "m" and len(fields) == 2:
+        qhash = fields[1]
+        if len(qhash) != QH_CHARS or any(ch not in "0123456789abcdef" for ch in qhash):
+            raise StaleButton(data)
+        return More(_number(fields[0]), qhash)
+    if kind == "c" and len(fields) == 1:
+        return Context(_number(fields[0]))
+    if kind == "d" and len(fields) == 1:
+        return Document(_number(fields[0]))
+    if kind == "s" and len(fields) == 2:
+        return Section(_number(fields[0]), _number(fields[1]))
+    raise StaleButton(data)

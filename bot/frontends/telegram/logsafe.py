@@ -1,0 +1,94 @@
+"""Keep the bot token (and the webhook secret) out of every log line.
+
+python-telegram-bot logs the Bot API URL, which contains the token, at DEBUG, and httpx
+logs every request URL at INFO. Two guards, both replacing each secret with `<token>`:
+
+* `SecretFilter`, a logging.Filter put on every handler of the root logger;
+* the same redaction applied when a record is created (a log-record factory), so that a
+  handler added later (a test's caplog, a second stream) never sees the secret either.
+
+Tracebacks are rendered and redacted up front too, since exception messages can carry URLs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+REDACTED = "<token>"
+QUIET_LOGGERS = ("httpx", "httpcore")  # log request URLs (with the token) at INFO/DEBUG
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+_installed_factory = False
+_formatter = logging.Formatter()
+
+
+def _variants(secret: str) -> set[str]:
+    """The secret itself and, for a bot token `123:ABC…`, its secret half alone."""
+    out = {secret}
+    _, _, tail = secret.partition(":")
+    if len(tail) >= 16:
+        out.add(tail)
+    return out
+
+
+def redact(text: str) -> str:
+    for secret in sorted(_secrets, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    if not _secrets:
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a malformed call; logging reports it itself
+        return record
+    clean = redact(message)
+    if clean != message:  # records without a secret are left exactly as they were
+        record.msg, record.args = clean, None
+    if record.exc_info and not record.exc_text:
+        rendered = _formatter.formatException(record.exc_info)
+        if redact(rendered) != rendered:
+            record.exc_text = redact(rendered)
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
+class SecretFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_filter = SecretFilter()
+
+
+def protect(*secrets: str | None) -> None:
+    """Redact `secrets` from all log output from now on. Safe to call more than once."""
+    global _installed_factory
+    with _lock:
+        for secret in secrets:
+            if secret and len(secret) >= 8:
+                _secrets.update(_variants(secret))
+        for name in QUIET_LOGGERS:
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET or logger.level < logging.WARNING:
+                logger.setLevel(logging.WARNING)
+        for handler in logging.getLogger().handlers:
+            if _filter not in handler.filters:
+                handler.addFilter(_filter)
+        if not _installed_factory:
+            previous = logging.getLogRecordFactory()
+
+            def factory(*args, **kwargs) -> logging.LogRecord:
+                return redact_record(previous(*args, **kwargs))
+
+            logging.setLogRecordFactory(factory)
+            _installed_factory = True
