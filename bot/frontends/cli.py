@@ -118,10 +118,35 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.frontends.terminal import run_chat
+    """The Telegram bot; without a token, how to get one (and the terminal chat on a terminal)."""
+    import os
 
-    # The Telegram front end takes over here once it exists; until then the terminal chat.
-    return run_chat(_open_engine(args, settings))
+    engine = _open_engine(args, settings)
+    if not settings.telegram_token:
+        print(texts.TG_NO_TOKEN, file=sys.stderr)
+        if not sys.stdin.isatty():
+            return EXIT_USAGE
+        from bot.frontends.terminal import run_chat
+
+        print(texts.TG_NO_TOKEN_CHAT + "\n", file=sys.stderr)
+        return run_chat(engine)
+
+    from bot.frontends.telegram.app import Webhook, run
+
+    webhook = None
+    url = args.webhook_url or os.environ.get("TELEGRAM_WEBHOOK_URL")
+    if url:
+        port = args.port or os.environ.get("TELEGRAM_WEBHOOK_PORT") or "8443"
+        if not str(port).isdigit():
+            print(texts.TG_BAD_WEBHOOK.format(reason=f"端口 {port!r} 无效"), file=sys.stderr)
+            return EXIT_USAGE
+        webhook = Webhook(
+            url=url,
+            listen=args.listen or os.environ.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
+            port=int(port),
+            secret_token=args.secret_token or os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
+        )
+    return run(settings, engine, webhook)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -143,7 +168,12 @@ def build_parser() -> argparse.ArgumentParser:
     with_corpus(sub.add_parser("docs", help="list the documents")).set_defaults(func=cmd_docs)
     with_corpus(sub.add_parser("chat", help="interactive chat in the terminal")).set_defaults(func=cmd_chat)
     with_corpus(sub.add_parser("index", help="build and save the index")).set_defaults(func=cmd_index)
-    run = with_corpus(sub.add_parser("run", help="run the bot"))
+    run = with_corpus(sub.add_parser("run", help="run the bot (long polling unless --webhook-url)"))
+    run.add_argument("--webhook-url", help="public HTTPS URL for Telegram to post updates to (env TELEGRAM_WEBHOOK_URL)")
+    run.add_argument("--listen", help="address the webhook server binds (env TELEGRAM_WEBHOOK_LISTEN, default 127.0.0.1)")
+    run.add_argument("--port", type=int, help="port the webhook server binds (env TELEGRAM_WEBHOOK_PORT, default 8443)")
+    run.add_argument("--secret-token", help="webhook secret Telegram must send back (env TELEGRAM_WEBHOOK_SECRET; "
+                     "default: a random one per start)")
     run.set_defaults(func=cmd_run)
 
     ev = with_corpus(sub.add_parser("eval", help="score a question file (JSON lines)"))
