@@ -17,6 +17,7 @@ from pathlib import Path
 
 from bot.corpus.passages import Passage
 from bot.corpus.sentences import split_sentences
+from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
 from bot.search.store import SearchIndex, open_index
 from bot.search.tokenize import fold
 
@@ -58,8 +59,9 @@ class TocEntry:
 
 
 class Engine:
-    def __init__(self, index: SearchIndex) -> None:
+    def __init__(self, index: SearchIndex, ranking: RankConfig = DEFAULT_RANKING) -> None:
         self.index = index
+        self.ranking = ranking
 
     @classmethod
     def open(cls, corpus: Path, cache_dir: Path) -> "Engine":
@@ -76,14 +78,17 @@ class Engine:
         if not terms:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
         allowed = self.index.mask_for(doc) if doc is not None else None
-        ranked = self.index.bm25.top(terms, top + offset, allowed)[offset:]
-        words = self.index.tokenizer.words(text)
-        weights = {w: self.index.tokenizer.informativeness(w) for w in words}
+        index = self.index
+        ranked = rank(index.bm25, index.paragraphs, index.unit_of, index.leads, terms, top + offset, allowed,
+                      self.ranking)[offset:]
+        words = index.tokenizer.words(text)
+        weights = {w: index.tokenizer.informativeness(w) for w in words}
+        shown = index.tokenizer.search_words(text)
         hits = []
         for pid, score in ranked:
-            passage = self.index.passages[pid]
+            passage = index.passages[pid]
             folded = fold(passage.text)
-            present = tuple(dict.fromkeys(t for t in terms if t in folded))
+            present = tuple(dict.fromkeys(t for t in shown if t in folded))
             hits.append(Hit(passage, score, present, _coverage(words, weights, folded)))
         best_coverage = max((h.coverage for h in hits), default=0.0) if offset == 0 else 1.0
         found = bool(hits) and best_coverage >= MIN_COVERAGE

@@ -1,6 +1,6 @@
 """Cut documents into passages short enough for a chat bubble.
 
-Whole sentences are grouped into passages of about 100 characters; a passage never crosses a
+Whole sentences are grouped into passages of about 130 characters; a passage never crosses a
 paragraph or sub-point boundary, and a sentence is split (at commas) only when it alone
 is longer than `max_chars`. Every passage knows where it came from, so the paragraph
 around it and its neighbours can be shown on request.
@@ -16,8 +16,10 @@ from bot.corpus.structure import Document, Paragraph
 
 MAX_CHARS = 150
 MIN_CHARS = 60
-TARGET_CHARS = 100
+TARGET_CHARS = 130
 SLACK_CHARS = 30  # a short topic sentence may push a passage this far past MAX_CHARS
+SHORT_PENALTY = 20.0  # cost per squared character a passage falls short of MIN_CHARS
+LONG_PENALTY = 100.0  # cost per squared character a passage runs past MAX_CHARS
 CLAUSE_CHARS = 60  # a sentence too long for one passage is cut into clauses about this long
 _CLAUSE = re.compile(r"[^，,、：:]*(?:[，,、：:]+|$)")
 
@@ -79,14 +81,15 @@ def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, i
 def _cost(length: int, target: int, min_chars: int, max_chars: int) -> float:
     cost = float((length - target) ** 2)
     if length < min_chars:
-        cost += 20.0 * (min_chars - length) ** 2
+        cost += SHORT_PENALTY * (min_chars - length) ** 2
     if length > max_chars:
-        cost += 50.0 * (length - max_chars) ** 2
+        cost += LONG_PENALTY * (length - max_chars) ** 2
     return cost
 
 
 def pack_spans(
-    text: str, start: int, end: int, max_chars: int = MAX_CHARS, min_chars: int = MIN_CHARS, target: int = TARGET_CHARS
+    text: str, start: int, end: int, max_chars: int | None = None, min_chars: int | None = None,
+    target: int | None = None,
 ) -> list[tuple[int, int]]:
     """Offsets of passages covering text[start:end].
 
@@ -94,7 +97,11 @@ def pack_spans(
     under `max_chars` and avoid fragments under `min_chars`: a short topic sentence joins
     what follows it, even if that takes the passage up to SLACK_CHARS past `max_chars`. A
     sentence longer than `max_chars` is cut at clause punctuation into pieces that are
-    grouped like sentences. Grouping is chosen by dynamic programming over sentence boundaries."""
+    grouped like sentences. Grouping is chosen by dynamic programming over sentence boundaries.
+    Limits left out are the module's (read at call time, so a benchmark can vary them)."""
+    max_chars = MAX_CHARS if max_chars is None else max_chars
+    min_chars = MIN_CHARS if min_chars is None else min_chars
+    target = TARGET_CHARS if target is None else target
     units = _units(text, start, end, max_chars)
     n = len(units)
     if n == 0:
@@ -118,7 +125,7 @@ def pack_spans(
     return spans[::-1]
 
 
-def _paragraph_spans(paragraph: Paragraph, max_chars: int) -> list[tuple[int, int, str | None]]:
+def _paragraph_spans(paragraph: Paragraph, max_chars: int | None) -> list[tuple[int, int, str | None]]:
     """(start, end, sub-point title) for each passage of a paragraph."""
     text = paragraph.text
     bounds: list[tuple[int, int, str | None]] = []
@@ -133,7 +140,9 @@ def _paragraph_spans(paragraph: Paragraph, max_chars: int) -> list[tuple[int, in
     return [(a, b, title) for lo, hi, title in bounds for a, b in pack_spans(text, lo, hi, max_chars)]
 
 
-def make_passages(document: Document, doc_index: int, first_pid: int = 0, max_chars: int = MAX_CHARS) -> list[Passage]:
+def make_passages(
+    document: Document, doc_index: int, first_pid: int = 0, max_chars: int | None = None
+) -> list[Passage]:
     passages: list[Passage] = []
     if document.title_in_text:  # the title line is searchable too (paragraph 0)
         passages.append(Passage(first_pid, doc_index, document.title, None, None, (), 0, 0, len(document.title),

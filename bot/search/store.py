@@ -1,5 +1,10 @@
 """The search index of a corpus: documents, passages, their terms and BM25, cached on disk.
 
+Two sparse BM25 indexes are kept: one over passages and one over paragraphs (a
+paragraph's terms are its passages' terms together), because the paragraph that answers
+a question is found far more reliably than the passage inside it. `unit_of` maps each
+passage to its paragraph there, `leads` marks the first passage of each paragraph.
+
 Nothing is segmented twice: each document's passages and terms are cached under a key
 made of its bytes and the tokenizer's signature, and the whole index under the keys of
 all its documents. A changed document re-segments only itself; an unchanged corpus loads
@@ -20,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.corpus.library import CorpusError, Problem, corpus_files, parse_file, report, user_dictionary
+from bot.corpus import passages as packing
 from bot.corpus.passages import Passage, make_passages
 from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
@@ -28,8 +34,13 @@ from bot.search.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PARAMS = BM25Params()
-_FORMAT = "1"
+DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.6, b=0.75)
+_FORMAT = "2"
+
+
+def _packing_signature() -> str:
+    return "/".join(str(getattr(packing, name)) for name in (
+        "TARGET_CHARS", "MIN_CHARS", "MAX_CHARS", "SLACK_CHARS", "CLAUSE_CHARS", "SHORT_PENALTY", "LONG_PENALTY"))
 
 
 @dataclass
@@ -41,6 +52,9 @@ class SearchIndex:
     bm25: BM25Index
     tokenizer: Tokenizer
     fingerprint: str  # changes whenever the passages could change
+    paragraphs: BM25Index  # one entry per paragraph (the title line counts as one)
+    unit_of: np.ndarray  # passage -> its entry in `paragraphs`
+    leads: np.ndarray  # passage -> True if it opens its paragraph
     load_seconds: float = 0.0
     doc_masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
 
@@ -90,13 +104,48 @@ def _indexed_text(passage: Passage) -> str:
     return passage.text
 
 
-def open_index(root: Path, cache_dir: Path, params: BM25Params = DEFAULT_PARAMS) -> SearchIndex:
+def paragraph_layout(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+    """(paragraph unit of each passage, whether it is the first passage of its unit)."""
+    unit_of = np.zeros(len(passages), dtype=np.int32)
+    leads = np.zeros(len(passages), dtype=bool)
+    unit, last = -1, None
+    for i, p in enumerate(passages):
+        key = (p.doc, p.paragraph)
+        if key != last:
+            unit, last = unit + 1, key
+            leads[i] = True
+        unit_of[i] = unit
+    return unit_of, leads
+
+
+def build_index(
+    root: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    terms: list[list[str]],
+    tokenizer: Tokenizer,
+    params: BM25Params = DEFAULT_PARAMS,
+    problems: list[Problem] | None = None,
+    fingerprint: str = "",
+) -> SearchIndex:
+    """The in-memory index of passages already cut and tokenised (no cache involved)."""
+    unit_of, leads = paragraph_layout(passages)
+    unit_terms: list[list[str]] = [[] for _ in range(int(unit_of[-1]) + 1 if len(unit_of) else 0)]
+    for unit, passage_terms in zip(unit_of.tolist(), terms):
+        unit_terms[unit].extend(passage_terms)
+    return SearchIndex(root, documents, passages, list(problems or []), BM25Index.build(terms, params), tokenizer,
+                       fingerprint, BM25Index.build(unit_terms, params), unit_of, leads)
+
+
+def open_index(
+    root: Path, cache_dir: Path, params: BM25Params = DEFAULT_PARAMS, tokenizer: Tokenizer | None = None
+) -> SearchIndex:
     """Load the saved index of `root`, or build (and save) it. Raises CorpusError."""
     started = time.perf_counter()
     root = root.expanduser().resolve()
     files = corpus_files(root)
-    tokenizer = Tokenizer(user_dictionary(root))
-    salt = f"{_FORMAT}|{tokenizer.signature}|{params}"
+    tokenizer = tokenizer or Tokenizer(user_dictionary(root))
+    salt = f"{_FORMAT}|{tokenizer.signature}|{params}|{_packing_signature()}"
     keys: list[tuple[Path, str]] = []
     problems: list[Problem] = []
     for path in files:
@@ -112,12 +161,15 @@ def open_index(root: Path, cache_dir: Path, params: BM25Params = DEFAULT_PARAMS)
     if isinstance(saved, dict) and (index_dir / "bm25.npz").exists():
         try:
             bm25 = BM25Index.load(index_dir)
+            paragraphs = BM25Index.load(index_dir / "paragraphs")
+            with np.load(index_dir / "layout.npz") as layout:
+                unit_of, leads = layout["unit_of"], layout["leads"]
         except Exception as exc:
             log.warning("saved index unreadable, rebuilding: %s", exc)
         else:
             report(saved["problems"])
             return SearchIndex(root, saved["documents"], saved["passages"], saved["problems"] + problems, bm25,
-                               tokenizer, corpus_key, time.perf_counter() - started)
+                               tokenizer, corpus_key, paragraphs, unit_of, leads, time.perf_counter() - started)
 
     documents: list[Document] = []
     passages: list[Passage] = []
@@ -142,10 +194,13 @@ def open_index(root: Path, cache_dir: Path, params: BM25Params = DEFAULT_PARAMS)
     report(problems)
     if not passages:
         raise CorpusError(f"语料中没有可用的文档：{root}")
-    bm25 = BM25Index.build(terms, params)
+    index = build_index(root, documents, passages, terms, tokenizer, params, problems, corpus_key)
     try:
-        bm25.save(index_dir)
+        index.bm25.save(index_dir)
+        index.paragraphs.save(index_dir / "paragraphs")
+        np.savez(index_dir / "layout.npz", unit_of=index.unit_of, leads=index.leads)
         _atomic_pickle({"documents": documents, "passages": passages, "problems": problems}, index_dir / "corpus.pkl")
     except OSError as exc:
         log.warning("could not save the index to %s: %s", index_dir, exc)
-    return SearchIndex(root, documents, passages, problems, bm25, tokenizer, corpus_key, time.perf_counter() - started)
+    index.load_seconds = time.perf_counter() - started
+    return index

@@ -1,5 +1,10 @@
 """Turn text into index terms: fold, segment with jieba, drop punctuation and stopwords.
 
+A passage is indexed as its jieba words (accurate mode, stopwords dropped) together with
+its Chinese character unigrams and bigrams. The words carry exact meaning; the characters
+match what jieba cuts differently in a question and in a passage (体长 / 长63厘米,
+出生 / 生于) and spell names jieba does not know. Questions get the same terms.
+
 Folding (full-width -> half-width, traditional -> simplified, lower case) is for matching
 only; answers always show the original text. A folded string has the same length as the
 original, so matched terms can be located in the original text for highlighting.
@@ -22,7 +27,7 @@ import opencc
 log = logging.getLogger(__name__)
 jieba.setLogLevel(logging.WARNING)
 
-TOKENIZER_VERSION = "1"
+TOKENIZER_VERSION = "3"
 MAX_INFORMATIVENESS = 14.0
 
 
@@ -56,18 +61,43 @@ def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
+def _is_han(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\U00020000" <= ch <= "\U0002ffff"
+
+
+def char_grams(folded: str) -> list[str]:
+    """Chinese character unigrams and bigrams of folded text (bigrams never span other characters)."""
+    out = [ch for ch in folded if _is_han(ch)]
+    out += [folded[i : i + 2] for i in range(len(folded) - 1) if _is_han(folded[i]) and _is_han(folded[i + 1])]
+    return out
+
+
+def _spans(runs: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each stretch of non-empty entries in `runs`."""
+    out, start = [], None
+    for i, w in enumerate(runs + [""]):
+        if w and start is None:
+            start = i
+        elif not w and start is not None:
+            out.append((start, i))
+            start = None
+    return out
+
+
 class Tokenizer:
     """jieba with an optional user dictionary, loaded lazily (the dictionary takes ~0.5 s)."""
 
-    def __init__(self, userdict: Path | None = None) -> None:
+    def __init__(self, userdict: Path | None = None, grams: bool = True, search_mode: bool = False) -> None:
         self.userdict = userdict if userdict is not None and userdict.is_file() else None
+        self.grams = grams  # add character unigrams and bigrams to the words
+        self.search_mode = search_mode  # index jieba's search-mode words (sub-words too) instead
         self._jieba: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
 
     @property
     def signature(self) -> str:
         """Changes whenever the terms this tokenizer produces could change."""
-        h = hashlib.sha256(TOKENIZER_VERSION.encode())
+        h = hashlib.sha256(f"{TOKENIZER_VERSION}|{self.grams}|{self.search_mode}".encode())
         h.update("\n".join(sorted(stopwords())).encode())
         if self.userdict is not None:
             h.update(self.userdict.read_bytes())
@@ -95,15 +125,31 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         """Folded jieba words of `text` (accurate mode), punctuation and stopwords dropped."""
-        stop = stopwords()
-        return [w for w in self._segmenter().lcut(fold(text)) if _is_word(w) and w.strip() and w not in stop]
+        return [w for w in self._runs(fold(text)) if w]
 
-    def index_terms(self, text: str) -> list[str]:
-        """Terms stored for a passage: jieba search mode, so 人大代表 also yields 人大 and 代表."""
+    def _runs(self, folded: str) -> list[str]:
+        """Kept words in order, with "" wherever a stopword or punctuation broke the run."""
+        stop = stopwords()
+        return [w if _is_word(w) and w.strip() and w not in stop else "" for w in self._segmenter().lcut(folded)]
+
+    def search_words(self, text: str) -> list[str]:
+        """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for highlighting)."""
         stop = stopwords()
         return [
             w for w in self._segmenter().lcut_for_search(fold(text)) if _is_word(w) and w.strip() and w not in stop
         ]
+
+    def index_terms(self, text: str) -> list[str]:
+        """Terms stored for a passage: its words, then the character unigrams and bigrams of
+        each run of kept words (so 是、的、什么 add no characters, and no bigram spans them)."""
+        if self.search_mode:
+            words = self.search_words(text)
+            return words + char_grams(fold(text)) if self.grams else words
+        runs = self._runs(fold(text))
+        words = [w for w in runs if w]
+        if not self.grams:
+            return words
+        return words + char_grams(" ".join("".join(runs[i:j]) for i, j in _spans(runs)))
 
     def query_terms(self, text: str) -> list[str]:
         return self.index_terms(text)
