@@ -23,5 +23,16 @@ test: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/speechbot eval ../shared/data/speech_qa_dev.jsonl --verbose
 
+BENCH_STAMP := $(VENV)/.installed-bench
+BENCH_SIZES ?= 10k
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
+	touch $(BENCH_STAMP)
+
+# Speed benchmark at a small size; the full run: make bench BENCH_SIZES=10k,100k,1M (see docs/performance.md)
+bench: $(BENCH_STAMP)
+	$(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES)
+
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,422 @@
+"""Speed and scale benchmark: this project beside rank-bm25, bm25s and tantivy.
+
+    .venv/bin/python benchmarks/speed.py --sizes 10k,100k,1M
+
+For each size it writes a synthetic corpus of about N passages (real CMRC 2018 sentences
+from ../shared/data reshuffled into new documents; see _speed_corpus.py) to
+benchmarks/out/corpus-<N>/, segments it once with the project's tokenizer for the
+anchors, then measures every engine in processes of its own (one to build, a fresh one
+to load and query; see _speed_engines.py). It prints one markdown table and writes
+benchmarks/out/speed-<date>.json; results of an earlier run the same day are kept and
+merged unless --fresh. `--plot docs/performance.png` draws how cost grows with size.
+
+Queries are CMRC questions: a fixed random sample of --queries after 20 warm-up ones.
+The project answers the question text with `Engine.ask(question, top=10)`; the anchors
+start from the question's tokens. Nothing in the test suite depends on this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+from _speed_engines import ENGINES, worker_main  # noqa: E402
+
+DEFAULT_OUT = HERE / "out"
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+SPEECH_QUESTION = "人大代表在人大工作中处于什么地位？"
+SLOW_ENGINE_SIZE = 200_000  # from this many passages on, rank-bm25 gets --slow-queries queries
+
+# The targets of issue 5 for the project at 1M passages.
+TARGETS = {"p50_ms": 2.0, "rss_mib": 1024.0, "build_s": 150.0, "load_s": 1.0, "speech_cold_s": 0.8}
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def parse_size(text: str) -> int:
+    text = text.strip().lower().replace("_", "")
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def size_label(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}k"
+    return str(n)
+
+
+def machine() -> dict:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        ram = psutil.virtual_memory().total / 2**30
+    except ImportError:  # pragma: no cover
+        ram = 0.0
+    return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "ram_gib": round(ram, 1),
+            "python": platform.python_version(), "platform": platform.platform()}
+
+
+def versions() -> dict:
+    from importlib import metadata
+
+    out = {}
+    for name in ("speechbot", "jieba", "numpy", "rank-bm25", "bm25s", "tantivy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    try:  # the project's code that was measured
+        git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.rstrip("\n")  # noqa: E731
+        out["commit"] = git("rev-parse", "--short", "HEAD")
+        out["bot_uncommitted"] = git("status", "--porcelain", "--", "bot").splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        out["commit"] = None
+    return out
+
+
+# ---- running one worker ----------------------------------------------------------------
+
+def run_worker(spec: dict, timeout: float, max_rss_gib: float) -> dict:
+    """Run one phase in a fresh interpreter; kill it past `timeout` or `max_rss_gib`."""
+    import psutil
+
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec, ensure_ascii=False)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, cwd=str(ROOT))
+    watched = psutil.Process(proc.pid)
+    polled_peak = 0.0
+    killed = None
+    while proc.poll() is None:
+        try:
+            rss = watched.memory_info().rss / 2**20
+        except psutil.Error:
+            rss = 0.0
+        polled_peak = max(polled_peak, rss)
+        if rss > max_rss_gib * 1024:
+            killed = f"killed: RSS over {max_rss_gib:g} GiB"
+        elif time.perf_counter() - started > timeout:
+            killed = f"killed: over {timeout:g} s"
+        if killed:
+            proc.kill()
+            break
+        time.sleep(0.2)
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - started
+    for line in reversed(out.splitlines()):
+        if line.startswith("RESULT "):
+            result = json.loads(line[len("RESULT "):])
+            result["wall_s"] = wall
+            return result
+    return {"engine": spec["engine"], "phase": spec["phase"], "error": killed or f"exit code {proc.returncode}",
+            "wall_s": wall, "polled_peak_rss_mib": polled_peak}
+
+
+# ---- preparing inputs --------------------------------------------------------------------
+
+def prepare_queries(args: argparse.Namespace) -> Path:
+    import _speed_corpus as corpus
+    from bot.search.tokenize import Tokenizer
+
+    path = args.out / f"queries-{args.queries}-{args.warmup}-{args.seed}.json"
+    if path.exists():
+        return path
+    questions = corpus.load_questions(corpus.cmrc_file(args.data))
+    warmup, measured = corpus.sample_questions(questions, args.queries, args.warmup, args.seed)
+    tokenizer = Tokenizer()
+    entry = lambda q: {"question": q, "tokens": tokenizer.query_terms(q)}  # noqa: E731
+    data = {"seed": args.seed, "warmup": [entry(q) for q in warmup], "measured": [entry(q) for q in measured]}
+    args.out.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def measure_size(n: int, args: argparse.Namespace, queries: Path) -> list[dict]:
+    import _speed_corpus as corpus
+
+    label = size_label(n)
+    log(f"{label}: corpus")
+    pool = corpus.load_pool(corpus.cmrc_file(args.data))
+    corpus_dir = args.out / f"corpus-{label}"
+    manifest = corpus.generate_corpus(pool, n, corpus_dir, seed=args.seed, progress=True)
+    log(f"{label}: {manifest['passages']:,} passages in {manifest['documents']:,} documents, "
+        f"{manifest['chars'] / 1e6:.1f} M characters")
+    tokens_dir = args.out / f"tokens-{label}"
+    token_meta = None
+    if any(e != "project" for e in args.engines):
+        log(f"{label}: segmenting passages for the anchors ({args.processes} processes)")
+        token_meta = corpus.write_tokens(corpus_dir, tokens_dir, processes=args.processes, progress=True)
+        log(f"{label}: {token_meta['passages']:,} passages, {token_meta['tokens_per_passage']} tokens a passage "
+            f"({token_meta['seconds']} s)")
+    rows = []
+    for engine in args.engines:
+        index_dir = args.out / f"index-{label}" / engine
+        if index_dir.exists():
+            shutil.rmtree(index_dir)
+        index_dir.mkdir(parents=True)
+        spec = {"engine": engine, "corpus": str(corpus_dir), "tokens": str(tokens_dir), "index": str(index_dir),
+                "queries": str(queries), "answers": str(args.out / f"answers-{label}-{engine}.json")}
+        row = {"size": label, "target_passages": n, "engine": engine, "corpus_passages": manifest["passages"],
+               "loadavg_before": os.getloadavg()[0], "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
+        log(f"{label}: {engine} build")
+        build = run_worker({**spec, "phase": "build"}, args.timeout, args.max_rss_gib)
+        row["build"] = build
+        if "error" in build:
+            log(f"{label}: {engine} build failed: {build['error']}")
+            rows.append(row)
+            continue
+        log(f"{label}: {engine} build {build['build_s']:.1f} s, peak {build['peak_rss_mib']:.0f} MiB, "
+            f"disk {build['disk_mib']:.0f} MiB")
+        serve_spec = {**spec, "phase": "serve"}
+        if engine == "rank_bm25" and n >= SLOW_ENGINE_SIZE:
+            serve_spec.update(query_limit=args.slow_queries, warmup=min(args.warmup, 3))
+        serve = run_worker(serve_spec, args.timeout, args.max_rss_gib)
+        row["serve"] = serve
+        if "error" in serve:
+            log(f"{label}: {engine} serve failed: {serve['error']}")
+        else:
+            log(f"{label}: {engine} load {serve['load_s']:.2f} s, RSS {serve['rss_loaded_mib']:.0f} MiB, "
+                f"p50 {serve['p50_ms']:.2f} ms, p95 {serve['p95_ms']:.2f} ms ({serve['queries']} queries)")
+        rows.append(row)
+        if not args.keep_indexes:
+            shutil.rmtree(index_dir, ignore_errors=True)
+    agreement(rows, args.out, label)
+    return rows
+
+
+def agreement(rows: list[dict], out: Path, label: str) -> None:
+    """Mean share of each engine's top 10 that the reference engine also returned (same queries, in order)."""
+    answers = {}
+    for row in rows:
+        path = out / f"answers-{label}-{row['engine']}.json"
+        if "serve" in row and "error" not in row["serve"] and path.exists():
+            answers[row["engine"]] = json.loads(path.read_text(encoding="utf-8"))
+    # rank-bm25 is plain BM25 on the project's tokens; the project may re-rank on top of BM25
+    reference = "rank_bm25" if "rank_bm25" in answers else "project" if "project" in answers else None
+    if reference is None:
+        return
+    for row in rows:
+        mine = answers.get(row["engine"])
+        if mine is None:
+            continue
+        pairs = list(zip(answers[reference], mine))
+        shares = [len(set(a) & set(b)) / max(len(set(a)), 1) for a, b in pairs]
+        row["serve"]["top10_overlap"] = {"with": reference, "queries": len(pairs),
+                                         "mean": round(sum(shares) / max(len(shares), 1), 3)}
+
+
+def speech_cold(args: argparse.Namespace, runs: int = 5) -> dict:
+    """`speechbot ask` on the bundled speech: fresh process, warm cache, wall time incl. start-up."""
+    script = Path(sys.executable).with_name("speechbot")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    cmd += ["ask", SPEECH_QUESTION, "--corpus", str(ROOT / "seeds")]
+    env = {**os.environ, "SPEECHBOT_CACHE_DIR": str(args.out / "cache-speech")}
+    shown = " ".join(["speechbot", "ask", SPEECH_QUESTION, "--corpus", "seeds"])
+    times = []
+    try:
+        subprocess.run(cmd, env=env, cwd=str(ROOT), check=True, capture_output=True)  # warms the cache
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(cmd, env=env, cwd=str(ROOT), check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+    except (OSError, subprocess.CalledProcessError) as exc:  # a broken CLI must not lose the other results
+        log(f"small scale: {shown} failed: {exc}")
+        return {"command": shown, "error": str(exc)}
+    return {"command": shown, "runs_s": [round(t, 3) for t in times], "median_s": statistics.median(times)}
+
+
+# ---- reporting ---------------------------------------------------------------------------
+
+def _fmt(value, digits: int = 1) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.{digits}f}"
+
+
+def overlap(serve: dict) -> str:
+    o = serve.get("top10_overlap")
+    return "–" if not o else f"{o['mean'] * 100:.0f}% (vs {o['with']})"
+
+
+def table(results: dict) -> str:
+    head = ("| passages | engine | build s | build peak MiB | load s | RSS MiB loaded | RSS MiB after queries "
+            "| p50 ms | p95 ms | disk MiB | queries | top-10 overlap |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    rows = sorted(results["rows"], key=lambda r: (r["target_passages"], ENGINES.index(r["engine"])))
+    for r in rows:
+        b, s = r.get("build", {}), r.get("serve", {})
+        passages = s.get("passages") or b.get("passages") or r.get("corpus_passages")
+        if "error" in b or "error" in s or r.get("not_run"):
+            why = r.get("not_run") or b.get("error") or s.get("error")
+            lines.append(f"| {passages:,} | {r['engine']} | {_fmt(b.get('build_s'))} | "
+                         f"{_fmt(b.get('peak_rss_mib') or b.get('polled_peak_rss_mib'))} | not run: {why} "
+                         + "| " * 7 + "|")
+            continue
+        lines.append(
+            f"| {passages:,} | {r['engine']} | {_fmt(b['build_s'])} | {_fmt(b['peak_rss_mib'])} | "
+            f"{_fmt(s['load_s'], 2)} | {_fmt(s['rss_loaded_mib'])} | {_fmt(s['rss_after_queries_mib'])} | "
+            f"{_fmt(s['p50_ms'], 2)} | {_fmt(s['p95_ms'], 2)} | {_fmt(b['disk_mib'])} | {s['queries']} | {overlap(s)} |")
+    tantivy_1m = [r for r in rows if r["target_passages"] == 1_000_000 and r["engine"] == "tantivy" and "p95_ms" in r.get("serve", {})]
+    p95 = f"≤ {tantivy_1m[0]['serve']['p95_ms']:.2f} (tantivy's)" if tantivy_1m else "≤ tantivy's p95"
+    lines.append(f"| **target at 1M** | project | ≤ {TARGETS['build_s']:.0f} (2 cores, progress bar) | | "
+                 f"≤ {TARGETS['load_s']:.0f} | ≤ {TARGETS['rss_mib']:,.0f} | | ≤ {TARGETS['p50_ms']:.0f} | {p95} | | | |")
+    speech = results.get("speech_cold")
+    if speech and "error" in speech:
+        lines += ["", f"Small scale: `{speech['command']}` failed: {speech['error']}"]
+    elif speech:
+        lines.append("")
+        lines.append(f"Small scale: `{speech['command']}`, fresh process, warm cache, median of "
+                     f"{len(speech['runs_s'])}: **{speech['median_s']:.2f} s** (target ≤ {TARGETS['speech_cold_s']} s).")
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [("build s", lambda r: r["build"].get("build_s")), ("query p50 ms", lambda r: r["serve"].get("p50_ms")),
+              ("query p95 ms", lambda r: r["serve"].get("p95_ms")),
+              ("RSS MiB after queries", lambda r: r["serve"].get("rss_after_queries_mib"))]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8))
+    for ax, (title, get) in zip(axes, panels):
+        for engine in ENGINES:
+            pts = sorted(
+                (r["serve"]["passages"], get(r)) for r in results["rows"]
+                if r["engine"] == engine and "serve" in r and "error" not in r["serve"] and get(r) is not None
+            )
+            if pts:
+                ax.plot([p for p, _ in pts], [v for _, v in pts], marker="o", label=engine)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("passages")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend()
+    fig.suptitle(f"speechbot speed benchmark, {results['date']} ({results['machine']['nproc']} cores)")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def merge(old: dict, new: dict) -> dict:
+    """`new`'s rows replace `old`'s rows of the same size and engine."""
+    keys = {(r["size"], r["engine"]) for r in new["rows"]}
+    rows = [r for r in old.get("rows", []) if (r["size"], r["engine"]) not in keys] + new["rows"]
+    return {**old, **new, "rows": rows, "speech_cold": new.get("speech_cold") or old.get("speech_cold")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--worker"]:
+        return worker_main(argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10k,100k,1M", help="corpus sizes in passages (default 10k,100k,1M)")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="of " + ",".join(ENGINES))
+    parser.add_argument("--queries", type=int, default=300, help="measured queries per engine (default 300)")
+    parser.add_argument("--warmup", type=int, default=20, help="warm-up queries before measuring (default 20)")
+    parser.add_argument("--slow-queries", type=int, default=30,
+                        help=f"measured queries for rank-bm25 from {SLOW_ENGINE_SIZE:,} passages on (default 30)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder (../shared/data)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="corpora, tokens, indexes and results")
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="for segmenting the anchors' tokens")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed to one build or serve process")
+    parser.add_argument("--max-rss-gib", type=float, default=16, help="kill a process whose RSS grows past this")
+    parser.add_argument("--no-speech", action="store_true", help="skip the small-scale `speechbot ask` timing")
+    parser.add_argument("--keep-indexes", action="store_true", help="keep benchmarks/out/index-<N>/ after measuring")
+    parser.add_argument("--fresh", action="store_true", help="do not merge with today's earlier results")
+    parser.add_argument("--plot", type=Path, help="also draw cost against corpus size into this PNG")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="only print the table (and --plot) of saved result files, merged in order")
+    args = parser.parse_args(argv)
+
+    if args.report:
+        results: dict = {"rows": []}
+        for path in args.report:
+            results = merge(results, json.loads(path.read_text(encoding="utf-8")))
+        print(table(results))
+        if args.plot:
+            plot(results, args.plot)
+        return 0
+
+    args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = [e for e in args.engines if e not in ENGINES]
+    if unknown:
+        parser.error(f"unknown engines: {', '.join(unknown)}")
+    sizes = [parse_size(s) for s in args.sizes.split(",") if s.strip()]
+    args.out = args.out.resolve()
+    args.out.mkdir(parents=True, exist_ok=True)
+    if not (args.data / "cmrc2018" / "cmrc2018_dev.json").is_file():
+        parser.error(f"CMRC 2018 not found under {args.data}")
+
+    today = dt.date.today().isoformat()
+    results = {"date": today, "machine": machine(), "versions": versions(),
+               "settings": {"queries": args.queries, "warmup": args.warmup, "slow_queries": args.slow_queries,
+                            "seed": args.seed, "top": 10},
+               "rows": []}
+    log(f"machine: {results['machine']['nproc']} cores, {results['machine']['cpu']}, {results['machine']['ram_gib']} GiB")
+    queries = prepare_queries(args)
+    out_json = args.out / f"speed-{today}.json"
+    earlier = {"rows": []}
+    if out_json.exists() and not args.fresh:
+        earlier = json.loads(out_json.read_text(encoding="utf-8"))
+        log(f"merging with earlier results in {out_json}")
+
+    def save() -> dict:  # after every size, so that a later failure loses nothing
+        merged = merge(earlier, results)
+        out_json.write_text(json.dumps(merged, ensure_ascii=False, indent=1), encoding="utf-8")
+        return merged
+
+    for n in sizes:
+        size_started = time.perf_counter()
+        rows = measure_size(n, args, queries)
+        for row in rows:
+            row["size_seconds"] = round(time.perf_counter() - size_started)
+        results["rows"].extend(rows)
+        log(f"{size_label(n)}: done in {time.perf_counter() - size_started:.0f} s")
+        save()
+    if not args.no_speech:
+        log("small scale: speechbot ask on the bundled speech")
+        results["speech_cold"] = speech_cold(args)
+    results = save()
+    print(table(results))
+    if args.plot:
+        plot(results, args.plot)
+    log(f"results: {out_json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
