@@ -1,11 +1,18 @@
 """The answer engine: rank passages for a question and decide whether it was answered.
 
+Ranking is `bot.search.rank`: passage BM25 blended with the paragraph's, re-ranked inside
+the paragraph.
+
 "Not found" is decided from the share of the question's information that the best
 passage covers. Each word of the question (jieba, accurate mode, stopwords dropped)
-weighs its informativeness in general Chinese (jieba's dictionary frequencies, not the
-corpus's, which a single speech skews); a word found in the passage counts fully, a word
-of which only some characters occur counts for half that share. The answer counts as
-found when the top passage covers at least `MIN_COVERAGE` of the question's weight.
+weighs the square of its informativeness in general Chinese (jieba's dictionary
+frequencies, not the corpus's, which a single speech skews); squaring lets the rare words
+that name what the question is about (an entity, a term of art) count for more than
+everyday words, which any passage may happen to contain. A word found in the passage
+counts fully, a word of which only some characters occur counts for half that share. The
+answer counts as found when the top passage covers at least `MIN_COVERAGE` of the
+question's weight. Calibrated on CMRC 2018 with the gold paragraph held out (see
+benchmarks/quality.py and docs/quality.md).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from bot.search.tokenize import fold
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = 0.53
 PARTIAL_CREDIT = 0.5
 
 
@@ -79,10 +86,9 @@ class Engine:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
         allowed = self.index.mask_for(doc) if doc is not None else None
         index = self.index
-        ranked = rank(index.bm25, index.paragraphs, index.unit_of, index.leads, terms, top + offset, allowed,
-                      self.ranking)[offset:]
+        ranked = rank(index.bm25, index.unit_of, index.leads, terms, top + offset, allowed, self.ranking)[offset:]
         words = index.tokenizer.words(text)
-        weights = {w: index.tokenizer.informativeness(w) for w in words}
+        weights = {w: index.tokenizer.informativeness(w) ** 2 for w in words}
         shown = index.tokenizer.search_words(text)
         hits = []
         for pid, score in ranked:
@@ -90,8 +96,8 @@ class Engine:
             folded = fold(passage.text)
             present = tuple(dict.fromkeys(t for t in shown if t in folded))
             hits.append(Hit(passage, score, present, _coverage(words, weights, folded)))
-        best_coverage = max((h.coverage for h in hits), default=0.0) if offset == 0 else 1.0
-        found = bool(hits) and best_coverage >= MIN_COVERAGE
+        # decided on the passage shown first, so the answer does not depend on `top`
+        found = bool(hits) and (offset > 0 or hits[0].coverage >= MIN_COVERAGE)
         return Answer(question=text, found=found, hits=tuple(hits), truncated=truncated)
 
     # ---- browsing ----------------------------------------------------------------------

@@ -3,10 +3,15 @@
 The BM25 scores themselves are rank-bm25's (see `bm25.py`); everything here is layered on
 top of them and touches only the postings of the query's own terms:
 
-1. every passage that contains a query term gets its passage BM25 score and the BM25 score
-   of its paragraph (a second sparse index), each divided by the best among the candidates,
-   and blended: `passage + paragraph_weight * paragraph`. The paragraph that answers is found
-   far more reliably than the passage inside it, so this mostly decides *where* to look;
+1. every passage that contains a query term gets its passage BM25 score and a score for its
+   paragraph, each divided by the best among the candidates, and blended:
+   `passage + paragraph_weight * paragraph`. The paragraph's score adds up, for each query
+   term, the term's best BM25 weight among the paragraph's passages: the paragraph as a
+   whole is asked whether it has each term, so a subject named in one passage and the
+   detail asked about in the next both count. The paragraph that answers is found far more
+   reliably than the passage inside it, so this mostly decides *where* to look. (A second
+   BM25 index over whole paragraphs did as well on CMRC, 0.847 against 0.846 Answer@1,
+   but costs a second index; this needs only the passage postings.)
 2. the best `candidates` of those are re-ranked inside their paragraphs: each query term's
    BM25 weight in a passage is multiplied by its *local* idf, ln((n + 1) / df), where n is
    the number of passages of the paragraph and df how many of them contain the term. A
@@ -61,7 +66,6 @@ def _normalised(values: np.ndarray) -> np.ndarray:
 
 def rank(
     bm25: BM25Index,
-    paragraphs: BM25Index,
     unit_of: np.ndarray,
     leads: np.ndarray,
     query: Sequence[str],
@@ -85,13 +89,7 @@ def rank(
 
     units = unit_of[candidates]
     if config.paragraph_weight:
-        unit_postings = _postings(paragraphs, query)
-        unit_docs = np.concatenate([d for d, _ in unit_postings])
-        touched, unit_inverse = np.unique(unit_docs, return_inverse=True)
-        unit_sums = np.bincount(unit_inverse, weights=np.concatenate([w for _, w in unit_postings]))
-        # every candidate's paragraph contains one of its terms, so it is among `touched`
-        unit_scores = unit_sums[np.searchsorted(touched, units)]
-        score = score + config.paragraph_weight * _normalised(unit_scores)
+        score = score + config.paragraph_weight * _normalised(_paragraph_scores(postings, unit_of, units))
 
     if candidates.size > config.candidates:  # only the best few are re-ranked
         part = np.argpartition(-score, config.candidates - 1)[: config.candidates]
@@ -104,6 +102,22 @@ def rank(
 
     order = np.lexsort((candidates, -score))[:k]
     return [(int(candidates[i]), float(score[i])) for i in order]
+
+
+def _paragraph_scores(postings: list[tuple[np.ndarray, np.ndarray]], unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
+    """Per entry of `units`: the sum over query terms of the term's best weight in that paragraph."""
+    wanted = np.unique(units)
+    sums = np.zeros(wanted.size)
+    for docs, weights in postings:
+        term_units = unit_of[docs]  # non-decreasing: postings are in passage order
+        starts = np.flatnonzero(np.r_[True, term_units[1:] != term_units[:-1]])
+        present = term_units[starts]
+        best = np.maximum.reduceat(weights, starts)
+        slot = np.searchsorted(present, wanted)
+        slot[slot >= present.size] = 0
+        hit = present[slot] == wanted
+        sums[hit] += best[slot[hit]]
+    return sums[np.searchsorted(wanted, units)]
 
 
 def _local(

@@ -1,9 +1,9 @@
 """The search index of a corpus: documents, passages, their terms and BM25, cached on disk.
 
-Two sparse BM25 indexes are kept: one over passages and one over paragraphs (a
-paragraph's terms are its passages' terms together), because the paragraph that answers
-a question is found far more reliably than the passage inside it. `unit_of` maps each
-passage to its paragraph there, `leads` marks the first passage of each paragraph.
+Beside the sparse BM25 index over passages, `unit_of` maps each passage to its paragraph
+(the title line counts as one) and `leads` marks the first passage of each paragraph: the
+ranking (`bot.search.rank`) scores paragraphs from the passage postings, because the
+paragraph that answers a question is found far more reliably than the passage inside it.
 
 Nothing is segmented twice: each document's passages and terms are cached under a key
 made of its bytes and the tokenizer's signature, and the whole index under the keys of
@@ -35,7 +35,7 @@ from bot.search.tokenize import Tokenizer
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.6, b=0.75)
-_FORMAT = "2"
+_FORMAT = "3"
 
 
 def _packing_signature() -> str:
@@ -52,8 +52,7 @@ class SearchIndex:
     bm25: BM25Index
     tokenizer: Tokenizer
     fingerprint: str  # changes whenever the passages could change
-    paragraphs: BM25Index  # one entry per paragraph (the title line counts as one)
-    unit_of: np.ndarray  # passage -> its entry in `paragraphs`
+    unit_of: np.ndarray  # passage -> its paragraph (numbered in passage order)
     leads: np.ndarray  # passage -> True if it opens its paragraph
     load_seconds: float = 0.0
     doc_masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
@@ -130,11 +129,8 @@ def build_index(
 ) -> SearchIndex:
     """The in-memory index of passages already cut and tokenised (no cache involved)."""
     unit_of, leads = paragraph_layout(passages)
-    unit_terms: list[list[str]] = [[] for _ in range(int(unit_of[-1]) + 1 if len(unit_of) else 0)]
-    for unit, passage_terms in zip(unit_of.tolist(), terms):
-        unit_terms[unit].extend(passage_terms)
     return SearchIndex(root, documents, passages, list(problems or []), BM25Index.build(terms, params), tokenizer,
-                       fingerprint, BM25Index.build(unit_terms, params), unit_of, leads)
+                       fingerprint, unit_of, leads)
 
 
 def open_index(
@@ -161,7 +157,6 @@ def open_index(
     if isinstance(saved, dict) and (index_dir / "bm25.npz").exists():
         try:
             bm25 = BM25Index.load(index_dir)
-            paragraphs = BM25Index.load(index_dir / "paragraphs")
             with np.load(index_dir / "layout.npz") as layout:
                 unit_of, leads = layout["unit_of"], layout["leads"]
         except Exception as exc:
@@ -169,7 +164,7 @@ def open_index(
         else:
             report(saved["problems"])
             return SearchIndex(root, saved["documents"], saved["passages"], saved["problems"] + problems, bm25,
-                               tokenizer, corpus_key, paragraphs, unit_of, leads, time.perf_counter() - started)
+                               tokenizer, corpus_key, unit_of, leads, time.perf_counter() - started)
 
     documents: list[Document] = []
     passages: list[Passage] = []
@@ -197,7 +192,6 @@ def open_index(
     index = build_index(root, documents, passages, terms, tokenizer, params, problems, corpus_key)
     try:
         index.bm25.save(index_dir)
-        index.paragraphs.save(index_dir / "paragraphs")
         np.savez(index_dir / "layout.npz", unit_of=index.unit_of, leads=index.leads)
         _atomic_pickle({"documents": documents, "passages": passages, "problems": problems}, index_dir / "corpus.pkl")
     except OSError as exc:
