@@ -11,7 +11,8 @@ from typing import Sequence, TextIO
 
 from bot import texts
 from bot.answer import Answer, Engine
-from bot.corpus.library import CorpusError
+from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of
+from bot.corpus.library import CorpusError, Problem
 from bot.frontends.plain import format_answer
 from bot.settings import Settings
 
@@ -38,11 +39,20 @@ def answer_json(answer: Answer, top: int) -> dict:
     }
 
 
+def _corpus(args: argparse.Namespace, settings: Settings) -> Path:
+    return Path(args.corpus) if getattr(args, "corpus", None) else settings.corpus
+
+
+def print_problems(problems: Sequence[Problem], out: TextIO) -> None:
+    """One line per file: 「已跳过」 for files left out, 「注意」 for warnings about files that loaded."""
+    for problem in problems:
+        template = texts.SKIPPED_FILE if getattr(problem, "skipped", True) else texts.NOTE_ON_FILE
+        print(template.format(path=problem.path, reason=problem.reason), file=out)
+
+
 def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
-    corpus = Path(args.corpus) if getattr(args, "corpus", None) else settings.corpus
-    engine = Engine.open(corpus, settings.cache_dir)
-    for problem in engine.index.problems:
-        print(texts.SKIPPED_FILE.format(path=problem.path, reason=problem.reason), file=sys.stderr)
+    engine = Engine.open(_corpus(args, settings), settings.cache_dir)
+    print_problems(engine.index.problems, sys.stderr)
     return engine
 
 
@@ -85,12 +95,12 @@ def cmd_sections(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
+    """The documents, numbered as the bot's /doc N numbers them: title, date, passages, file."""
     engine = _open_engine(args, settings)
-    counts: dict[int, int] = {}
-    for p in engine.index.passages:
-        counts[p.doc] = counts.get(p.doc, 0) + 1
-    for d, document in enumerate(engine.index.documents):
-        print(f"{d + 1}. 《{document.title}》 {counts.get(d, 0)} 段 — {document.path}")
+    for info in documents_of(engine):
+        date = texts.DOCS_DATE.format(date=info.date) if info.date else ""
+        print(texts.DOCS_LINE.format(number=info.number, title=info.title, date=date, passages=info.passages,
+                                     name=info.name))
     return 0
 
 
@@ -121,6 +131,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot; without a token, how to get one (and the terminal chat on a terminal)."""
     import os
 
+    if args.watch is not None and not args.watch > 0:
+        print(f"speechbot: --watch {args.watch:g}: 秒数应大于 0", file=sys.stderr)
+        return EXIT_USAGE
+    corpus = _corpus(args, settings)
     engine = _open_engine(args, settings)
     if not settings.telegram_token:
         print(texts.TG_NO_TOKEN, file=sys.stderr)
@@ -131,6 +145,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         print(texts.TG_NO_TOKEN_CHAT + "\n", file=sys.stderr)
         return run_chat(engine)
 
+    from bot.answer.library import Library
     from bot.frontends.telegram.app import Webhook, run
 
     webhook = None
@@ -146,7 +161,8 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
             port=int(port),
             secret_token=args.secret_token or os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
         )
-    return run(settings, engine, webhook)
+    library = Library(corpus, settings.cache_dir, engine)
+    return run(settings, library, webhook, watch_seconds=args.watch)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--port", type=int, help="port the webhook server binds (env TELEGRAM_WEBHOOK_PORT, default 8443)")
     run.add_argument("--secret-token", help="webhook secret Telegram must send back (env TELEGRAM_WEBHOOK_SECRET; "
                      "default: a random one per start)")
+    run.add_argument("--watch", nargs="?", type=float, const=DEFAULT_WATCH_SECONDS, metavar="SECONDS",
+                     help="reload the corpus by itself when its files change, checking every SECONDS "
+                     f"(default {DEFAULT_WATCH_SECONDS:g})")
     run.set_defaults(func=cmd_run)
 
     ev = with_corpus(sub.add_parser("eval", help="score a question file (JSON lines)"))
