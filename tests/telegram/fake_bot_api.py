@@ -13,6 +13,10 @@ errors, so the real python-telegram-bot `Application` can be driven over HTTP:
   changes nothing is "message is not modified". Button data must be 1..64 bytes.
 * Every call is recorded (`calls`) with its parameters and result or error; `wait_for`
   waits for a matching call without sleeping.
+* Files: `send_document` queues a message carrying a document; getFile answers with a
+  `file_path` ("file is too big" over 20 MB, as the cloud Bot API says) and the bytes are
+  served at `/file/bot<token>/<file_path>` (404 for a wrong token or path); downloads are
+  recorded in `downloads`.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ BOT_USERNAME = "speech_test_bot"
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files on the cloud Bot API
 
 # Parameters that python-telegram-bot sends as plain strings (everything else is JSON).
 _STRING_FIELDS = {"text", "parse_mode", "callback_query_id", "inline_query_id", "url", "secret_token",
@@ -203,6 +208,9 @@ class FakeBotApi:
         self.webhook: dict | None = None
         self.allowed_updates: list[str] | None = None
         self.polls = 0
+        self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
+        self.downloads: list[str] = []  # file paths fetched from the file endpoint
+        self._file_ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
@@ -223,13 +231,14 @@ class FakeBotApi:
             "answercallbackquery": self.answer_callback_query,
             "answerinlinequery": self.answer_inline_query,
             "sendchataction": self.send_chat_action,
+            "getfile": self.get_file,
         }
 
     # ---- server --------------------------------------------------------------------------
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._not_found)
+        app.router.add_route("*", "/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)  # no access log: it shows the token
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -246,6 +255,16 @@ class FakeBotApi:
 
     async def _not_found(self, request: web.Request) -> web.Response:
         return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+
+    async def _download(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        if request.match_info["token"] != self.token:
+            return await self._not_found(request)
+        for file_path, data in self.files.values():
+            if file_path == path:
+                self.downloads.append(path)
+                return web.Response(body=data, content_type="application/octet-stream")
+        return await self._not_found(request)
 
     async def _params(self, request: web.Request) -> dict:
         params: dict[str, Any] = dict(request.query)
@@ -334,6 +353,25 @@ class FakeBotApi:
     def say(self, user: User, text: str, **where: int | None) -> dict:
         """`user` sends `text`: the message is queued for getUpdates; returns it."""
         message = self.compose(user, text, **where)
+        self.push({"message": message})
+        return message
+
+    def send_document(self, user: User, name: str | None, data: bytes, *, chat: int | None = None,
+                      mime_type: str = "application/octet-stream", caption: str | None = None) -> dict:
+        """`user` sends a file as a document (to the bot in private unless `chat`): queued; returns the message."""
+        chat_id = chat if chat is not None else self.private_chat(user)["id"]
+        n = next(self._file_ids)
+        file_id = f"BQACAgIAAxkBAAI{n:06d}"
+        suffix = "." + name.rpartition(".")[2] if name and "." in name else ""
+        self.files[file_id] = (f"documents/file_{n}{suffix}", data)
+        document = {"file_id": file_id, "file_unique_id": f"AgAD{n:06d}", "mime_type": mime_type,
+                    "file_size": len(data)}
+        if name is not None:
+            document["file_name"] = name
+        message = self._new_message(chat_id, user.json(), None, [])
+        message["document"] = document
+        if caption:
+            message["caption"] = caption
         self.push({"message": message})
         return message
 
@@ -466,6 +504,16 @@ class FakeBotApi:
         self.commands[scope] = commands
         return True
 
+    async def get_file(self, params: dict) -> dict:
+        file_id = params.get("file_id")
+        if file_id not in self.files:
+            raise bad_request("invalid file_id")
+        path, data = self.files[file_id]
+        if len(data) > MAX_DOWNLOAD:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": "AgAD" + file_id[-6:], "file_size": len(data),
+                "file_path": path}
+
     async def send_chat_action(self, params: dict) -> bool:
         self._chat(params.get("chat_id"))
         return True
@@ -517,7 +565,7 @@ class FakeBotApi:
         counter = self._message_ids.setdefault(chat_id, itertools.count(100))
         return next(counter)
 
-    def _new_message(self, chat_id: int, sender: dict, text: str, entities: list[dict], *,
+    def _new_message(self, chat_id: int, sender: dict, text: str | None, entities: list[dict], *,
                      reply_to: int | None = None, thread: int | None = None, markup: dict | None = None,
                      allow_without_reply: bool = False) -> dict:
         chat = self._chat(chat_id)
@@ -529,7 +577,9 @@ class FakeBotApi:
         if reply_to is not None and replied is None and not allow_without_reply:
             raise bad_request("message to be replied not found")
         message = {"message_id": self._next_message_id(chat_id), "from": sender, "date": int(time.time()),
-                   "chat": chat, "text": text}
+                   "chat": chat}
+        if text is not None:
+            message["text"] = text
         if entities:
             message["entities"] = entities
         if thread is not None:

@@ -43,8 +43,8 @@ async def test_startup_registers_the_command_menu_and_logs_once(api: FakeBotApi,
         pass
     private = api.commands["all_private_chats"]
     group = api.commands["all_group_chats"]
-    assert [c["command"] for c in private] == ["help", "sections"]
-    assert [c["command"] for c in group] == ["ask", "help", "sections"]
+    assert [c["command"] for c in private] == ["help", "docs", "sections"]
+    assert [c["command"] for c in group] == ["ask", "help", "docs", "sections"]
     ready = [r.getMessage() for r in caplog.records if "ready" in r.getMessage()]
     assert len(ready) == 1
     index = engine.index

@@ -44,7 +44,7 @@ LONG_DOC = "\n".join(
 
 @asynccontextmanager
 async def running(app: Application) -> AsyncIterator[Application]:
-    """What run_polling does, inside the current event loop."""
+    """What run_polling does, inside the current event loop (start-up and shut-down hooks included)."""
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
@@ -55,7 +55,11 @@ async def running(app: Application) -> AsyncIterator[Application]:
     finally:
         await app.updater.stop()
         await app.stop()
+        if app.post_stop:  # as run_polling does: post_stop after stop, post_shutdown after shutdown
+            await app.post_stop(app)
         await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -8,6 +8,7 @@ import re
 import secrets
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from telegram import Update
@@ -16,7 +17,9 @@ from telegram.ext import AIORateLimiter, Application
 
 from bot import texts
 from bot.answer import Engine
+from bot.answer.library import Library
 from bot.frontends.telegram import logsafe
+from bot.frontends.telegram.choices import ChatChoices
 from bot.frontends.telegram.handlers import SpeechBot
 from bot.settings import Settings
 
@@ -37,18 +40,31 @@ def file_url_for(base_url: str) -> str:
     return trimmed + "/file/bot"
 
 
-def build_application(settings: Settings, engine: Engine, *, rate_limiter: bool = True) -> Application:
-    """The bot's Application: handlers, command menu at start-up, flood limits, optional local Bot API."""
+def choices_file(settings: Settings) -> Path:
+    """Where each chat's /doc choice is kept: the cache folder, one file per bot."""
+    bot_id = (settings.telegram_token or "").partition(":")[0]
+    return settings.cache_dir / "telegram" / f"doc-choices-{bot_id if bot_id.isdigit() else 'bot'}.json"
+
+
+def build_application(settings: Settings, source: Engine | Library, *, rate_limiter: bool = True,
+                      watch_seconds: float | None = None) -> Application:
+    """The bot's Application: handlers, command menu at start-up, flood limits, optional local Bot API.
+
+    `source` is the library to answer from (or an engine, whose corpus becomes the library);
+    `watch_seconds`: poll the corpus folder that often and reload it when it changes."""
     token = settings.telegram_token
     if not token:
         raise ValueError("no Telegram bot token")
     logsafe.protect(token)  # before the builder: the Bot logs its API URL (with the token) at DEBUG
-    speechbot = SpeechBot(engine, settings)
+    library = source if isinstance(source, Library) else Library.of(source, settings.cache_dir)
+    speechbot = SpeechBot(library, settings, choices=ChatChoices(choices_file(settings)),
+                          watch_seconds=watch_seconds)
     builder = (
         Application.builder()
         .token(token)
         .concurrent_updates(CONCURRENT_UPDATES)
         .post_init(speechbot.post_init)
+        .post_stop(speechbot.post_stop)
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url).base_file_url(
@@ -91,7 +107,8 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.set_event_loop(None)
 
 
-def run(settings: Settings, engine: Engine, webhook: Webhook | None = None) -> int:
+def run(settings: Settings, source: Engine | Library, webhook: Webhook | None = None, *,
+        watch_seconds: float | None = None) -> int:
     """Run the bot until interrupted: long polling, or python-telegram-bot's webhook server."""
     if webhook is not None:
         problem = check_webhook(webhook)
@@ -101,7 +118,7 @@ def run(settings: Settings, engine: Engine, webhook: Webhook | None = None) -> i
         if webhook.secret_token is None:
             webhook = Webhook(webhook.url, webhook.listen, webhook.port, secrets.token_urlsafe(32))
         logsafe.protect(webhook.secret_token)
-    app = build_application(settings, engine)
+    app = build_application(settings, source, watch_seconds=watch_seconds)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     # Initialise (getMe) ourselves first: a bad token is one clear line, not a logged traceback.

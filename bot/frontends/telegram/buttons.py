@@ -4,14 +4,18 @@ Telegram gives a button at most 64 bytes of data and hands them back untouched w
 button is tapped, possibly days later and after any number of restarts. So the data holds
 everything needed to act, and no server-side state:
 
-    m:<fp>:<offset>:<qh>   更多结果: show result number offset+1 of the question.
+    m:<fp>:<offset>:<qh>[:<doc>]
+                           更多结果: show result number offset+1 of the question.
                            The question itself is the text of the message the answer
                            replies to (re-read from callback_query.message.reply_to_message);
                            <qh> is a short hash of it, so an edited or different question
-                           is noticed instead of silently answered.
+                           is noticed instead of silently answered. <doc>: the answer was
+                           searched in that document only, and so is the next result.
     c:<fp>:<pid>           上下文: the whole paragraph around passage <pid>.
     d:<fp>:<doc>           目录: the sections of document <doc>.
     s:<fp>:<doc>:<sec>     目录: the text of section <sec> of document <doc>.
+    n:<fp>:<doc>           文档: ask this chat's questions in document <doc> only;
+    n:<fp>:all                   in all documents again.
 
 <fp> is the first 8 hex digits of the corpus fingerprint: passage ids and section numbers
 are only meaningful for the corpus they were made from, so after the corpus changes old
@@ -41,6 +45,7 @@ def question_hash(question: str) -> str:
 class More:
     offset: int
     qhash: str
+    doc: int | None = None  # the document the question was narrowed to
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,12 @@ class Section:
     section: int
 
 
-Action = More | Context | Document | Section
+@dataclass(frozen=True)
+class Narrow:
+    doc: int | None  # None: all documents
+
+
+Action = More | Context | Document | Section | Narrow
 
 
 class StaleButton(Exception):
@@ -69,12 +79,16 @@ class StaleButton(Exception):
 def encode(action: Action, fp: str) -> str:
     if isinstance(action, More):
         data = f"m:{fp}:{action.offset}:{action.qhash}"
+        if action.doc is not None:
+            data += f":{action.doc}"
     elif isinstance(action, Context):
         data = f"c:{fp}:{action.pid}"
     elif isinstance(action, Document):
         data = f"d:{fp}:{action.doc}"
     elif isinstance(action, Section):
         data = f"s:{fp}:{action.doc}:{action.section}"
+    elif isinstance(action, Narrow):
+        data = f"n:{fp}:{'all' if action.doc is None else action.doc}"
     else:  # pragma: no cover - programming error
         raise TypeError(action)
     if len(data.encode()) > MAX_BYTES:  # pragma: no cover - the formats above cannot exceed it
@@ -99,15 +113,17 @@ def decode(data: str | None, fp: str) -> Action:
     if not fields or fields[0] != fp:
         raise StaleButton(data)
     fields = fields[1:]
-    if kind == "m" and len(fields) == 2:
+    if kind == "m" and len(fields) in (2, 3):
         qhash = fields[1]
         if len(qhash) != QH_CHARS or any(ch not in "0123456789abcdef" for ch in qhash):
             raise StaleButton(data)
-        return More(_number(fields[0]), qhash)
+        return More(_number(fields[0]), qhash, _number(fields[2]) if len(fields) == 3 else None)
     if kind == "c" and len(fields) == 1:
         return Context(_number(fields[0]))
     if kind == "d" and len(fields) == 1:
         return Document(_number(fields[0]))
     if kind == "s" and len(fields) == 2:
         return Section(_number(fields[0]), _number(fields[1]))
+    if kind == "n" and len(fields) == 1:
+        return Narrow(None if fields[0] == "all" else _number(fields[0]))
     raise StaleButton(data)

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from bot import texts
 from bot.answer import Answer, Hit
 from bot.answer.engine import highlight_spans
+from bot.answer.library import Added, AddStatus, DocInfo, Edition, Reloaded
 from bot.corpus.passages import Passage
 from bot.corpus.sentences import split_sentences
 
@@ -182,9 +184,15 @@ def hit_blocks(hit: Hit, number: int | None = None) -> list[Block]:
     ]
 
 
-def answer_messages(answer: Answer, examples: list[str], number: int | None = None) -> list[str]:
-    """The reply to a question: its best passage, or why there is none."""
+def answer_messages(answer: Answer, examples: list[str], number: int | None = None, *,
+                    scope: str | None = None, notice: str | None = None) -> list[str]:
+    """The reply to a question: its best passage, or why there is none.
+
+    `scope`: the title of the one document the chat asks in (said at the end of every
+    answer until reset); `notice`: a line to put first (the chosen document is gone)."""
     blocks: list[Block] = []
+    if notice:
+        blocks.append(Block(notice))
     if answer.truncated:
         blocks.append(Block(texts.QUESTION_TRUNCATED.format(limit=len(answer.question))))
     if answer.empty:
@@ -193,6 +201,8 @@ def answer_messages(answer: Answer, examples: list[str], number: int | None = No
         blocks.append(Block(texts.NOT_FOUND + texts.NOT_FOUND_HINT))
     else:
         blocks.extend(hit_blocks(answer.hits[0], number))
+    if scope is not None:
+        blocks.append(Block(texts.TG_SCOPE_LINE.format(title=scope)))
     return pack(blocks)
 
 
@@ -208,12 +218,86 @@ def section_messages(document: str, heading: str, paragraphs: list[str], subhead
     return pack(blocks)
 
 
-def help_message(examples: list[str], summary: str, username: str | None) -> str:
+def help_message(examples: list[str], summary: str, username: str | None, owner: bool = False) -> str:
     text = texts.TG_HELP.format(
         examples="\n".join(f"• {q}" for q in examples),
         username=username or "bot",
     )
+    text += "\n" + texts.TG_HELP_DOCS
+    if owner:
+        text += "\n" + texts.TG_HELP_OWNER
     return escape(summary) + "\n" + escape(text)
+
+
+# ---- the library --------------------------------------------------------------------------
+
+def docs_messages(documents: tuple[DocInfo, ...] | list[DocInfo], passages: int, chosen: DocInfo | None,
+                  buttons_shown: int) -> list[str]:
+    """/docs: the numbered list of documents, then which one the chat asks in (last, so
+    that it sits above the buttons)."""
+    blocks = [Block.heading(texts.TG_DOCS_TITLE.format(documents=len(documents), passages=passages))]
+    for info in documents:
+        line = texts.TG_DOCS_LINE.format(number=info.number, title=info.title, passages=info.passages,
+                                         date=texts.DOCS_DATE.format(date=info.date) if info.date else "")
+        bold = ((0, len(line)),) if chosen is not None and info.index == chosen.index else ()
+        blocks.append(Block(line, bold))
+    if buttons_shown < len(documents):
+        blocks.append(Block(texts.TG_DOCS_BUTTONS_LIMIT.format(count=buttons_shown)))
+    if chosen is None:
+        blocks.append(Block(texts.TG_DOCS_SCOPE_ALL))
+    else:
+        blocks.append(Block(texts.TG_DOCS_SCOPE_ONE.format(number=chosen.number, title=chosen.title)))
+    return pack(blocks)
+
+
+def reload_messages(result: Reloaded, limit: int = 10) -> list[str]:
+    """What an owner is told after /reload: the new size, the files passed over, or the failure."""
+    if not result.ok:
+        return pack([Block(texts.TG_RELOAD_FAILED.format(reason=result.error or ""))])
+    now, before = result.current, result.previous
+    blocks = [Block(texts.TG_RELOADED.format(documents=len(now.documents), passages=now.passages,
+                                             before_documents=len(before.documents),
+                                             before_passages=before.passages))]
+    skipped = result.skipped
+    if skipped:
+        blocks.append(Block(texts.TG_RELOAD_SKIPPED.format(count=len(skipped))))
+        for problem in skipped[:limit]:
+            blocks.append(Block(f"• {_short_path(problem.path, now)}：{problem.reason}"))
+        if len(skipped) > limit:
+            blocks.append(Block(texts.TG_RELOAD_SKIPPED_MORE.format(count=len(skipped) - limit)))
+    return pack(blocks)
+
+
+def _short_path(path: str, edition: Edition) -> str:
+    """A problem's path relative to the corpus folder (the owner knows where that is)."""
+    root = Path(edition.engine.index.root)
+    try:
+        return str(Path(path).relative_to(root))
+    except ValueError:
+        return Path(path).name
+
+
+def added_messages(added: Added) -> list[str]:
+    """The reply to a document an owner sent."""
+    status = added.status
+    if status == AddStatus.ADDED and added.document is not None and added.edition is not None:
+        info = added.document
+        lines = []
+        if added.renamed:
+            lines.append(texts.TG_ADDED_RENAMED.format(name=added.name))
+        lines.append(texts.TG_ADDED.format(title=info.title, name=added.name, passages=info.passages,
+                                           documents=len(added.edition.documents)))
+    elif status == AddStatus.ALREADY_THERE and added.document is not None:
+        lines = [texts.TG_ADD_ALREADY.format(title=added.document.title, name=added.document.name)]
+    elif status == AddStatus.UNSUPPORTED:
+        lines = [texts.TG_ADD_UNSUPPORTED.format(name=added.name)]
+    elif status == AddStatus.UNREADABLE:
+        lines = [texts.TG_ADD_UNREADABLE.format(name=added.name, reason=added.detail)]
+    elif status == AddStatus.NOT_A_FOLDER:
+        lines = [texts.TG_ADD_NOT_A_FOLDER.format(path=added.detail)]
+    else:
+        lines = [texts.TG_ADD_FAILED.format(name=added.name, reason=added.detail)]
+    return pack([Block(line) for line in lines])
 
 
 def inline_title(passage: Passage) -> str:

@@ -1,0 +1,89 @@
+"""Which document each chat asks in (`/doc N`), kept across restarts in a small JSON file.
+
+A choice names the document by its path and title as well as its number, because numbers
+shift when the library changes: `Edition.locate` finds the same document again after a
+reload (or says it is gone). Only chats that chose a document are stored, and the file is
+written only when a choice changes, atomically (a crash never leaves half a file). A file
+that cannot be read is set aside and the bot starts with no choices, rather than not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger("speechbot.telegram")
+
+_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Choice:
+    path: str
+    title: str
+    index: int
+
+
+class ChatChoices:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path  # None: kept in memory only
+        self._save_failed = False
+        self._choices: dict[int, Choice] = self._load()
+
+    def get(self, chat_id: int) -> Choice | None:
+        return self._choices.get(chat_id)
+
+    def set(self, chat_id: int, choice: Choice) -> None:
+        if self._choices.get(chat_id) != choice:
+            self._choices[chat_id] = choice
+            self._save()
+
+    def clear(self, chat_id: int) -> None:
+        if self._choices.pop(chat_id, None) is not None:
+            self._save()
+
+    def __len__(self) -> int:
+        return len(self._choices)
+
+    def _load(self) -> dict[int, Choice]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return {int(chat): Choice(str(c["path"]), str(c["title"]), int(c["index"]))
+                    for chat, c in raw["chats"].items()}
+        except Exception as exc:  # damaged or from elsewhere: start afresh, keep it for a look
+            aside = self.path.with_name(self.path.name + ".damaged")
+            log.warning("ignoring the saved document choices %s (%s); moved to %s", self.path, exc, aside.name)
+            try:
+                os.replace(self.path, aside)
+            except OSError:
+                pass
+            return {}
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        data = {"version": _VERSION,
+                "chats": {str(chat): {"path": c.path, "title": c.title, "index": c.index}
+                          for chat, c in self._choices.items()}}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".choices-", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump(data, fh, ensure_ascii=False)
+                os.replace(tmp, self.path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            if not self._save_failed:  # once: the choices still work until a restart
+                log.warning("could not save the document choices to %s: %s", self.path, exc)
+                self._save_failed = True
+        else:
+            self._save_failed = False
