@@ -31,8 +31,9 @@ from bot.search.tokenize import fold
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 500
-MIN_COVERAGE = 0.53
+MIN_COVERAGE = 0.55
 PARTIAL_CREDIT = 0.5
+CONTEXT_CREDIT = 0.5  # a word found only in the passage's title, headings or the passages just before
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,25 @@ class Engine:
             passage = index.passages[pid]
             folded = fold(passage.text)
             present = tuple(dict.fromkeys(t for t in shown if t in folded))
-            hits.append(Hit(passage, score, present, _coverage(words, weights, folded)))
+            context = fold(self._context(passage))
+            hits.append(Hit(passage, score, present, _coverage(words, weights, folded, context)))
         # decided on the passage shown first, so the answer does not depend on `top`
         found = bool(hits) and (offset > 0 or hits[0].coverage >= MIN_COVERAGE)
         return Answer(question=text, found=found, hits=tuple(hits), truncated=truncated)
+
+    def _context(self, passage: Passage) -> str:
+        """What a passage is read with: its document title, headings and the passages just before it."""
+        return "\n".join((passage.document, *passage.headings, passage.subsection or "", self._before(passage)))
+
+    def _before(self, passage: Passage) -> str:
+        """The text of the passages just before `passage` in its paragraph (what it refers back to)."""
+        out = []
+        for pid in range(passage.pid - 1, passage.pid - 1 - self.ranking.inherit_span, -1):
+            p = self.passage(pid)
+            if p is None or p.doc != passage.doc or p.paragraph != passage.paragraph:
+                break
+            out.append(p.text)
+        return "".join(reversed(out))
 
     # ---- browsing ----------------------------------------------------------------------
     def passage(self, pid: int) -> Passage | None:
@@ -165,7 +181,7 @@ class Engine:
         return spread[:n]
 
 
-def _coverage(words: list[str], weights: dict[str, float], folded_passage: str) -> float:
+def _coverage(words: list[str], weights: dict[str, float], folded_passage: str, folded_context: str = "") -> float:
     total = sum(weights[w] for w in words)
     if not total:
         return 0.0
@@ -173,6 +189,8 @@ def _coverage(words: list[str], weights: dict[str, float], folded_passage: str) 
     for word in words:
         if word in folded_passage:
             covered += weights[word]
+        elif word in folded_context:
+            covered += CONTEXT_CREDIT * weights[word]
         else:
             share = sum(ch in folded_passage for ch in word) / len(word)
             covered += PARTIAL_CREDIT * share * weights[word]

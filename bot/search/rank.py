@@ -17,8 +17,11 @@ top of them and touches only the postings of the query's own terms:
    the number of passages of the paragraph and df how many of them contain the term. A
    term every passage of the paragraph repeats (its subject: the entity, 人大) says nothing
    about which passage answers; a term only one passage has says a lot;
-3. a small bonus for opening a paragraph (`lead_weight`): the first passage states its
-   topic, and breaks near-ties that way.
+3. a passage takes over part (`inherit`) of the weight of the terms the one or two passages
+   before it in its paragraph have: text refers back to what it is about (公园于……开放 after
+   城东湿地公园位于……), so a passage should not lose to the one that merely names the subject;
+4. a small bonus for opening a paragraph (`lead_weight`): the first passage states its
+   topic; it balances the pull of 3. towards later passages.
 
 The cost is a few passes over the query terms' postings, like BM25 itself; no loop over
 passages in Python.
@@ -40,6 +43,8 @@ class RankConfig:
     paragraph_weight: float = 3.0
     local_weight: float = 0.3
     lead_weight: float = 0.1
+    inherit: float = 0.7  # share of a term's weight a passage takes over from the passages before it
+    inherit_span: int = 2  # how many passages before it (same paragraph)
     candidates: int = 50
 
 
@@ -85,7 +90,8 @@ def rank(
         candidates, passage_scores = candidates[keep], passage_scores[keep]
         if candidates.size == 0:
             return []
-    score = _normalised(passage_scores)
+    passage_part = _normalised(passage_scores)
+    score = passage_part
 
     units = unit_of[candidates]
     if config.paragraph_weight:
@@ -93,8 +99,11 @@ def rank(
 
     if candidates.size > config.candidates:  # only the best few are re-ranked
         part = np.argpartition(-score, config.candidates - 1)[: config.candidates]
-        candidates, units, score = candidates[part], units[part], score[part]
+        candidates, units, score, passage_part = candidates[part], units[part], score[part], passage_part[part]
 
+    if config.inherit:  # the passage's own part of the score, recomputed with what it takes over
+        inherited = _inherited(postings, unit_of, candidates, units, config.inherit, config.inherit_span)
+        score = score - passage_part + _normalised(inherited)
     if config.local_weight:
         score = score + config.local_weight * _normalised(_local(postings, unit_of, candidates, units))
     if config.lead_weight:
@@ -148,3 +157,27 @@ def _unit_sizes(unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
     first = np.searchsorted(unit_of, units, side="left")
     last = np.searchsorted(unit_of, units, side="right")
     return (last - first).astype(np.float64)
+
+
+def _inherited(
+    postings: list[tuple[np.ndarray, np.ndarray]], unit_of: np.ndarray, candidates: np.ndarray, units: np.ndarray,
+    share: float, span: int,
+) -> np.ndarray:
+    """Each candidate's BM25 where every term counts the larger of its own weight and `share`
+    of the term's best weight in the `span` passages before it in the same paragraph."""
+    first = np.searchsorted(unit_of, units, side="left")  # first passage of each candidate's paragraph
+    total = np.zeros(candidates.size)
+    for docs, weights in postings:
+        own = _weights_at(docs, weights, candidates)
+        before = np.zeros(candidates.size)
+        for back in range(1, span + 1):
+            earlier = candidates - back
+            before = np.maximum(before, np.where(earlier >= first, _weights_at(docs, weights, earlier), 0.0))
+        total += np.maximum(own, share * before)
+    return total
+
+
+def _weights_at(docs: np.ndarray, weights: np.ndarray, passages: np.ndarray) -> np.ndarray:
+    """The term's weight in each of `passages` (0 where it does not occur); `docs` is sorted."""
+    slot = np.minimum(np.searchsorted(docs, passages), docs.size - 1)
+    return np.where(docs[slot] == passages, weights[slot], 0.0)
