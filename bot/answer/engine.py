@@ -82,20 +82,19 @@ class Engine:
         truncated = len(text) > MAX_QUESTION_CHARS
         if truncated:
             text = text[:MAX_QUESTION_CHARS]
-        terms = self.index.tokenizer.query_terms(text) if text else []
-        if not terms:
-            return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
-        allowed = self.index.mask_for(doc) if doc is not None else None
         index = self.index
-        ranked = rank(index.bm25, index.unit_of, index.leads, terms, top + offset, allowed, self.ranking)[offset:]
-        words = index.tokenizer.words(text)
+        query = index.tokenizer.analyse(text) if text else None
+        if query is None or not query.terms:
+            return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
+        allowed = index.mask_for(doc) if doc is not None else None
+        ranked = rank(index.bm25, index.unit_of, index.leads, query.terms, top + offset, allowed, self.ranking)[offset:]
+        words = query.words
         weights = {w: index.tokenizer.informativeness(w) ** 2 for w in words}
-        shown = index.tokenizer.search_words(text)
         hits = []
         for pid, score in ranked:
             passage = index.passages[pid]
             folded = fold(passage.text)
-            present = tuple(dict.fromkeys(t for t in shown if t in folded))
+            present = tuple(dict.fromkeys(t for t in query.shown if t in folded))
             context = fold(self._context(passage))
             hits.append(Hit(passage, score, present, _coverage(words, weights, folded, context)))
         # decided on the passage shown first, so the answer does not depend on `top`

@@ -4,7 +4,7 @@ The BM25 scores themselves are rank-bm25's (see `bm25.py`); everything here is l
 top of them and touches only the postings of the query's own terms:
 
 1. every passage that contains a query term gets its passage BM25 score and a score for its
-   paragraph, each divided by the best among the candidates, and blended:
+   paragraph (the title line and each body paragraph of a document are one each), each divided by the best among the candidates, and blended:
    `passage + paragraph_weight * paragraph`. The paragraph's score adds up, for each query
    term, the term's best BM25 weight among the paragraph's passages: the paragraph as a
    whole is asked whether it has each term, so a subject named in one passage and the
@@ -23,8 +23,9 @@ top of them and touches only the postings of the query's own terms:
 4. a small bonus for opening a paragraph (`lead_weight`): the first passage states its
    topic; it balances the pull of 3. towards later passages.
 
-The cost is a few passes over the query terms' postings, like BM25 itself; no loop over
-passages in Python.
+The cost is a few vectorised passes over the query terms' postings, like BM25 itself (the
+postings of all query terms side by side, sorted by term, then passage); no Python loop
+over passages or terms.
 """
 
 from __future__ import annotations
@@ -51,17 +52,41 @@ class RankConfig:
 DEFAULT_RANKING = RankConfig()
 
 
-def _postings(index: BM25Index, query: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(passages, BM25 weights) of each distinct query term the index knows, repeats counted."""
-    out = []
-    for term, times in Counter(query).items():
-        tid = index.vocab.get(term)
-        if tid is None:
-            continue
-        lo, hi = index.offsets[tid], index.offsets[tid + 1]
-        weights = index.weights[lo:hi]
-        out.append((index.docs[lo:hi], weights * times if times != 1 else weights))
-    return out
+@dataclass
+class _Postings:
+    """The postings of the query's terms side by side: term number, passage, BM25 weight."""
+
+    term: np.ndarray
+    doc: np.ndarray
+    weight: np.ndarray
+
+    @classmethod
+    def of(cls, index: BM25Index, query: Sequence[str]) -> "_Postings":
+        docs: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for term, times in Counter(query).items():  # a repeated query term counts again, as in rank-bm25
+            tid = index.vocab.get(term)
+            if tid is None:
+                continue
+            lo, hi = int(index.offsets[tid]), int(index.offsets[tid + 1])
+            docs.append(index.docs[lo:hi])
+            weights.append(index.weights[lo:hi] * times if times != 1 else index.weights[lo:hi])
+        if not docs:
+            return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        term = np.repeat(np.arange(len(docs), dtype=np.int64), [d.size for d in docs])
+        return cls(term, np.concatenate(docs).astype(np.int64), np.concatenate(weights))
+
+    @property
+    def terms(self) -> int:
+        return int(self.term[-1]) + 1 if self.term.size else 0
+
+    def weights_at(self, passages: np.ndarray) -> np.ndarray:
+        """(terms x len(passages)) weight of each term in each passage, 0 where absent."""
+        n = int(self.doc.max()) + 2 if self.doc.size else 1
+        keys = self.term * n + self.doc  # sorted: by term, then passage
+        wanted = (np.arange(self.terms, dtype=np.int64)[:, None] * n + np.clip(passages, -1, n - 1)[None, :])
+        slot = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        return np.where(keys[slot] == wanted, self.weight[slot], 0.0)
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -79,12 +104,11 @@ def rank(
     config: RankConfig = DEFAULT_RANKING,
 ) -> list[tuple[int, float]]:
     """The k best (passage, score) pairs, best first, among passages with a query term."""
-    postings = _postings(bm25, query)
-    if not postings or k <= 0:
+    postings = _Postings.of(bm25, query)
+    if postings.doc.size == 0 or k <= 0:
         return []
-    docs = np.concatenate([d for d, _ in postings])
-    candidates, inverse = np.unique(docs, return_inverse=True)
-    passage_scores = np.bincount(inverse, weights=np.concatenate([w for _, w in postings]))
+    candidates, inverse = np.unique(postings.doc, return_inverse=True)
+    passage_scores = np.bincount(inverse, weights=postings.weight)
     if allowed is not None:
         keep = allowed[candidates]
         candidates, passage_scores = candidates[keep], passage_scores[keep]
@@ -94,8 +118,9 @@ def rank(
     score = passage_part
 
     units = unit_of[candidates]
+    segments = _Segments(postings, unit_of)
     if config.paragraph_weight:
-        score = score + config.paragraph_weight * _normalised(_paragraph_scores(postings, unit_of, units))
+        score = score + config.paragraph_weight * _normalised(segments.paragraph_scores(units))
 
     if candidates.size > config.candidates:  # only the best few are re-ranked
         part = np.argpartition(-score, config.candidates - 1)[: config.candidates]
@@ -105,7 +130,7 @@ def rank(
         inherited = _inherited(postings, unit_of, candidates, units, config.inherit, config.inherit_span)
         score = score - passage_part + _normalised(inherited)
     if config.local_weight:
-        score = score + config.local_weight * _normalised(_local(postings, unit_of, candidates, units))
+        score = score + config.local_weight * _normalised(segments.local(candidates, units, unit_of))
     if config.lead_weight:
         score = score + config.lead_weight * leads[candidates]
 
@@ -113,43 +138,53 @@ def rank(
     return [(int(candidates[i]), float(score[i])) for i in order]
 
 
-def _paragraph_scores(postings: list[tuple[np.ndarray, np.ndarray]], unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
-    """Per entry of `units`: the sum over query terms of the term's best weight in that paragraph."""
-    wanted = np.unique(units)
-    sums = np.zeros(wanted.size)
-    for docs, weights in postings:
-        term_units = unit_of[docs]  # non-decreasing: postings are in passage order
-        starts = np.flatnonzero(np.r_[True, term_units[1:] != term_units[:-1]])
-        present = term_units[starts]
-        best = np.maximum.reduceat(weights, starts)
-        slot = np.searchsorted(present, wanted)
-        slot[slot >= present.size] = 0
-        hit = present[slot] == wanted
-        sums[hit] += best[slot[hit]]
-    return sums[np.searchsorted(wanted, units)]
+class _Segments:
+    """The postings grouped by (term, paragraph): runs, since postings are sorted by term, then passage."""
 
+    def __init__(self, postings: _Postings, unit_of: np.ndarray) -> None:
+        self.postings = postings
+        self.unit = unit_of[postings.doc].astype(np.int64)
+        change = np.r_[True, (postings.term[1:] != postings.term[:-1]) | (self.unit[1:] != self.unit[:-1])]
+        self.starts = np.flatnonzero(change)
+        self.of_posting = np.cumsum(change) - 1  # segment number of each posting
+        self.segment_unit = self.unit[self.starts]
 
-def _local(
-    postings: list[tuple[np.ndarray, np.ndarray]], unit_of: np.ndarray, candidates: np.ndarray, units: np.ndarray
-) -> np.ndarray:
-    """Each candidate's BM25 with every term's weight times its local idf in the paragraph."""
-    sizes = _unit_sizes(unit_of, units)
-    order = np.argsort(candidates)
-    sorted_candidates = candidates[order]
-    local = np.zeros(candidates.size)
-    for docs, weights in postings:
-        term_units = unit_of[docs]
-        present, counts = np.unique(term_units, return_counts=True)
-        # which of this term's passages are candidates, and where they sit among them
-        slot = np.searchsorted(sorted_candidates, docs)
-        slot[slot >= sorted_candidates.size] = 0
-        hit = sorted_candidates[slot] == docs
-        if not hit.any():
-            continue
+    def paragraph_scores(self, units: np.ndarray) -> np.ndarray:
+        """Per entry of `units`: the sum over query terms of the term's best weight in that paragraph."""
+        best = np.maximum.reduceat(self.postings.weight, self.starts)
+        wanted, where = np.unique(units, return_inverse=True)
+        slot = np.searchsorted(wanted, self.segment_unit)
+        slot[slot >= wanted.size] = 0
+        hit = wanted[slot] == self.segment_unit
+        sums = np.bincount(slot[hit], weights=best[hit], minlength=wanted.size)
+        return sums[where]
+
+    def local(self, candidates: np.ndarray, units: np.ndarray, unit_of: np.ndarray) -> np.ndarray:
+        """Each candidate's BM25 with every term's weight times its idf inside the paragraph,
+        ln((n + 1) / df): n passages in the paragraph, df of them with the term."""
+        df = np.diff(np.r_[self.starts, self.postings.doc.size])[self.of_posting]
+        order = np.argsort(candidates)
+        ordered = candidates[order]
+        slot = np.minimum(np.searchsorted(ordered, self.postings.doc), ordered.size - 1)
+        hit = ordered[slot] == self.postings.doc
         where = order[slot[hit]]
-        df = counts[np.searchsorted(present, term_units[hit])]
-        local[where] += weights[hit] * np.log((sizes[where] + 1) / df)
-    return local
+        sizes = _unit_sizes(unit_of, units)[where]
+        return np.bincount(where, weights=self.postings.weight[hit] * np.log((sizes + 1) / df[hit]),
+                           minlength=candidates.size)
+
+
+def _inherited(
+    postings: _Postings, unit_of: np.ndarray, candidates: np.ndarray, units: np.ndarray, share: float, span: int
+) -> np.ndarray:
+    """Each candidate's BM25 where every term counts the larger of its own weight and `share`
+    of the term's best weight in the `span` passages before it in the same paragraph."""
+    first = np.searchsorted(unit_of, units, side="left")  # first passage of each candidate's paragraph
+    own = postings.weights_at(candidates)
+    before = np.zeros_like(own)
+    for back in range(1, span + 1):
+        earlier = candidates - back
+        before = np.maximum(before, np.where(earlier >= first, postings.weights_at(earlier), 0.0))
+    return np.maximum(own, share * before).sum(axis=0)
 
 
 def _unit_sizes(unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
@@ -157,27 +192,3 @@ def _unit_sizes(unit_of: np.ndarray, units: np.ndarray) -> np.ndarray:
     first = np.searchsorted(unit_of, units, side="left")
     last = np.searchsorted(unit_of, units, side="right")
     return (last - first).astype(np.float64)
-
-
-def _inherited(
-    postings: list[tuple[np.ndarray, np.ndarray]], unit_of: np.ndarray, candidates: np.ndarray, units: np.ndarray,
-    share: float, span: int,
-) -> np.ndarray:
-    """Each candidate's BM25 where every term counts the larger of its own weight and `share`
-    of the term's best weight in the `span` passages before it in the same paragraph."""
-    first = np.searchsorted(unit_of, units, side="left")  # first passage of each candidate's paragraph
-    total = np.zeros(candidates.size)
-    for docs, weights in postings:
-        own = _weights_at(docs, weights, candidates)
-        before = np.zeros(candidates.size)
-        for back in range(1, span + 1):
-            earlier = candidates - back
-            before = np.maximum(before, np.where(earlier >= first, _weights_at(docs, weights, earlier), 0.0))
-        total += np.maximum(own, share * before)
-    return total
-
-
-def _weights_at(docs: np.ndarray, weights: np.ndarray, passages: np.ndarray) -> np.ndarray:
-    """The term's weight in each of `passages` (0 where it does not occur); `docs` is sorted."""
-    slot = np.minimum(np.searchsorted(docs, passages), docs.size - 1)
-    return np.where(docs[slot] == passages, weights[slot], 0.0)

@@ -17,6 +17,7 @@ import logging
 import math
 import threading
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -153,3 +154,27 @@ class Tokenizer:
 
     def query_terms(self, text: str) -> list[str]:
         return self.index_terms(text)
+
+    def analyse(self, text: str) -> "Query":
+        """Everything the engine needs from a question, from one jieba pass."""
+        runs = self._runs(fold(text))
+        words = [w for w in runs if w]
+        terms = words + char_grams(" ".join("".join(runs[i:j]) for i, j in _spans(runs))) if self.grams else words
+        if self.search_mode:
+            terms = self.index_terms(text)
+        freq = self._segmenter().FREQ
+        shown: list[str] = []
+        for w in words:  # jieba's search mode: known 2- and 3-character parts of longer words, then the word
+            if len(w) > 2:
+                shown += [w[i : i + 2] for i in range(len(w) - 1) if freq.get(w[i : i + 2])]
+            if len(w) > 3:
+                shown += [w[i : i + 3] for i in range(len(w) - 2) if freq.get(w[i : i + 3])]
+            shown.append(w)
+        return Query(terms, words, [w for w in shown if w not in stopwords()])
+
+
+@dataclass(frozen=True)
+class Query:
+    terms: list[str]  # what is looked up in the index (as `query_terms`)
+    words: list[str]  # the accurate-mode words, stopwords dropped (as `words`)
+    shown: list[str]  # words and their known parts, for highlighting
