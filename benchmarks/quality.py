@@ -42,7 +42,7 @@ from bot.corpus import passages as packing  # noqa: E402
 from bot.search.bm25 import BM25Params  # noqa: E402
 from bot.search.rank import DEFAULT_RANKING, RankConfig  # noqa: E402
 from bot.search.store import DEFAULT_PARAMS, open_index  # noqa: E402
-from bot.search.tokenize import Tokenizer  # noqa: E402
+from bot.search.tokenize import Query, Tokenizer  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CMRC = Path("cmrc2018") / "cmrc2018_dev.json"
@@ -61,6 +61,9 @@ class RawJiebaTokenizer(Tokenizer):
 
     def index_terms(self, text: str) -> list[str]:
         return [w for w in self._segmenter().lcut(text) if w.strip()]
+
+    def analyse(self, text: str) -> Query:
+        return replace(super().analyse(text), terms=self.index_terms(text))
 
 
 @dataclass(frozen=True)
