@@ -22,10 +22,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from bot.corpus.passages import Passage
 from bot.corpus.sentences import split_sentences
 from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
-from bot.search.store import SearchIndex, open_index
+from bot.search.store import DOCUMENT_CACHE, SearchIndex, open_index
 from bot.search.tokenize import fold
 
 log = logging.getLogger(__name__)
@@ -86,8 +88,9 @@ class Engine:
         query = index.tokenizer.analyse(text) if text else None
         if query is None or not query.terms:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
-        allowed = index.mask_for(doc) if doc is not None else None
-        ranked = rank(index.bm25, index.unit_of, index.leads, query.terms, top + offset, allowed, self.ranking)[offset:]
+        span = index.doc_range(doc) if doc is not None else None
+        ranked = rank(index.bm25, index.unit_of, index.leads, query.terms, top + offset, None, self.ranking,
+                      span)[offset:]
         words = query.words
         weights = {w: index.tokenizer.informativeness(w) ** 2 for w in words}
         hits = []
@@ -131,12 +134,14 @@ class Engine:
 
     def toc(self, doc: int | None = None) -> list[TocEntry]:
         entries = []
-        for d, document in enumerate(self.index.documents):
-            if doc is not None and d != doc:
-                continue
+        documents = self.index.documents
+        for d in range(len(documents)) if doc is None else [doc] if 0 <= doc < len(documents) else []:
+            document = documents[d]
+            lo, hi = self.index.doc_range(d)
+            paragraphs = np.asarray(self.index.passages.paragraph[lo:hi])
             for section in document.sections:
-                numbers = set(document.section_paragraphs(section.index))
-                count = sum(1 for p in self.index.passages if p.doc == d and p.paragraph in numbers)
+                numbers = list(document.section_paragraphs(section.index))
+                count = int(np.isin(paragraphs, numbers).sum())
                 entries.append(TocEntry(d, section.index, section.heading, section.level, count))
         return entries
 
@@ -162,15 +167,18 @@ class Engine:
     def examples(self, n: int = 2) -> list[str]:
         """Example questions made from the corpus's own sub-point titles and headings."""
         found: list[str] = []
-        for passage in self.index.passages:
-            title = passage.subsection or ""
+        table = self.index.passages
+        subs = np.asarray(table.sub)
+        distinct, first = np.unique(subs[subs >= 0], return_index=True)
+        for s in distinct[np.argsort(first)]:  # each sub-point title once, in passage order
+            title = table.strings[int(s)]
             m = re.match(r"^(?:要|必须|坚持)(.{2,16}?)[。！]?$", title)
             if m:
                 question = f"怎样{m.group(1)}？"
                 if question not in found:
                     found.append(question)
-        if len(found) < n:
-            for document in self.index.documents:
+        if len(found) < n:  # headings of the first documents (a large library is not read whole for this)
+            for document in self.index.documents[:DOCUMENT_CACHE]:
                 for section in document.sections:
                     body = re.sub(r"^[^、）)]*[、）)]\s*", "", section.heading).strip("。 ")
                     body = re.split(r"[，,。]", body)[-1] if body else body

@@ -1,8 +1,10 @@
 """A sparse BM25 index whose scores equal rank-bm25's for the same tokens and parameters.
 
 rank-bm25 scores every passage in Python for every query term. Here each term's posting
-list stores the passages it occurs in and its precomputed BM25 weight there, so a query
-touches only the postings of its own terms. Variants follow rank-bm25 exactly:
+list stores the passages it occurs in (sorted, uint32) and the term's count there (a small
+unsigned int); with each passage's length norm kept beside them, the BM25 weight of a
+posting is computed in float64 only when a query touches it, exactly as rank-bm25 does.
+Variants follow rank-bm25 exactly:
 
 - ``okapi``: BM25Okapi. idf = ln((N-n+.5)/(n+.5)), negative idfs floored at
   epsilon * mean idf. On a small corpus a term in half the passages weighs ~0 (the
@@ -13,6 +15,15 @@ touches only the postings of its own terms. Variants follow rank-bm25 exactly:
 
 For ``plus`` the constant part is kept apart (`baseline`), so scores still equal
 rank-bm25's `get_scores` while postings stay sparse.
+
+`top` is an exact top-k by MaxScore (Turtle & Flood 1995): each term's upper bound is its
+largest weight. The terms with the highest bounds ("essential", which are also the rare
+ones with short lists) are scored in full; the others (long lists of common characters)
+are looked up only for the candidates, by binary search in their sorted lists. A passage
+in no essential list scores at most the sum of the other terms' bounds, so once the k-th
+best full score reaches that sum no other passage can enter the top k. Character
+unigrams make nearly every passage share a term with a question, so scoring every
+posting would cost milliseconds per 100k passages; this touches a few thousand.
 """
 
 from __future__ import annotations
@@ -35,27 +46,45 @@ class BM25Params:
     epsilon: float = 0.25  # okapi
 
 
+_ARRAYS = ("offsets", "docs", "tfs", "lengths", "idf", "baseline", "bound")
+_EXHAUSTIVE = 30_000  # below this many postings a query is simply scored in full
+
+
+@dataclass
+class TermList:
+    """One query term's postings (possibly restricted to a range of passages)."""
+
+    tid: int
+    times: int  # how often the query repeats the term (rank-bm25 counts it again each time)
+    docs: np.ndarray
+    tfs: np.ndarray
+    bound: float  # times * the term's largest weight
+
+
 class BM25Index:
     def __init__(
         self,
         params: BM25Params,
         terms: list[str],
-        idf: np.ndarray,
-        baseline: np.ndarray,
-        offsets: np.ndarray,
-        docs: np.ndarray,
-        weights: np.ndarray,
+        arrays: dict[str, np.ndarray],
         n_docs: int,
     ) -> None:
         self.params = params
         self.terms = terms
         self.vocab = {t: i for i, t in enumerate(terms)}
-        self.idf = idf
-        self.baseline = baseline
-        self.offsets = offsets
-        self.docs = docs
-        self.weights = weights
+        self.offsets = arrays["offsets"]  # term -> start of its postings (len terms + 1)
+        self.docs = arrays["docs"]  # postings: passage ids, sorted within each term
+        self.tfs = arrays["tfs"]  # postings: term count in the passage
+        self.lengths = arrays["lengths"]  # passage -> number of tokens
+        self.idf = arrays["idf"]
+        self.baseline = arrays["baseline"]
+        self.bound = arrays["bound"]  # term -> its largest weight (MaxScore upper bound)
         self.n_docs = n_docs
+        total = float(np.asarray(self.lengths, dtype=np.float64).sum())
+        avgdl = total / n_docs if n_docs and total else 0.0
+        lengths = np.asarray(self.lengths, dtype=np.float64)
+        rel = lengths / avgdl if avgdl else lengths
+        self.norm = 1 - params.b + params.b * rel  # passage -> BM25 length norm, as rank-bm25 computes it
 
     # ---- build -------------------------------------------------------------------------
     @classmethod
@@ -65,7 +94,7 @@ class BM25Index:
         doc_ids: list[int] = []
         term_ids: list[int] = []
         tfs: list[int] = []
-        lengths = np.zeros(n, dtype=np.float64)
+        lengths = np.zeros(n, dtype=np.int64)
         for d, tokens in enumerate(corpus):
             lengths[d] = len(tokens)
             for term, tf in Counter(tokens).items():
@@ -75,59 +104,206 @@ class BM25Index:
         terms = [""] * len(vocab)
         for term, i in vocab.items():
             terms[i] = term
-        t = np.asarray(term_ids, dtype=np.int64)
-        order = np.argsort(t, kind="stable")  # postings sorted by term, then by passage
-        t = t[order]
-        docs = np.asarray(doc_ids, dtype=np.int32)[order]
-        tf = np.asarray(tfs, dtype=np.float64)[order]
-        df = np.bincount(t, minlength=len(terms)).astype(np.float64)
-        offsets = np.zeros(len(terms) + 1, dtype=np.int64)
+        return cls.from_postings(terms, np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int64),
+                                 np.asarray(tfs, dtype=np.int64), lengths, params)
+
+    @classmethod
+    def from_postings(
+        cls,
+        terms: list[str],
+        term_of: np.ndarray,
+        doc_of: np.ndarray,
+        tf_of: np.ndarray,
+        lengths: np.ndarray,
+        params: BM25Params = BM25Params(),
+    ) -> "BM25Index":
+        """The index of postings given as parallel arrays (term id, passage, count), any order."""
+        n = int(len(lengths))
+        n_terms = len(terms)
+        term_of, doc_of, tf_of = np.asarray(term_of), np.asarray(doc_of), np.asarray(tf_of)
+        top_tf = int(tf_of.max()) if tf_of.size else 0
+        bits = [max(int(x), 1).bit_length() for x in (n_terms, n, top_tf)]
+        if sum(bits) <= 64:
+            # one sort of packed (term, passage, count) keys: several times faster than an argsort
+            u64 = np.uint64
+            key = (term_of.astype(u64) << u64(bits[1] + bits[2])) | (doc_of.astype(u64) << u64(bits[2]))
+            key |= tf_of.astype(u64)
+            key.sort()
+            t = (key >> u64(bits[1] + bits[2])).astype(np.int64)
+            docs = ((key >> u64(bits[2])) & u64((1 << bits[1]) - 1)).astype(np.uint32)
+            tf_sorted = key & u64((1 << bits[2]) - 1)
+            del key
+        else:
+            order = np.argsort((term_of.astype(np.uint64) << np.uint64(32)) | doc_of.astype(np.uint64))
+            t = term_of[order].astype(np.int64)
+            docs = doc_of[order].astype(np.uint32)
+            tf_sorted = tf_of[order]
+            del order
+        top_tf = int(tf_sorted.max()) if tf_sorted.size else 0
+        tfs = tf_sorted.astype(np.uint8 if top_tf < 2**8 else np.uint16 if top_tf < 2**16 else np.uint32)
+        del tf_sorted
+        df = np.bincount(t, minlength=n_terms).astype(np.int64)
+        offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
-        avgdl = float(lengths.sum()) / n if n else 0.0
-        idf, baseline, weights = _weights(params, n, df, t, tf, lengths[docs] / avgdl if avgdl else lengths[docs])
-        return cls(params, terms, idf, baseline, offsets, docs, weights, n)
+        lengths = np.asarray(lengths, dtype=np.int32)
+        idf, baseline = _idf(params, n, df.astype(np.float64))
+        arrays = {"offsets": offsets, "docs": docs, "tfs": tfs, "lengths": lengths, "idf": idf,
+                  "baseline": baseline, "bound": np.zeros(n_terms)}
+        index = cls(params, terms, arrays, n)
+        bound = np.zeros(n_terms)
+        step = 1 << 22
+        for lo in range(0, docs.size, step):  # weights in chunks: the build never holds them all
+            hi = min(lo + step, docs.size)
+            w = index._weights(t[lo:hi], docs[lo:hi], tfs[lo:hi])
+            _segment_max(bound, t[lo:hi], w)
+        index.bound = bound
+        return index
+
+    # ---- weights -----------------------------------------------------------------------
+    def _weights(self, tid: np.ndarray | int, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+        """BM25 weight of postings (float64), the same expression as rank-bm25's."""
+        p = self.params
+        k1, delta = p.k1, p.delta
+        tf = tfs.astype(np.float64)
+        norm = self.norm[docs]
+        idf = self.idf[tid]
+        if p.variant == "okapi":
+            return idf * (tf * (k1 + 1) / (tf + k1 * norm))
+        if p.variant == "plus":
+            return idf * (tf * (k1 + 1) / (k1 * norm + tf))
+        if p.variant == "l":
+            ctd = tf / norm
+            return idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
+        raise ValueError(f"unknown BM25 variant {p.variant!r}")
+
+    def term_weights(self, tl: TermList, docs: np.ndarray | None = None, tfs: np.ndarray | None = None) -> np.ndarray:
+        docs = tl.docs if docs is None else docs
+        tfs = tl.tfs if tfs is None else tfs
+        w = self._weights(tl.tid, docs, tfs)
+        return w * tl.times if tl.times != 1 else w
 
     # ---- query -------------------------------------------------------------------------
-    def _postings(self, query: Iterable[str]) -> tuple[np.ndarray, np.ndarray, float]:
-        counts = Counter(self.vocab.get(q, -1) for q in query)
-        constant = 0.0
-        doc_parts: list[np.ndarray] = []
-        weight_parts: list[np.ndarray] = []
-        for tid, times in counts.items():
-            if tid < 0:
+    def term_lists(self, query: Iterable[str], span: tuple[int, int] | None = None) -> list[TermList]:
+        """The postings of the query's known terms, in order of first occurrence; `span`
+        (lo, hi) keeps only passages lo <= pid < hi."""
+        out = []
+        for term, times in Counter(query).items():
+            tid = self.vocab.get(term)
+            if tid is None:
                 continue
-            constant += times * float(self.baseline[tid])
-            lo, hi = self.offsets[tid], self.offsets[tid + 1]
-            doc_parts.append(self.docs[lo:hi])
-            w = self.weights[lo:hi]
-            weight_parts.append(w * times if times != 1 else w)
-        if not doc_parts:
-            return np.zeros(0, dtype=np.int32), np.zeros(0), constant
-        return np.concatenate(doc_parts), np.concatenate(weight_parts), constant
+            lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+            docs, tfs = self.docs[lo:hi], self.tfs[lo:hi]
+            if span is not None:
+                a, b = np.searchsorted(docs, span, side="left")
+                docs, tfs = docs[a:b], tfs[a:b]
+                if not docs.size:
+                    continue
+            out.append(TermList(tid, times, docs, tfs, times * float(self.bound[tid])))
+        return out
+
+    def constant(self, query: Iterable[str]) -> float:
+        return sum(times * float(self.baseline[tid]) for term, times in Counter(query).items()
+                   if (tid := self.vocab.get(term)) is not None)
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """Scores of every passage, equal to rank-bm25's `get_scores(query)`."""
-        docs, weights, constant = self._postings(query)
-        scores = np.bincount(docs, weights=weights, minlength=self.n_docs).astype(np.float64)
-        return scores + constant
+        scores = np.zeros(self.n_docs, dtype=np.float64)
+        for tl in self.term_lists(query):
+            scores += np.bincount(tl.docs, weights=self.term_weights(tl), minlength=self.n_docs)
+        return scores + self.constant(query)
 
-    def top(self, query: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def lookup(self, tl: TermList, pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found mask, weight) of the term in each of the sorted passages `pids`."""
+        if not tl.docs.size or not pids.size:
+            return np.zeros(pids.size, bool), np.zeros(pids.size)
+        pos = np.searchsorted(tl.docs, pids)
+        np.minimum(pos, tl.docs.size - 1, out=pos)
+        found = tl.docs[pos] == pids
+        w = np.zeros(pids.size)
+        if found.any():
+            w[found] = self.term_weights(tl, pids[found], tl.tfs[pos[found]])
+        return found, w
+
+    def top_lists(self, lists: list[TermList], k: int, allowed: np.ndarray | None = None,
+                  exhaustive_below: int = _EXHAUSTIVE) -> tuple[np.ndarray, np.ndarray]:
+        """The exact k best (passages, scores without the constant) among passages that have
+        one of the terms (and are `allowed`), best first; ties by passage id."""
+        if not lists or k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0)
+        total = sum(tl.docs.size for tl in lists)
+        if total < exhaustive_below:
+            return self._exhaustive(lists, k, allowed)
+        by_bound = sorted(lists, key=lambda tl: (tl.bound, -tl.docs.size))  # weakest first
+        rest = np.cumsum([tl.bound for tl in by_bound])
+        # start with the strong terms whose lists are short; the weak, long rest is looked up
+        split = len(by_bound) - 1
+        while split > 0 and by_bound[split - 1].docs.size <= max(total // 20, 2000):
+            split -= 1
+        while True:
+            essential, other = by_bound[split:], by_bound[:split]
+            other_bound = float(rest[split - 1]) if split else 0.0
+            result = self._maxscore(essential, other, other_bound, k, allowed)
+            if result is not None:
+                return result
+            split -= 1  # not enough evidence yet: one more term scored in full
+
+    def _exhaustive(self, lists, k, allowed):
+        docs = np.concatenate([tl.docs for tl in lists])
+        weights = np.concatenate([self.term_weights(tl) for tl in lists])
+        cands, inverse = np.unique(docs, return_inverse=True)
+        sums = np.bincount(inverse, weights=weights)
+        if allowed is not None:
+            keep = allowed[cands]
+            cands, sums = cands[keep], sums[keep]
+        return _best(cands.astype(np.int64), sums, k)
+
+    def _maxscore(self, essential, other, other_bound, k, allowed):
+        docs = np.concatenate([tl.docs for tl in essential])
+        weights = np.concatenate([self.term_weights(tl) for tl in essential])
+        cands, inverse = np.unique(docs, return_inverse=True)
+        partial = np.bincount(inverse, weights=weights)
+        if allowed is not None:
+            keep = allowed[cands]
+            cands, partial = cands[keep], partial[keep]
+        if not other:
+            return _best(cands.astype(np.int64), partial, k)
+        if cands.size < k:
+            return None
+        order = np.argsort(-partial, kind="stable")
+        full = np.full(cands.size, -np.inf)
+        done = 0
+        theta = -np.inf
+        batch = max(4 * k, 64)
+        tol = 1e-9
+        while done < cands.size:
+            take = order[done : done + batch]
+            if np.isfinite(theta) and partial[take[0]] + other_bound < theta - tol * abs(theta):
+                break  # the best unscored candidate cannot reach the k-th score
+            pids = cands[take]
+            sort = np.argsort(pids)
+            sorted_pids = pids[sort]
+            extra = np.zeros(take.size)
+            for tl in other:
+                _, w = self.lookup(tl, sorted_pids)
+                extra[sort] += w
+            full[take] = partial[take] + extra
+            done += take.size
+            scored = full[order[:done]]
+            theta = float(np.partition(scored, scored.size - k)[scored.size - k]) if scored.size >= k else -np.inf
+            batch *= 2
+        if not np.isfinite(theta) or other_bound >= theta - tol * abs(theta) and other_bound > 0:
+            return None  # a passage in none of the essential lists might still make the top k
+        seen = order[:done]
+        return _best(cands[seen].astype(np.int64), full[seen], k)
+
+    def top(self, query: Sequence[str], k: int, allowed: np.ndarray | None = None,
+            span: tuple[int, int] | None = None) -> list[tuple[int, float]]:
         """The k best (passage, score) pairs among passages that contain a query term, best first.
 
         `allowed` is an optional boolean mask over passages (e.g. one document only)."""
-        docs, weights, constant = self._postings(query)
-        if docs.size == 0 or k <= 0:
-            return []
-        candidates, inverse = np.unique(docs, return_inverse=True)
-        sums = np.bincount(inverse, weights=weights).astype(np.float64)
-        if allowed is not None:
-            keep = allowed[candidates]
-            candidates, sums = candidates[keep], sums[keep]
-        if candidates.size > k:
-            part = np.argpartition(-sums, k - 1)[:k]
-            candidates, sums = candidates[part], sums[part]
-        order = np.lexsort((candidates, -sums))
-        return [(int(candidates[i]), float(sums[i]) + constant) for i in order]
+        pids, scores = self.top_lists(self.term_lists(query, span), k, allowed)
+        constant = self.constant(query)
+        return [(int(p), float(s) + constant) for p, s in zip(pids, scores)]
 
     def idf_of(self, term: str) -> float | None:
         tid = self.vocab.get(term)
@@ -138,42 +314,59 @@ class BM25Index:
 
     # ---- save / load -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
+        """Separate .npy files (memory-mapped on load) and the terms, one a line."""
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "bm25.npz", idf=self.idf, baseline=self.baseline, offsets=self.offsets,
-                 docs=self.docs, weights=self.weights)
-        meta = {"params": asdict(self.params), "n_docs": self.n_docs, "terms": self.terms}
-        (folder / "bm25.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        for name in _ARRAYS:
+            np.save(folder / f"bm25.{name}.npy", getattr(self, name))
+        meta = {"params": asdict(self.params), "n_docs": self.n_docs, "n_terms": len(self.terms)}
+        (folder / "bm25.json").write_text(json.dumps(meta), encoding="utf-8")
+        (folder / "bm25.terms").write_text("\n".join(self.terms), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "BM25Index":
+    def load(cls, folder: Path, mmap: bool = True) -> "BM25Index":
         meta = json.loads((folder / "bm25.json").read_text(encoding="utf-8"))
-        with np.load(folder / "bm25.npz") as arrays:
-            data = {k: arrays[k] for k in arrays.files}
-        return cls(BM25Params(**meta["params"]), meta["terms"], data["idf"], data["baseline"], data["offsets"],
-                   data["docs"], data["weights"], int(meta["n_docs"]))
+        text = (folder / "bm25.terms").read_text(encoding="utf-8")
+        terms = text.split("\n") if meta["n_terms"] else []
+        if len(terms) != meta["n_terms"]:
+            raise ValueError("bm25.terms does not match bm25.json")
+        arrays = {}
+        for name in _ARRAYS:
+            arrays[name] = np.load(folder / f"bm25.{name}.npy", mmap_mode="r" if mmap and name in ("docs", "tfs") else None)
+        return cls(BM25Params(**meta["params"]), terms, arrays, int(meta["n_docs"]))
 
 
-def _weights(
-    params: BM25Params, n: int, df: np.ndarray, term_of_posting: np.ndarray, tf: np.ndarray, rel_len: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(idf per term, constant per term, weight per posting) for the chosen variant."""
-    k1, b, delta = params.k1, params.b, params.delta
-    norm = 1 - b + b * rel_len  # per posting
+def _segment_max(bound: np.ndarray, t: np.ndarray, w: np.ndarray) -> None:
+    """bound[t] = max(bound[t], w) for postings sorted by term."""
+    starts = np.flatnonzero(np.r_[True, t[1:] != t[:-1]])
+    best = np.maximum.reduceat(w, starts)
+    ids = t[starts]
+    bound[ids] = np.maximum(bound[ids], best)
+
+
+def _best(cands: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if cands.size > k:
+        part = np.argpartition(-scores, k - 1)[:k]
+        # keep ties at the k-th score by passage id, so the result does not depend on partitioning
+        kth = scores[part].min()
+        tied = np.flatnonzero(scores >= kth)
+        cands, scores = cands[tied], scores[tied]
+    order = np.lexsort((cands, -scores))[:k]
+    return cands[order], scores[order]
+
+
+def _idf(params: BM25Params, n: int, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(idf per term, constant per term) for the chosen variant, as rank-bm25 computes them."""
     if params.variant == "okapi":
         idf = np.log(n - df + 0.5) - np.log(df + 0.5)
         average = float(idf.sum()) / len(idf) if len(idf) else 0.0
         idf = np.where(idf < 0, params.epsilon * average, idf)
-        weights = idf[term_of_posting] * (tf * (k1 + 1) / (tf + k1 * norm))
-        return idf, np.zeros_like(idf), weights
+        return idf, np.zeros_like(idf)
     if params.variant == "plus":
         idf = np.log((n + 1) / df) if len(df) else df
-        weights = idf[term_of_posting] * (tf * (k1 + 1) / (k1 * norm + tf))
-        return idf, idf * delta, weights
+        return idf, idf * params.delta
     if params.variant == "l":
         idf = np.log(n + 1) - np.log(df + 0.5)
-        ctd = tf / norm
-        weights = idf[term_of_posting] * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
-        return idf, np.zeros_like(idf), weights
+        return idf, np.zeros_like(idf)
     raise ValueError(f"unknown BM25 variant {params.variant!r}")
 
 
@@ -188,5 +381,3 @@ def rank_bm25_reference(corpus: Sequence[Sequence[str]], params: BM25Params):  #
     if params.variant == "l":
         return rank_bm25.BM25L(corpus, k1=params.k1, b=params.b, delta=params.delta)
     raise ValueError(params.variant)
-
-

@@ -1,14 +1,16 @@
 """Passages stored as columns, so a library of a million passages fits in modest memory.
 
-Numbers live in numpy arrays, texts in one UTF-8 blob (memory-mapped once saved), and
-headings as interned strings. `PassageTable[i]` builds the `Passage` value on demand, so
-the rest of the program still sees ordinary frozen `Passage` objects.
+Numbers live in numpy arrays (separate .npy files, memory-mapped once saved), texts in
+one UTF-8 blob (memory-mapped too), and headings as interned strings. `PassageTable[i]`
+builds the `Passage` value on demand, so the rest of the program still sees ordinary
+frozen `Passage` objects.
 """
 
 from __future__ import annotations
 
 import json
 import mmap
+from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence, overload
 
@@ -43,31 +45,11 @@ class PassageTable(Sequence[Passage]):
     # ---- build -------------------------------------------------------------------------
     @classmethod
     def from_passages(cls, passages: Iterable[Passage], titles: list[str]) -> "PassageTable":
-        interned: dict[str, int] = {}
-        path_ids: dict[tuple[int, ...], int] = {}
-        rows: dict[str, list[int]] = {name: [] for name in _COLUMNS if name != "offsets"}
-        chunks: list[bytes] = []
-        offsets = [0]
+        builder = TableBuilder()
         for p in passages:
-            path = tuple(interned.setdefault(h, len(interned)) for h in p.headings)
-            rows["doc"].append(p.doc)
-            rows["paragraph"].append(p.paragraph)
-            rows["start"].append(p.start)
-            rows["end"].append(p.end)
-            rows["path"].append(path_ids.setdefault(path, len(path_ids)))
-            rows["sub"].append(-1 if p.subsection is None else interned.setdefault(p.subsection, len(interned)))
-            data = p.text.encode("utf-8")
-            chunks.append(data)
-            offsets.append(offsets[-1] + len(data))
-        columns = {name: np.asarray(values, dtype=np.int32) for name, values in rows.items()}
-        columns["offsets"] = np.asarray(offsets, dtype=np.int64)
-        strings = [""] * len(interned)
-        for s, i in interned.items():
-            strings[i] = s
-        paths = [()] * len(path_ids)
-        for path, i in path_ids.items():
-            paths[i] = path
-        return cls(columns, b"".join(chunks), list(titles), strings, paths)
+            builder.add(p.doc, p)
+        columns, blob = builder.columns(), b"".join(builder.chunks)
+        return cls(columns, blob, list(titles), builder.string_list(), builder.path_list())
 
     # ---- read --------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -76,8 +58,11 @@ class PassageTable(Sequence[Passage]):
     def text(self, i: int) -> str:
         return bytes(self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode("utf-8")
 
+    def headings(self, i: int) -> tuple[str, ...]:
+        return tuple(self.strings[s] for s in self.paths[int(self.path[i])])
+
     def _get(self, i: int) -> Passage:
-        headings = tuple(self.strings[s] for s in self.paths[int(self.path[i])])
+        headings = self.headings(i)
         sub = int(self.sub[i])
         doc = int(self.doc[i])
         return Passage(
@@ -100,6 +85,7 @@ class PassageTable(Sequence[Passage]):
     def __getitem__(self, i):  # type: ignore[no-untyped-def]
         if isinstance(i, slice):
             return [self._get(j) for j in range(*i.indices(len(self)))]
+        i = int(i)
         if i < 0:
             i += len(self)
         if not 0 <= i < len(self):
@@ -111,22 +97,78 @@ class PassageTable(Sequence[Passage]):
 
     def in_document(self, doc: int) -> np.ndarray:
         """Passage ids of one document, in order."""
-        return np.flatnonzero(self.doc == doc)
+        return np.flatnonzero(np.asarray(self.doc) == doc)
 
     # ---- save / load -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        np.savez(folder / "passages.npz", **{name: getattr(self, name) for name in _COLUMNS})
         (folder / "texts.bin").write_bytes(bytes(self.blob))
-        meta = {"titles": self.titles, "strings": self.strings, "paths": [list(p) for p in self.paths]}
-        (folder / "passages.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        _save_columns(folder, {name: getattr(self, name) for name in _COLUMNS}, self.titles, self.strings, self.paths)
 
     @classmethod
     def load(cls, folder: Path) -> "PassageTable":
-        with np.load(folder / "passages.npz") as arrays:
-            columns = {name: arrays[name] for name in _COLUMNS}
+        columns = {name: np.load(folder / f"passages.{name}.npy", mmap_mode="r") for name in _COLUMNS}
         meta = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
         with (folder / "texts.bin").open("rb") as fh:
             size = fh.seek(0, 2)
             blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
         return cls(columns, blob, meta["titles"], meta["strings"], [tuple(p) for p in meta["paths"]])
+
+
+def _save_columns(folder: Path, columns: dict[str, np.ndarray], titles, strings, paths) -> None:
+    for name in _COLUMNS:
+        np.save(folder / f"passages.{name}.npy", np.asarray(columns[name]))
+    meta = {"titles": list(titles), "strings": list(strings), "paths": [list(p) for p in paths]}
+    (folder / "passages.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+
+class TableBuilder:
+    """Collects passages one by one into compact columns; texts go to `sink` (a binary
+    file) as they come, or are kept as chunks."""
+
+    def __init__(self, sink=None) -> None:  # noqa: ANN001
+        self.sink = sink
+        self.chunks: list[bytes] = []
+        self.interned: dict[str, int] = {}
+        self.path_ids: dict[tuple[int, ...], int] = {}
+        self.rows = {name: array("i") for name in _COLUMNS if name != "offsets"}
+        self.offsets = array("q", [0])
+
+    def add(self, doc: int, p: Passage) -> None:
+        interned = self.interned
+        path = tuple(interned.setdefault(h, len(interned)) for h in p.headings)
+        rows = self.rows
+        rows["doc"].append(doc)
+        rows["paragraph"].append(p.paragraph)
+        rows["start"].append(p.start)
+        rows["end"].append(p.end)
+        rows["path"].append(self.path_ids.setdefault(path, len(self.path_ids)))
+        rows["sub"].append(-1 if p.subsection is None else interned.setdefault(p.subsection, len(interned)))
+        data = p.text.encode("utf-8")
+        if self.sink is not None:
+            self.sink.write(data)
+        else:
+            self.chunks.append(data)
+        self.offsets.append(self.offsets[-1] + len(data))
+
+    def columns(self) -> dict[str, np.ndarray]:
+        out = {name: np.frombuffer(values, dtype=np.int32).copy() if len(values) else np.zeros(0, np.int32)
+               for name, values in self.rows.items()}
+        out["offsets"] = np.frombuffer(self.offsets, dtype=np.int64).copy()
+        return out
+
+    def string_list(self) -> list[str]:
+        strings = [""] * len(self.interned)
+        for s, i in self.interned.items():
+            strings[i] = s
+        return strings
+
+    def path_list(self) -> list[tuple[int, ...]]:
+        paths: list[tuple[int, ...]] = [()] * len(self.path_ids)
+        for path, i in self.path_ids.items():
+            paths[i] = path
+        return paths
+
+    def save(self, folder: Path, titles: list[str]) -> None:
+        """The columns beside the texts already written to `folder / "texts.bin"`."""
+        _save_columns(folder, self.columns(), titles, self.string_list(), self.path_list())

@@ -6,48 +6,122 @@ ranking (`bot.search.rank`) scores paragraphs from the passage postings, because
 paragraph that answers a question is found far more reliably than the passage inside it.
 
 Nothing is segmented twice: each document's passages and terms are cached under a key
-made of its bytes and the tokenizer's signature, and the whole index under the keys of
-all its documents. A changed document re-segments only itself; an unchanged corpus loads
-the saved index without touching jieba's segmenter.
+made of its bytes, the tokenizer's signature and the parser's version (a hash of the
+`bot.corpus` sources), and the whole index under the keys of all its documents. A changed
+document re-segments only itself; an unchanged corpus loads the saved index without
+touching jieba's segmenter.
+
+The saved index is built for a million passages: postings, passage columns and the
+paragraph layout are separate `.npy` files opened memory-mapped, passage texts one UTF-8
+file read on demand, and documents are not unpickled at load: `SearchIndex.documents` is
+a lazy sequence that reads a `Document` from its cache entry when asked (with a small LRU).
+Segmenting runs in a pool of worker processes, each returning a document's passages with
+its unique terms and per-passage (term number, count) arrays, so the parent never holds a
+Python object per token.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import pickle
+import shutil
+import sys
 import tempfile
 import time
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator, Sequence
 
 import numpy as np
 
-from bot.corpus.library import CorpusError, Problem, corpus_files, parse_file, report, user_dictionary
-from bot.corpus import passages as packing
+import bot.corpus
+from bot.corpus import reading
+from bot.corpus.library import CorpusError, Problem, corpus_files, notices, parse_file, report, user_dictionary
 from bot.corpus.passages import Passage, make_passages
 from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
 from bot.search.bm25 import BM25Index, BM25Params
+from bot.search.passage_table import PassageTable, TableBuilder
 from bot.search.tokenize import Tokenizer
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.6, b=0.75)
-_FORMAT = "3"
+_FORMAT = "4"
+DOCUMENT_CACHE = 64  # documents kept unpickled (paragraph_text, section_text, toc)
+_POOL_FROM = 16  # documents to segment before a worker pool pays for itself
 
 
-def _packing_signature() -> str:
-    return "/".join(str(getattr(packing, name)) for name in (
-        "TARGET_CHARS", "MIN_CHARS", "MAX_CHARS", "SLACK_CHARS", "CLAUSE_CHARS", "SHORT_PENALTY", "LONG_PENALTY"))
+def parser_version() -> str:
+    """Changes whenever the reading, parsing or passage cutting code changes."""
+    h = hashlib.sha256()
+    for path in sorted(Path(bot.corpus.__file__).parent.glob("*.py")):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+# ---- documents ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What is kept in memory of each document: enough to list it and find its passages."""
+
+    title: str
+    path: str
+    date: str | None
+    speaker: str | None
+    key: str  # its cache entry: docs/<key>.pkl
+    first: int  # its passages are first <= pid < first + count
+    count: int
+
+
+class LazyDocuments(Sequence[Document]):
+    """The indexed documents, read from their cache entries when asked for."""
+
+    def __init__(self, infos: list[DocumentInfo], cache_dir: Path, size: int = DOCUMENT_CACHE) -> None:
+        self.infos = infos
+        self.cache_dir = cache_dir
+        self.size = size
+        self._cache: OrderedDict[int, Document] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self.infos)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        if i in self._cache:
+            self._cache.move_to_end(i)
+            return self._cache[i]
+        info = self.infos[i]
+        entry = _load_pickle(self.cache_dir / "docs" / f"{info.key}.pkl")
+        if isinstance(entry, dict) and "document" in entry:
+            document = entry["document"]
+        else:  # the cache entry went missing: read the file again
+            document = parse_file(Path(info.path))
+        document = replace(document, path=info.path)
+        self._cache[i] = document
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+        return document
+
+    def __iter__(self) -> Iterator[Document]:
+        return (self[i] for i in range(len(self)))
 
 
 @dataclass
 class SearchIndex:
     root: Path
-    documents: list[Document]
-    passages: list[Passage]
+    documents: Sequence[Document]
+    passages: PassageTable
     problems: list[Problem]
     bm25: BM25Index
     tokenizer: Tokenizer
@@ -55,13 +129,22 @@ class SearchIndex:
     unit_of: np.ndarray  # passage -> its paragraph (numbered in passage order)
     leads: np.ndarray  # passage -> True if it opens its paragraph
     load_seconds: float = 0.0
-    doc_masks: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    doc_starts: np.ndarray | None = field(default=None, repr=False)  # doc -> first passage (len docs + 1)
+
+    def doc_range(self, doc: int) -> tuple[int, int]:
+        """Passages lo <= pid < hi of document `doc`."""
+        if self.doc_starts is None:
+            self.doc_starts = np.searchsorted(np.asarray(self.passages.doc), np.arange(len(self.documents) + 1))
+        return int(self.doc_starts[doc]), int(self.doc_starts[doc + 1])
 
     def mask_for(self, doc: int) -> np.ndarray:
-        if doc not in self.doc_masks:
-            self.doc_masks[doc] = np.fromiter((p.doc == doc for p in self.passages), bool, len(self.passages))
-        return self.doc_masks[doc]
+        mask = np.zeros(len(self.passages), dtype=bool)
+        lo, hi = self.doc_range(doc)
+        mask[lo:hi] = True
+        return mask
 
+
+# ---- cache files --------------------------------------------------------------------------
 
 def _atomic_pickle(obj: object, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,34 +169,83 @@ def _load_pickle(path: Path) -> object | None:
         return None
 
 
-def _document_entry(path: Path, key: str, tokenizer: Tokenizer, cache: Path) -> tuple[Document, list[Passage], list[list[str]]]:
+# ---- segmenting one document (in a worker or in-process) ------------------------------------
+
+_worker_tokenizer: Tokenizer | None = None
+
+
+def _init_worker(userdict: str | None, grams: bool, search_mode: bool) -> None:
+    global _worker_tokenizer
+    _worker_tokenizer = Tokenizer(Path(userdict) if userdict else None, grams=grams, search_mode=search_mode)
+
+
+def _segment(document: Document, tokenizer: Tokenizer) -> dict:
+    """A document's cache entry: passages and, per passage, (term number, count) into the
+    document's own list of unique terms."""
+    passages = make_passages(document, 0)
+    vocab: dict[str, int] = {}
+    ids: list[int] = []
+    tfs: list[int] = []
+    counts: list[int] = []
+    lengths: list[int] = []
+    for p in passages:
+        terms = tokenizer.index_terms(p.text)
+        lengths.append(len(terms))
+        counted = Counter(terms)
+        counts.append(len(counted))
+        for term, tf in counted.items():
+            ids.append(vocab.setdefault(term, len(vocab)))
+            tfs.append(tf)
+    return {
+        "document": document,
+        "passages": passages,
+        "vocab": list(vocab),
+        "ids": np.asarray(ids, dtype=np.int32),
+        "tfs": np.asarray(tfs, dtype=np.int32),
+        "counts": np.asarray(counts, dtype=np.int32),
+        "lengths": np.asarray(lengths, dtype=np.int32),
+    }
+
+
+def _document_entry(path: Path, key: str, tokenizer: Tokenizer, cache: Path) -> dict:
     entry_path = cache / "docs" / f"{key}.pkl"
     entry = _load_pickle(entry_path)
-    if isinstance(entry, tuple) and len(entry) == 3:
-        document, passages, terms = entry
-        return replace(document, path=str(path)), passages, terms
-    document = parse_file(path)
-    passages = make_passages(document, 0)
-    terms = [tokenizer.index_terms(_indexed_text(p)) for p in passages]
-    _atomic_pickle((document, passages, terms), entry_path)
-    return document, passages, terms
+    if not (isinstance(entry, dict) and entry.get("format") == _FORMAT):
+        entry = _segment(parse_file(path), tokenizer)
+        entry["format"] = _FORMAT
+        _atomic_pickle(entry, entry_path)
+    return entry
 
 
-def _indexed_text(passage: Passage) -> str:
-    return passage.text
+def _light(path: Path, entry: dict) -> dict:
+    """What the parent needs of an entry: no Document (its texts are in the passages)."""
+    document: Document = entry["document"]
+    out = {k: v for k, v in entry.items() if k != "document"}
+    out["title"], out["date"], out["speaker"] = document.title, document.date, document.speaker
+    out["notices"] = notices(path, document)
+    out["text_key"] = hashlib.sha256("\n".join(p.text for p in document.paragraphs).encode()).hexdigest()
+    return out
 
 
-def paragraph_layout(passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+def _work(job: tuple[str, str, str]) -> dict:
+    path, key, cache = job
+    tokenizer = _worker_tokenizer
+    assert tokenizer is not None
+    try:
+        return _light(Path(path), _document_entry(Path(path), key, tokenizer, Path(cache)))
+    except DocumentError as exc:
+        return {"error": str(exc)}
+
+
+# ---- building -----------------------------------------------------------------------------
+
+def paragraph_layout(doc: np.ndarray, paragraph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(paragraph unit of each passage, whether it is the first passage of its unit)."""
-    unit_of = np.zeros(len(passages), dtype=np.int32)
-    leads = np.zeros(len(passages), dtype=bool)
-    unit, last = -1, None
-    for i, p in enumerate(passages):
-        key = (p.doc, p.paragraph)
-        if key != last:
-            unit, last = unit + 1, key
-            leads[i] = True
-        unit_of[i] = unit
+    doc, paragraph = np.asarray(doc), np.asarray(paragraph)
+    leads = np.ones(doc.size, dtype=bool)
+    if doc.size:
+        leads[1:] = (doc[1:] != doc[:-1]) | (paragraph[1:] != paragraph[:-1])
+    unit_of = (np.cumsum(leads) - 1).astype(np.int32)
     return unit_of, leads
 
 
@@ -128,73 +260,205 @@ def build_index(
     fingerprint: str = "",
 ) -> SearchIndex:
     """The in-memory index of passages already cut and tokenised (no cache involved)."""
-    unit_of, leads = paragraph_layout(passages)
-    return SearchIndex(root, documents, passages, list(problems or []), BM25Index.build(terms, params), tokenizer,
+    table = PassageTable.from_passages(passages, [d.title for d in documents])
+    unit_of, leads = paragraph_layout(table.doc, table.paragraph)
+    return SearchIndex(root, documents, table, list(problems or []), BM25Index.build(terms, params), tokenizer,
                        fingerprint, unit_of, leads)
 
 
-def open_index(
-    root: Path, cache_dir: Path, params: BM25Params = DEFAULT_PARAMS, tokenizer: Tokenizer | None = None
-) -> SearchIndex:
-    """Load the saved index of `root`, or build (and save) it. Raises CorpusError."""
-    started = time.perf_counter()
-    root = root.expanduser().resolve()
-    files = corpus_files(root)
-    tokenizer = tokenizer or Tokenizer(user_dictionary(root))
-    salt = f"{_FORMAT}|{tokenizer.signature}|{params}|{_packing_signature()}"
+def _progress(total: int, enabled: bool | None, desc: str):  # noqa: ANN202
+    if enabled is None:
+        enabled = sys.stderr.isatty() or os.environ.get("SPEECHBOT_PROGRESS") == "1"
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a dependency
+        return None
+    return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr, smoothing=0.05)
+
+
+def _entries(jobs: list[tuple[Path, str]], tokenizer: Tokenizer, cache_dir: Path, workers: int | None,
+             bar) -> Iterator[tuple[Path, str, dict]]:  # noqa: ANN001
+    """Each document's light entry, in order; segmenting in a process pool when many are new."""
+    todo = sum(1 for _, key in jobs if not (cache_dir / "docs" / f"{key}.pkl").exists())
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if todo >= _POOL_FROM and workers > 1:
+        import multiprocessing
+
+        userdict = str(tokenizer.userdict) if tokenizer.userdict is not None else None
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with context.Pool(workers, _init_worker, (userdict, tokenizer.grams, tokenizer.search_mode)) as pool:
+            results = pool.imap(_work, [(str(p), k, str(cache_dir)) for p, k in jobs], chunksize=8)
+            for (path, key), result in zip(jobs, results):
+                if bar is not None:
+                    bar.update()
+                yield path, key, result
+        return
+    for path, key in jobs:
+        try:
+            result = _light(path, _document_entry(path, key, tokenizer, cache_dir))
+        except DocumentError as exc:
+            result = {"error": str(exc)}
+        if bar is not None:
+            bar.update()
+        yield path, key, result
+
+
+def _read_keys(files: list[Path], salt: bytes, problems: list[Problem]) -> list[tuple[Path, str]]:
     keys: list[tuple[Path, str]] = []
-    problems: list[Problem] = []
     for path in files:
         try:
+            size = path.stat().st_size
+            limit = reading._LIMITS.get(path.suffix.lower(), reading.MAX_FILE_BYTES)
+            if size > limit:  # refused before reading it whole just to hash it
+                problems.append(Problem(str(path), f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"))
+                continue
             data = path.read_bytes()
         except OSError as exc:
             problems.append(Problem(str(path), f"无法读取：{exc.strerror or exc}"))
             continue
-        keys.append((path, hashlib.sha256(salt.encode() + data).hexdigest()[:32]))
-    corpus_key = hashlib.sha256("\n".join(f"{p}|{k}" for p, k in keys).encode()).hexdigest()[:32]
-    index_dir = cache_dir / "index" / corpus_key
-    saved = _load_pickle(index_dir / "corpus.pkl")
-    if isinstance(saved, dict) and (index_dir / "bm25.npz").exists():
-        try:
-            bm25 = BM25Index.load(index_dir)
-            with np.load(index_dir / "layout.npz") as layout:
-                unit_of, leads = layout["unit_of"], layout["leads"]
-        except Exception as exc:
-            log.warning("saved index unreadable, rebuilding: %s", exc)
-        else:
-            report(saved["problems"])
-            return SearchIndex(root, saved["documents"], saved["passages"], saved["problems"] + problems, bm25,
-                               tokenizer, corpus_key, unit_of, leads, time.perf_counter() - started)
+        keys.append((path, hashlib.sha256(salt + data).hexdigest()[:32]))
+    return keys
 
-    documents: list[Document] = []
-    passages: list[Passage] = []
-    terms: list[list[str]] = []
-    seen: set[str] = set()
-    for path, key in keys:
-        try:
-            document, doc_passages, doc_terms = _document_entry(path, key, tokenizer, cache_dir)
-        except DocumentError as exc:
-            problems.append(Problem(str(path), str(exc)))
-            continue
-        text_key = hashlib.sha256("\n".join(p.text for p in document.paragraphs).encode()).hexdigest()
-        if text_key in seen:
-            problems.append(Problem(str(path), "与另一文档内容相同，只收录一次"))
-            continue
-        seen.add(text_key)
-        doc_index = len(documents)
-        documents.append(document)
-        for passage, passage_terms in zip(doc_passages, doc_terms):
-            passages.append(replace(passage, pid=len(passages), doc=doc_index, document=document.title))
-            terms.append(passage_terms)
-    report(problems)
-    if not passages:
-        raise CorpusError(f"语料中没有可用的文档：{root}")
-    index = build_index(root, documents, passages, terms, tokenizer, params, problems, corpus_key)
+
+def _load_saved(index_dir: Path, root: Path, cache_dir: Path, tokenizer: Tokenizer, corpus_key: str,
+                problems: list[Problem], started: float) -> SearchIndex | None:
     try:
-        index.bm25.save(index_dir)
-        np.savez(index_dir / "layout.npz", unit_of=index.unit_of, leads=index.leads)
-        _atomic_pickle({"documents": documents, "passages": passages, "problems": problems}, index_dir / "corpus.pkl")
-    except OSError as exc:
-        log.warning("could not save the index to %s: %s", index_dir, exc)
+        meta = json.loads((index_dir / "index.json").read_text(encoding="utf-8"))
+        if meta.get("format") != _FORMAT:
+            return None
+        bm25 = BM25Index.load(index_dir)
+        table = PassageTable.load(index_dir)
+        unit_of = np.load(index_dir / "layout.unit_of.npy", mmap_mode="r")
+        leads = np.load(index_dir / "layout.leads.npy", mmap_mode="r")
+        doc_starts = np.load(index_dir / "layout.doc_starts.npy")
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - a damaged index is rebuilt
+        log.warning("saved index unreadable, rebuilding: %s", exc)
+        return None
+    saved = [Problem(**p) for p in meta["problems"]]
+    report(saved)
+    infos = [DocumentInfo(**d) for d in meta["documents"]]
+    return SearchIndex(root, LazyDocuments(infos, cache_dir), table, saved + problems, bm25, tokenizer, corpus_key,
+                       unit_of, leads, time.perf_counter() - started, doc_starts)
+
+
+def open_index(
+    root: Path,
+    cache_dir: Path,
+    params: BM25Params = DEFAULT_PARAMS,
+    tokenizer: Tokenizer | None = None,
+    progress: bool | None = None,
+    workers: int | None = None,
+) -> SearchIndex:
+    """Load the saved index of `root`, or build (and save) it. Raises CorpusError.
+
+    `progress`: a progress bar on stderr (None: only when stderr is a terminal, or
+    SPEECHBOT_PROGRESS=1). `workers`: processes that segment (default: the cores, up to 4)."""
+    started = time.perf_counter()
+    root = root.expanduser().resolve()
+    cache_dir = Path(cache_dir)
+    files = corpus_files(root)
+    tokenizer = tokenizer or Tokenizer(user_dictionary(root))
+    salt = f"{_FORMAT}|{tokenizer.signature}|{parser_version()}".encode()
+    problems: list[Problem] = []
+    keys = _read_keys(files, salt, problems)
+    corpus_key = hashlib.sha256(
+        (f"{_FORMAT}|{params}|" + "\n".join(f"{p}|{k}" for p, k in keys)).encode()).hexdigest()[:32]
+    index_dir = cache_dir / "index" / corpus_key
+    loaded = _load_saved(index_dir, root, cache_dir, tokenizer, corpus_key, problems, started)
+    if loaded is not None:
+        return loaded
+    index = _build(root, cache_dir, keys, tokenizer, params, problems, corpus_key, index_dir, progress, workers)
     index.load_seconds = time.perf_counter() - started
     return index
+
+
+def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer: Tokenizer, params: BM25Params,
+           problems: list[Problem], corpus_key: str, index_dir: Path, progress: bool | None,
+           workers: int | None) -> SearchIndex:
+    (cache_dir / "index").mkdir(parents=True, exist_ok=True)
+    read_problems = len(problems)  # found again at every open: not saved
+    work = Path(tempfile.mkdtemp(dir=cache_dir / "index", prefix=f"{corpus_key}.tmp"))
+    try:
+        vocab: dict[str, int] = {}
+        term_parts: list[np.ndarray] = []
+        pid_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        length_parts: list[np.ndarray] = []
+        infos: list[DocumentInfo] = []
+        seen: set[str] = set()
+        n_passages = 0
+        bar = _progress(len(keys), progress, "segmenting")
+        with (work / "texts.bin").open("wb") as sink:
+            table = TableBuilder(sink)
+            for path, key, result in _entries(keys, tokenizer, cache_dir, workers, bar):
+                if "error" in result:
+                    problems.append(Problem(str(path), result["error"]))
+                    continue
+                if result["text_key"] in seen:
+                    problems.append(Problem(str(path), "与另一文档内容相同，只收录一次"))
+                    continue
+                seen.add(result["text_key"])
+                problems.extend(result["notices"])
+                doc = len(infos)
+                passages: list[Passage] = result["passages"]
+                infos.append(DocumentInfo(result["title"], str(path), result["date"], result["speaker"],
+                                          key, n_passages, len(passages)))
+                for p in passages:
+                    table.add(doc, p)
+                gids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in result["vocab"]), np.int32,
+                                   len(result["vocab"]))
+                term_parts.append(gids[result["ids"]])
+                pid_parts.append(np.repeat(np.arange(n_passages, n_passages + len(passages), dtype=np.uint32),
+                                           result["counts"]))
+                tf_parts.append(result["tfs"])
+                length_parts.append(result["lengths"])
+                n_passages += len(passages)
+        if bar is not None:
+            bar.close()
+        report(problems)
+        if not n_passages:
+            raise CorpusError(f"语料中没有可用的文档：{root}")
+        terms = [""] * len(vocab)
+        for term, i in vocab.items():
+            terms[i] = term
+        del vocab
+        titles = [info.title for info in infos]
+        table.save(work, titles)
+        del table
+        bm25 = BM25Index.from_postings(terms, _concat(term_parts, np.int32), _concat(pid_parts, np.uint32),
+                                       _concat(tf_parts, np.int32), _concat(length_parts, np.int32), params)
+        del term_parts, pid_parts, tf_parts
+        bm25.save(work)
+        passages_table = PassageTable.load(work)
+        unit_of, leads = paragraph_layout(passages_table.doc, passages_table.paragraph)
+        doc_starts = np.asarray([i.first for i in infos] + [n_passages], dtype=np.int64)
+        np.save(work / "layout.unit_of.npy", unit_of)
+        np.save(work / "layout.leads.npy", leads)
+        np.save(work / "layout.doc_starts.npy", doc_starts)
+        meta = {"format": _FORMAT, "documents": [info.__dict__ for info in infos],
+                "problems": [p.__dict__ for p in problems[read_problems:]]}
+        (work / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        final = work
+        try:
+            if index_dir.exists():
+                shutil.rmtree(index_dir, ignore_errors=True)
+            os.replace(work, index_dir)
+            final = index_dir
+        except OSError as exc:
+            log.warning("could not save the index to %s: %s", index_dir, exc)
+        bm25 = BM25Index.load(final)
+        passages_table = PassageTable.load(final)
+        return SearchIndex(root, LazyDocuments(infos, cache_dir), passages_table, problems, bm25, tokenizer,
+                           corpus_key, unit_of, leads, 0.0, doc_starts)
+    finally:
+        if work.exists() and work != index_dir:
+            # the texts file stays readable through open mmaps even once removed
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)

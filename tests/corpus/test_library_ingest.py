@@ -178,8 +178,6 @@ def test_headingless_document_carries_a_notice(library: Path):
     assert notices(library / "essay.txt", document) == [Problem(str(library / "essay.txt"), NO_HEADINGS, skipped=False)]
 
 
-@pytest.mark.xfail(reason="needs bot.search.store.open_index to add library.notices(path, document) "
-                          "for each loaded document (store.py is outside the ingestion files)", strict=False)
 def test_headingless_document_is_reported_in_problems(engine: Engine):
     problems = problems_by_name(engine.index)
     assert [p.reason for p in problems.get("essay.txt", [])] == [NO_HEADINGS]

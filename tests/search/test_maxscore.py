@@ -1,0 +1,68 @@
+"""The pruned first stage (MaxScore) must return rank-bm25's top 10, on a corpus shaped
+like the real one: a few very common "characters" in most passages, rarer "words"."""
+
+import random
+
+import numpy as np
+import pytest
+
+from bot.search.bm25 import BM25Index, BM25Params, rank_bm25_reference
+
+
+def _zipf_corpus(seed: int, n: int):
+    rng = random.Random(seed)
+    vocab = [f"t{i}" for i in range(3000)]
+    weights = [1.0 / (i + 1) ** 1.1 for i in range(len(vocab))]
+    corpus = [rng.choices(vocab, weights, k=rng.randint(5, 60)) for _ in range(n)]
+    return rng, vocab, weights, corpus
+
+
+@pytest.mark.parametrize("variant", ["plus", "okapi", "l"])
+def test_maxscore_top10_equals_rank_bm25(variant: str):
+    rng, vocab, weights, corpus = _zipf_corpus(11, 4000)
+    params = BM25Params(variant=variant, k1=0.6, b=0.75)
+    ours, ref = BM25Index.build(corpus, params), rank_bm25_reference(corpus, params)
+    pruned = 0
+    for _ in range(60):
+        # questions mix common terms (long lists) with a few rare ones, some repeated
+        query = rng.choices(vocab[:30], k=rng.randint(3, 12)) + rng.choices(vocab, weights, k=rng.randint(1, 8))
+        expected = ref.get_scores(query)
+        lists = ours.term_lists(query)
+        pids, scores = ours.top_lists(lists, 10, exhaustive_below=0)  # always the MaxScore path
+        pruned += sum(tl.docs.size for tl in lists) > 10_000
+        ranked = sorted(range(len(corpus)), key=lambda i: (-expected[i], i))
+        matched = [i for i in ranked if any(t in corpus[i] for t in query)][:10]
+        assert len(pids) == len(matched)
+        # same top 10, ties aside: position by position the reference scores agree
+        np.testing.assert_allclose(expected[pids], expected[matched], rtol=1e-12)
+        np.testing.assert_allclose(scores + ours.constant(query), expected[matched], rtol=1e-9)
+        top = ours.top(query, 10)
+        np.testing.assert_allclose([s for _, s in top], expected[matched], rtol=1e-9)
+    assert pruned > 30  # the queries really had long lists to prune
+
+
+def test_maxscore_with_a_mask_and_a_span():
+    rng, vocab, weights, corpus = _zipf_corpus(5, 3000)
+    params = BM25Params(variant="plus", k1=0.6)
+    ours, ref = BM25Index.build(corpus, params), rank_bm25_reference(corpus, params)
+    allowed = np.zeros(len(corpus), dtype=bool)
+    allowed[1000:1400] = True
+    for _ in range(20):
+        query = rng.choices(vocab[:20], k=6) + rng.choices(vocab, weights, k=3)
+        expected = ref.get_scores(query)
+        inside = [i for i in range(1000, 1400) if any(t in corpus[i] for t in query)]
+        want = sorted(inside, key=lambda i: (-expected[i], i))[:10]
+        pids, _ = ours.top_lists(ours.term_lists(query), 10, allowed, exhaustive_below=0)
+        np.testing.assert_allclose(expected[pids], expected[want], rtol=1e-12)
+        pids, _ = ours.top_lists(ours.term_lists(query, (1000, 1400)), 10, exhaustive_below=0)
+        np.testing.assert_allclose(expected[pids], expected[want], rtol=1e-12)
+
+
+def test_weights_are_computed_from_counts_exactly_and_bounds_hold():
+    _, _, _, corpus = _zipf_corpus(3, 500)
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6))
+    for tid in range(0, len(index.terms), 97):
+        lo, hi = index.offsets[tid], index.offsets[tid + 1]
+        w = index._weights(tid, index.docs[lo:hi], index.tfs[lo:hi])
+        assert w.max() == index.bound[tid]
+        assert np.all(np.diff(index.docs[lo:hi].astype(np.int64)) > 0)
