@@ -261,6 +261,8 @@ def run_worker(spec: dict) -> dict:
 def worker_main(raw_spec: str) -> int:
     spec = json.loads(raw_spec)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
+    if spec.get("code"):  # measure a snapshot of the project's code (--code-at), not the working tree
+        sys.path.insert(0, spec["code"])
     result = run_worker(spec)
     sys.stdout.write("RESULT " + json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()

@@ -10,6 +10,10 @@ to load and query; see _speed_engines.py). It prints one markdown table and writ
 benchmarks/out/speed-<date>.json; results of an earlier run the same day are kept and
 merged unless --fresh. `--plot docs/performance.png` draws how cost grows with size.
 
+A build whose peak RSS, scaled linearly from the largest smaller size, would pass
+--max-rss-gib is recorded as not run; --code-at COMMIT measures a `git archive` snapshot
+of bot/ rather than a working tree others may be editing.
+
 Queries are CMRC questions: a fixed random sample of --queries after 20 warm-up ones.
 The project answers the question text with `Engine.ask(question, top=10)`; the anchors
 start from the question's tokens. Nothing in the test suite depends on this script.
@@ -82,6 +86,21 @@ def machine() -> dict:
             "python": platform.python_version(), "platform": platform.platform()}
 
 
+CODE: dict = {"dir": None, "commit": None}  # set by --code-at: the snapshot of bot/ being measured
+
+
+def snapshot(commit: str, out: Path) -> tuple[Path, str]:
+    """bot/ and seeds/ of `commit` extracted under `out` (git archive: the checkout is not touched)."""
+    sha = subprocess.run(["git", "rev-parse", "--short", commit], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    folder = out / f"code-{sha}"
+    if not (folder / "bot").is_dir():
+        folder.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "archive", sha, "bot", "seeds"], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder, sha
+
+
 def versions() -> dict:
     from importlib import metadata
 
@@ -91,6 +110,9 @@ def versions() -> dict:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             out[name] = None
+    if CODE["dir"]:
+        out["commit"], out["bot_uncommitted"] = CODE["commit"], []
+        return out
     try:  # the project's code that was measured
         git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.rstrip("\n")  # noqa: E731
         out["commit"] = git("rev-parse", "--short", "HEAD")
@@ -156,7 +178,17 @@ def prepare_queries(args: argparse.Namespace) -> Path:
     return path
 
 
-def measure_size(n: int, args: argparse.Namespace, queries: Path) -> list[dict]:
+def extrapolated_peak_mib(engine: str, n: int, history: list[dict]) -> tuple[float, dict] | None:
+    """The build's peak RSS at `n` passages, scaled linearly from the largest smaller size measured."""
+    earlier = [r for r in history if r["engine"] == engine and r["target_passages"] < n
+               and r.get("build", {}).get("peak_rss_mib")]
+    if not earlier:
+        return None
+    row = max(earlier, key=lambda r: r["target_passages"])
+    return row["build"]["peak_rss_mib"] * n / row["target_passages"], row
+
+
+def measure_size(n: int, args: argparse.Namespace, queries: Path, history: list[dict]) -> list[dict]:
     import _speed_corpus as corpus
 
     label = size_label(n)
@@ -180,9 +212,22 @@ def measure_size(n: int, args: argparse.Namespace, queries: Path) -> list[dict]:
             shutil.rmtree(index_dir)
         index_dir.mkdir(parents=True)
         spec = {"engine": engine, "corpus": str(corpus_dir), "tokens": str(tokens_dir), "index": str(index_dir),
-                "queries": str(queries), "answers": str(args.out / f"answers-{label}-{engine}.json")}
+                "queries": str(queries), "answers": str(args.out / f"answers-{label}-{engine}.json"),
+                "code": CODE["dir"]}
         row = {"size": label, "target_passages": n, "engine": engine, "corpus_passages": manifest["passages"],
-               "loadavg_before": os.getloadavg()[0], "measured_at": dt.datetime.now().isoformat(timespec="seconds")}
+               "loadavg_before": os.getloadavg()[0], "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+               "commit": versions().get("commit")}
+        if engine != "project" and token_meta:
+            row["tokens"] = token_meta  # which tokenizer made the anchors' tokens, how many a passage
+        guess = extrapolated_peak_mib(engine, n, history)
+        if guess is not None and guess[0] > args.max_rss_gib * 1024:
+            small = guess[1]
+            row["not_run"] = (f"build peak RSS would be ~{guess[0] / 1024:.0f} GiB (linear from "
+                              f"{small['build']['peak_rss_mib']:,.0f} MiB at {small['size']}), over --max-rss-gib "
+                              f"{args.max_rss_gib:g} on a {machine()['ram_gib']:.0f} GiB machine")
+            log(f"{label}: {engine} not run: {row['not_run']}")
+            rows.append(row)
+            continue
         log(f"{label}: {engine} build")
         build = run_worker({**spec, "phase": "build"}, args.timeout, args.max_rss_gib)
         row["build"] = build
@@ -205,7 +250,6 @@ def measure_size(n: int, args: argparse.Namespace, queries: Path) -> list[dict]:
         rows.append(row)
         if not args.keep_indexes:
             shutil.rmtree(index_dir, ignore_errors=True)
-    agreement(rows, args.out, label)
     return rows
 
 
@@ -234,8 +278,11 @@ def speech_cold(args: argparse.Namespace, runs: int = 5) -> dict:
     """`speechbot ask` on the bundled speech: fresh process, warm cache, wall time incl. start-up."""
     script = Path(sys.executable).with_name("speechbot")
     cmd = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
-    cmd += ["ask", SPEECH_QUESTION, "--corpus", str(ROOT / "seeds")]
+    code = Path(CODE["dir"]) if CODE["dir"] else ROOT
+    cmd += ["ask", SPEECH_QUESTION, "--corpus", str(code / "seeds")]
     env = {**os.environ, "SPEECHBOT_CACHE_DIR": str(args.out / "cache-speech")}
+    if CODE["dir"]:
+        env["PYTHONPATH"] = CODE["dir"]
     shown = " ".join(["speechbot", "ask", SPEECH_QUESTION, "--corpus", "seeds"])
     times = []
     try:
@@ -275,8 +322,11 @@ def table(results: dict) -> str:
     for r in rows:
         b, s = r.get("build", {}), r.get("serve", {})
         passages = s.get("passages") or b.get("passages") or r.get("corpus_passages")
-        if "error" in b or "error" in s or r.get("not_run"):
-            why = r.get("not_run") or b.get("error") or s.get("error")
+        if r.get("not_run"):
+            lines.append(f"| {passages:,} | {r['engine']} | not run: {r['not_run']} " + "| " * 9 + "|")
+            continue
+        if "error" in b or "error" in s:
+            why = b.get("error") or s.get("error")
             lines.append(f"| {passages:,} | {r['engine']} | {_fmt(b.get('build_s'))} | "
                          f"{_fmt(b.get('peak_rss_mib') or b.get('polled_peak_rss_mib'))} | not run: {why} "
                          + "| " * 7 + "|")
@@ -305,11 +355,15 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("build s", lambda r: r["build"].get("build_s")), ("query p50 ms", lambda r: r["serve"].get("p50_ms")),
-              ("query p95 ms", lambda r: r["serve"].get("p95_ms")),
-              ("RSS MiB after queries", lambda r: r["serve"].get("rss_after_queries_mib"))]
+    panels = [("build s", lambda r: r["build"].get("build_s"), TARGETS["build_s"]),
+              ("query p50 ms", lambda r: r["serve"].get("p50_ms"), TARGETS["p50_ms"]),
+              ("query p95 ms", lambda r: r["serve"].get("p95_ms"), None),
+              ("RSS MiB after queries", lambda r: r["serve"].get("rss_after_queries_mib"), TARGETS["rss_mib"])]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8))
-    for ax, (title, get) in zip(axes, panels):
+    for ax, (title, get, target) in zip(axes, panels):
+        if target is not None:
+            ax.plot([1_000_000], [target], marker="*", markersize=13, color="black", linestyle="none",
+                    label="project's target at 1M")
         for engine in ENGINES:
             pts = sorted(
                 (r["serve"]["passages"], get(r)) for r in results["rows"]
@@ -322,9 +376,10 @@ def plot(results: dict, path: Path) -> None:
         ax.set_xlabel("passages")
         ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-    axes[0].legend()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
     fig.suptitle(f"speechbot speed benchmark, {results['date']} ({results['machine']['nproc']} cores)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -358,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep-indexes", action="store_true", help="keep benchmarks/out/index-<N>/ after measuring")
     parser.add_argument("--fresh", action="store_true", help="do not merge with today's earlier results")
     parser.add_argument("--plot", type=Path, help="also draw cost against corpus size into this PNG")
+    parser.add_argument("--code-at", metavar="COMMIT",
+                        help="measure the project's code at this commit (extracted with git archive) instead of "
+                             "the working tree, e.g. HEAD while others edit the checkout")
     parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
                         help="only print the table (and --plot) of saved result files, merged in order")
     args = parser.parse_args(argv)
@@ -371,6 +429,11 @@ def main(argv: list[str] | None = None) -> int:
             plot(results, args.plot)
         return 0
 
+    if args.code_at:
+        folder, sha = snapshot(args.code_at, args.out.resolve())
+        CODE.update(dir=str(folder), commit=sha)
+        sys.path.insert(0, str(folder))
+        log(f"measuring the project's code at {sha} ({folder})")
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     unknown = [e for e in args.engines if e not in ENGINES]
     if unknown:
@@ -396,12 +459,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def save() -> dict:  # after every size, so that a later failure loses nothing
         merged = merge(earlier, results)
+        for label in {r["size"] for r in merged["rows"]}:  # a row's answers file is rewritten when the row is
+            agreement([r for r in merged["rows"] if r["size"] == label], args.out, label)
         out_json.write_text(json.dumps(merged, ensure_ascii=False, indent=1), encoding="utf-8")
         return merged
 
     for n in sizes:
         size_started = time.perf_counter()
-        rows = measure_size(n, args, queries)
+        rows = measure_size(n, args, queries, earlier["rows"] + results["rows"])
         for row in rows:
             row["size_seconds"] = round(time.perf_counter() - size_started)
         results["rows"].extend(rows)
