@@ -17,6 +17,15 @@ errors, so the real python-telegram-bot `Application` can be driven over HTTP:
   `file_path` ("file is too big" over 20 MB, as the cloud Bot API says) and the bytes are
   served at `/file/bot<token>/<file_path>` (404 for a wrong token or path); downloads are
   recorded in `downloads`.
+* Faults, only when a test asks for them (`inject`, `slow_down`, `restart`): Telegram's
+  429 with `retry_after`, 500, a 502 HTML page from the proxy, a connection dropped without
+  an answer, a call held before it is done (if the client has given up meanwhile it is never
+  done, as when a request does not reach Telegram) or done and answered late, and the whole
+  server going away and coming back on the same port with its state. getUpdates drops only
+  updates below the `offset` it is called with, as Telegram does; update ids are unique in
+  the process (as they grow for a bot on Telegram), so one test's saved offset never hides
+  another test's updates.
+* leaveChat: the bot leaves a group; sending there afterwards is 403 Forbidden.
 """
 
 from __future__ import annotations
@@ -54,6 +63,13 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>")
 _ATTR = re.compile(r"([A-Za-z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 _ENTITY = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]+));")
+
+# Update ids keep growing across every fake server in the process, as they do for one bot on Telegram.
+_UPDATE_IDS = itertools.count(1)
+
+
+_STATUS_TEXT = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+                503: "Service Unavailable", 504: "Gateway Timeout"}
 
 
 class ApiError(Exception):
@@ -143,6 +159,52 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
 
 
 @dataclass
+class Fault:
+    """What the fake does to one call instead of answering it at once (see `FakeBotApi.inject`).
+
+    kind "status": answer `status` with Telegram's JSON error (a 429 carries `retry_after`); not done.
+    kind "gateway": answer 502 with an HTML page, as Telegram's front proxy does; not done.
+    kind "drop": close the connection without an answer; not done.
+    kind "delay": hold the call `seconds` before doing it; if the client has gone away meanwhile
+                  (it timed out, or its process stopped), the call is never done.
+    kind "late": do the call at once, answer it `seconds` later (maybe after the client gave up).
+    """
+
+    kind: str
+    status: int = 500
+    seconds: float = 0.0
+    retry_after: int | None = None
+
+    @classmethod
+    def too_many_requests(cls, retry_after: int = 1) -> "Fault":
+        return cls("status", 429, retry_after=retry_after)
+
+    @classmethod
+    def server_error(cls, status: int = 500) -> "Fault":
+        return cls("status", status)
+
+    @classmethod
+    def bad_gateway(cls) -> "Fault":
+        return cls("gateway", 502)
+
+    @classmethod
+    def drop(cls) -> "Fault":
+        return cls("drop")
+
+    @classmethod
+    def delay(cls, seconds: float) -> "Fault":
+        return cls("delay", seconds=seconds)
+
+    @classmethod
+    def late(cls, seconds: float) -> "Fault":
+        return cls("late", seconds=seconds)
+
+
+_GATEWAY_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+                 "</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n")
+
+
+@dataclass
 class Call:
     method: str
     params: dict
@@ -211,13 +273,22 @@ class FakeBotApi:
         self.files: dict[str, tuple[str, bytes]] = {}  # file_id -> (file_path, bytes)
         self.downloads: list[str] = []  # file paths fetched from the file endpoint
         self._file_ids = itertools.count(1)
-        self._update_ids = itertools.count(1)
+        self._update_ids = _UPDATE_IDS
         self._query_ids = itertools.count(1)
         self._message_ids: dict[int, itertools.count] = {}
         self._changed = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.port = 0
+        # fault injection: nothing happens unless a test asks
+        self.faults: dict[str, list[Fault]] = {}  # method (lower case) -> faults for its next calls, in order
+        self.slow: dict[str, float] = {}  # method -> hold every call this long before doing it
+        self.faults_served: list[tuple[str, str]] = []  # (method, kind) of each fault applied
+        self.abandoned: list[Call] = []  # calls held by a fault whose client went away: never done
+        self.holding = 0  # calls being held by a "delay" fault right now
+        self.restarts = 0
+        self.left: set[int] = set()  # groups the bot left (leaveChat)
         self.methods: dict[str, Callable] = {
             "getme": self.get_me,
             "getupdates": self.get_updates,
@@ -232,20 +303,88 @@ class FakeBotApi:
             "answerinlinequery": self.answer_inline_query,
             "sendchataction": self.send_chat_action,
             "getfile": self.get_file,
+            "leavechat": self.leave_chat,
         }
 
     # ---- server --------------------------------------------------------------------------
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)  # no access log: it shows the token
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base_url = f"http://127.0.0.1:{self.port}/bot"
         return self.base_url
+
+    async def restart(self, down: float = 1.0) -> None:
+        """The server goes away (open connections are cut, new ones refused) for `down` seconds and
+        comes back on the same port with everything it had: queued updates, chats, messages."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.restarts += 1
+        await asyncio.sleep(down)
+        await self.start(self.port)
+
+    def inject(self, method: str, *faults: Fault) -> None:
+        """The next calls to `method` meet `faults`, one each, in order (after those already queued)."""
+        self.faults.setdefault(method.lower(), []).extend(faults)
+
+    def slow_down(self, method: str, seconds: float | None) -> None:
+        """Hold every call to `method` `seconds` before doing it (None: back to normal); a call whose
+        client has gone away by then is never done."""
+        if seconds is None:
+            self.slow.pop(method.lower(), None)
+        else:
+            self.slow[method.lower()] = seconds
+
+    def _fault_for(self, method: str) -> Fault | None:
+        queued = self.faults.get(method)
+        if queued:
+            return queued.pop(0)
+        if method in self.slow:
+            return Fault.delay(self.slow[method])
+        return None
+
+    async def _faulty(self, request: web.Request, method: str, call: Call, fault: Fault) -> web.StreamResponse | None:
+        """Apply `fault` to a call; a response to send instead of doing it, or None to go on."""
+        self.faults_served.append((method, fault.kind))
+        if fault.kind == "status":
+            body: dict[str, Any] = {"ok": False, "error_code": fault.status,
+                                    "description": _STATUS_TEXT.get(fault.status, "Internal Server Error")}
+            if fault.retry_after is not None:
+                body["description"] = f"Too Many Requests: retry after {fault.retry_after}"
+                body["parameters"] = {"retry_after": fault.retry_after}
+            self._fail(call, method, body["description"])
+            return web.json_response(body, status=fault.status)
+        if fault.kind == "gateway":
+            self._fail(call, method, "502 Bad Gateway")
+            return web.Response(text=_GATEWAY_PAGE, status=502, content_type="text/html")
+        if fault.kind == "drop":
+            self._fail(call, method, "connection dropped")
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)  # never reaches the client: the connection is gone
+        if fault.kind == "delay":
+            self.holding += 1
+            try:
+                await asyncio.sleep(fault.seconds)
+            finally:
+                self.holding -= 1
+            if request.transport is None or request.transport.is_closing():
+                call.ok, call.error = False, "abandoned: the client went away before it was done"
+                self.abandoned.append(call)
+                self._notify()
+                return web.Response(status=499)
+        return None  # "late" is applied after the call is done
+
+    def _fail(self, call: Call, method: str, error: str) -> None:
+        call.ok, call.error = False, "fault: " + error
+        if method != "getupdates":
+            self._record(call)
 
     async def stop(self) -> None:
         self._closing = True
@@ -291,6 +430,11 @@ class FakeBotApi:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
         params = await self._params(request)
         call = Call(request.match_info["method"], params, time.perf_counter())
+        fault = self._fault_for(method)
+        if fault is not None:
+            instead = await self._faulty(request, method, call, fault)
+            if instead is not None:
+                return instead
         try:
             if method in self.fail_next:
                 raise self.fail_next.pop(method)
@@ -303,6 +447,8 @@ class FakeBotApi:
             return web.json_response(body, status=exc.code)
         if method != "getupdates":
             self._record(call)
+        if fault is not None and fault.kind == "late":
+            await asyncio.sleep(fault.seconds)  # done, but the answer may arrive after the client gave up
         return web.json_response({"ok": True, "result": call.result})
 
     def _record(self, call: Call) -> None:
@@ -523,6 +669,15 @@ class FakeBotApi:
             raise bad_request("chat not found")
         return self.chats[chat_id]
 
+    async def leave_chat(self, params: dict) -> bool:
+        chat = self._chat(params.get("chat_id"))
+        if chat["type"] == "private":
+            raise bad_request("chat member status can't be changed in private chats")
+        if chat["id"] in self.left:
+            raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
+        self.left.add(chat["id"])
+        return True
+
     def _text(self, params: dict, key: str = "text") -> tuple[str, list[dict]]:
         raw = params.get(key)
         if not isinstance(raw, str):
@@ -597,6 +752,8 @@ class FakeBotApi:
     async def send_message(self, params: dict) -> dict:
         chat_id = params.get("chat_id")
         self._chat(chat_id)
+        if chat_id in self.left:
+            raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         text, entities = self._text(params)
         markup = self._markup(params.get("reply_markup"))
         reply = params.get("reply_parameters") or {}
@@ -671,6 +828,8 @@ class FakeBotApi:
             content = result.get("input_message_content") or {}
             self._text({"text": content.get("message_text"), "parse_mode": content.get("parse_mode")})
             self._markup(result.get("reply_markup"))
+        if len(str(params.get("next_offset") or "").encode()) > 64:
+            raise bad_request("NEXT_OFFSET_INVALID")
         button = params.get("button")
         if button is not None:
             if not button.get("text"):
