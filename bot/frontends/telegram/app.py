@@ -6,6 +6,7 @@ import asyncio
 import logging
 import re
 import secrets
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,12 +15,14 @@ from urllib.parse import urlsplit
 from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import AIORateLimiter, Application
+from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.answer import Engine
 from bot.answer.library import Library
 from bot.frontends.telegram import logsafe
 from bot.frontends.telegram.choices import ChatChoices
+from bot.frontends.telegram.delivery import Ledger, LedgerBot, LedgerProcessor, RetryingRequest, Stopper
 from bot.frontends.telegram.handlers import SpeechBot
 from bot.settings import Settings
 
@@ -40,10 +43,19 @@ def file_url_for(base_url: str) -> str:
     return trimmed + "/file/bot"
 
 
+def _bot_id(settings: Settings) -> str:
+    bot_id = (settings.telegram_token or "").partition(":")[0]
+    return bot_id if bot_id.isdigit() else "bot"
+
+
 def choices_file(settings: Settings) -> Path:
     """Where each chat's /doc choice is kept: the cache folder, one file per bot."""
-    bot_id = (settings.telegram_token or "").partition(":")[0]
-    return settings.cache_dir / "telegram" / f"doc-choices-{bot_id if bot_id.isdigit() else 'bot'}.json"
+    return settings.cache_dir / "telegram" / f"doc-choices-{_bot_id(settings)}.json"
+
+
+def ledger_file(settings: Settings) -> Path:
+    """Which updates were answered above the confirmed offset (see delivery.py), one file per bot."""
+    return settings.cache_dir / "telegram" / f"updates-{_bot_id(settings)}.json"
 
 
 def build_application(settings: Settings, source: Engine | Library, *, rate_limiter: bool = True,
@@ -59,19 +71,28 @@ def build_application(settings: Settings, source: Engine | Library, *, rate_limi
     library = source if isinstance(source, Library) else Library.of(source, settings.cache_dir)
     speechbot = SpeechBot(library, settings, choices=ChatChoices(choices_file(settings)),
                           watch_seconds=watch_seconds)
+    # Updates are confirmed to Telegram only once answered, sends that did not arrive are retried
+    # (delivery.py): our own ExtBot and update processor, otherwise as the builder makes them.
+    ledger = Ledger(ledger_file(settings))
+    urls = {}
+    if settings.telegram_api_base_url:
+        urls = dict(base_url=settings.telegram_api_base_url,
+                    base_file_url=settings.telegram_api_file_url or file_url_for(settings.telegram_api_base_url))
+    bot = LedgerBot(token, ledger=ledger, request=RetryingRequest(connection_pool_size=256),
+                    get_updates_request=HTTPXRequest(connection_pool_size=1),
+                    rate_limiter=AIORateLimiter(max_retries=2) if rate_limiter else None, **urls)
+
+    async def post_stop(app: Application) -> None:
+        await speechbot.post_stop(app)
+        ledger.save()
+
     builder = (
         Application.builder()
-        .token(token)
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .bot(bot)
+        .concurrent_updates(LedgerProcessor(ledger, CONCURRENT_UPDATES))
         .post_init(speechbot.post_init)
-        .post_stop(speechbot.post_stop)
+        .post_stop(post_stop)
     )
-    if settings.telegram_api_base_url:
-        builder = builder.base_url(settings.telegram_api_base_url).base_file_url(
-            settings.telegram_api_file_url or file_url_for(settings.telegram_api_base_url)
-        )
-    if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
     app = builder.build()
     speechbot.register(app)
     app.bot_data["speechbot"] = speechbot
@@ -134,6 +155,11 @@ def run(settings: Settings, source: Engine | Library, webhook: Webhook | None = 
         print(texts.TG_UNREACHABLE.format(reason=logsafe.redact(str(exc))), file=sys.stderr)
         _close(loop)
         return EXIT_UNAVAILABLE
+    # SIGTERM/SIGINT: stop fetching, let answers in progress finish (a few seconds), leave the rest
+    # unconfirmed for Telegram to send again, then stop (delivery.stop_gracefully); a second one: at once.
+    stopper = Stopper(app)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stopper)
     if webhook is not None:
         log.info("webhook mode: listening on %s:%d/%s for %s", webhook.listen, webhook.port, webhook.url_path,
                  webhook.url)
@@ -144,7 +170,8 @@ def run(settings: Settings, source: Engine | Library, webhook: Webhook | None = 
             webhook_url=webhook.url,
             secret_token=webhook.secret_token,
             allowed_updates=ALLOWED_UPDATES,
+            stop_signals=None,
         )
     else:
-        app.run_polling(allowed_updates=ALLOWED_UPDATES)
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     return 0

@@ -44,7 +44,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -687,6 +687,13 @@ class SpeechBot:
         update_id = update.update_id if isinstance(update, Update) else None
         if isinstance(error, Forbidden):  # blocked by the user, removed from the group
             log.warning("update %s: not allowed to answer: %s", update_id, error)
+            return
+        if isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+            # Telegram could not be reached even after the retries (delivery.py), or a request timed
+            # out waiting for its answer and may well have been delivered: a 「出错了」 message now
+            # would come second to an answer the user has, or fail the same way.
+            log.warning("update %s: Telegram did not confirm a request: %s: %s", update_id, type(error).__name__,
+                        error)
             return
         log.error("update %s: %s: %s", update_id, type(error).__name__, error, exc_info=error)
         if not isinstance(update, Update):

@@ -1,0 +1,332 @@
+"""Every question answered once, across faults and restarts: when to confirm updates, when to retry.
+
+Telegram keeps an update until getUpdates is called with an `offset` above its id. The
+Updater of python-telegram-bot confirms an update as soon as it has *fetched* it (its next
+getUpdates carries offset = last fetched + 1, and `Updater.stop` makes one more call to
+confirm everything fetched), before the update has been answered. A process stopped while
+answering (SIGTERM from a deploy, a slow network holding the answers) therefore lost those
+questions: confirmed at Telegram, never answered.
+
+* `Ledger` knows which fetched updates are still being answered. `LedgerBot.get_updates`
+  sends as offset the id of the oldest of them (the *watermark*) instead of what the Updater
+  asks for, and hands the Updater only updates it has not seen yet: Telegram keeps sending
+  the unfinished ones again, and they are skipped until they are done. (While an answer is
+  in progress getUpdates therefore returns at once; the bot then waits for progress, at most
+  `REPOLL_SECONDS`, before asking again, so it does not spin.)
+* `LedgerProcessor`, the Application's update processor, marks an update done when its
+  handlers have finished (a handler error dealt with by the error handler counts as done).
+  An update cancelled at shut-down is not done, so it is not confirmed.
+* The updates done above the watermark are written to `updates-<bot id>.json` in the cache
+  folder (atomically, before every getUpdates that confirms something, and at shut-down),
+  so that those Telegram sends again after a restart are skipped instead of answered twice.
+  The file is ignored when older than Telegram keeps updates (24 hours).
+* `stop_gracefully` (SIGTERM, SIGINT): stop fetching, give the answers in progress
+  `GRACE_SECONDS` to finish, cancel the rest (Telegram sends those again after the restart),
+  confirm what finished, and exit.
+* `RetryingRequest`: a request that certainly did not reach Telegram (connection refused, or
+  closed before any answer; no free connection; 500, 502, 503) is sent again, up to
+  `SEND_ATTEMPTS` times with a short backoff (not getMe: an unreachable server at start-up
+  is reported at once). One that timed out waiting for its answer is not:
+  it may well have been delivered, and Telegram has no way to say "only once". 429 with
+  `retry_after` is the rate limiter's (AIORateLimiter) to retry.
+
+Webhook mode: Telegram considers an update delivered when the web server answers it, which
+python-telegram-bot does when it has queued it; the graceful stop applies, re-fetching does not.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Awaitable
+
+import httpx
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import Application, BaseUpdateProcessor, ExtBot
+from telegram.request import HTTPXRequest
+
+log = logging.getLogger("speechbot.telegram")
+
+GRACE_SECONDS = 3.0  # after SIGTERM, answers in progress get this long to finish
+REPOLL_SECONDS = 0.25  # while answers are in progress, ask Telegram for new updates this often at least
+MAX_AGE_SECONDS = 23 * 3600  # Telegram keeps unconfirmed updates 24 hours
+SEND_ATTEMPTS = 4
+SEND_BACKOFF = (0.5, 1.0, 2.0)  # seconds before the 2nd, 3rd, 4th attempt
+RETRY_STATUS = frozenset({500, 502, 503})
+NOT_RETRIED = frozenset({"getMe"})  # start-up says at once that the Bot API cannot be reached
+
+
+# ---- which updates are done ----------------------------------------------------------------
+
+class Ledger:
+    """Fetched updates still being answered, and those done above the watermark."""
+
+    def __init__(self, path: Path | None = None, clock=time.time) -> None:
+        self.path = path
+        self.clock = clock
+        self.offset = 0  # every update below it is done (or was never ours)
+        self.taken: set[int] = set()  # fetched, being answered
+        self.done: set[int] = set()  # answered, all >= offset
+        self.stopping = False
+        self.polled = False  # getUpdates was used (not a webhook)
+        self.finished = 0  # how many updates were done so far (to wait for the next one)
+        self._progress: asyncio.Event | None = None
+        self._saved: tuple | None = None
+        self._warned = False
+        self._load()
+
+    def _load(self) -> None:
+        if self.path is None:
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            saved, offset = float(data["saved"]), int(data["offset"])
+            done = {int(i) for i in data["done"]}
+        except FileNotFoundError:
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("ignoring %s: %s", self.path, exc)
+            return
+        if self.clock() - saved > MAX_AGE_SECONDS:
+            return  # Telegram has forgotten those updates (and may start its ids afresh)
+        self.offset = offset
+        self.done = {i for i in done if i >= offset}
+        self._saved = self._state()
+
+    def _state(self) -> tuple:
+        return self.offset, tuple(sorted(self.done))
+
+    def watermark(self) -> int:
+        """The offset to confirm with: the oldest update still in progress, else one past the newest
+        done. Forgets what is below it."""
+        if self.taken:
+            low = min(self.taken)
+        else:
+            low = max(self.offset, max(self.done, default=-1) + 1)
+        if low > self.offset:
+            self.offset = low
+            self.done = {i for i in self.done if i >= low}
+        return self.offset
+
+    def take(self, updates: list[Update]) -> list[Update]:
+        """The updates not seen before, now in progress (none while stopping: they will come again)."""
+        if self.stopping:
+            return []
+        fresh = []
+        for update in updates:
+            uid = update.update_id
+            if uid < self.offset or uid in self.done or uid in self.taken:
+                continue
+            self.taken.add(uid)
+            fresh.append(update)
+        return fresh
+
+    def finish(self, update_id: int) -> None:
+        if update_id in self.taken:
+            self.taken.discard(update_id)
+            self.done.add(update_id)
+            self.finished += 1
+            event, self._progress = self._progress, None
+            if event is not None:
+                event.set()
+
+    async def progress(self, since: int, timeout: float) -> None:
+        """Wait until an update is done after the `since`-th one (at once if it already was), at most `timeout` s."""
+        if self.finished != since:
+            return
+        if self._progress is None:
+            self._progress = asyncio.Event()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._progress.wait(), timeout)
+
+    def save(self) -> None:
+        """Write the watermark and the updates done above it, if they changed (atomically)."""
+        if self.path is None:
+            return
+        self.watermark()
+        state = self._state()
+        if state == self._saved:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".updates-", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"offset": state[0], "done": list(state[1]), "saved": self.clock()}, out)
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            if not self._warned:  # the bot goes on; only a restart could answer something twice
+                log.warning("could not write %s: %s", self.path, exc)
+                self._warned = True
+            return
+        self._saved = state
+
+
+class LedgerBot(ExtBot):
+    """An ExtBot whose getUpdates confirms only what is done, and returns only updates not seen before."""
+
+    __slots__ = ("ledger",)
+
+    def __init__(self, *args: Any, ledger: Ledger, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():  # a Bot is frozen once made
+            self.ledger = ledger
+
+    async def get_updates(self, offset: int | None = None, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        ledger = self.ledger
+        ledger.polled = True
+        confirm = ledger.watermark()
+        ledger.save()  # before Telegram forgets anything: what is done above the watermark is on disk
+        finished = ledger.finished
+        updates = await super().get_updates(confirm or None, *args, **kwargs)
+        fresh = ledger.take(list(updates))
+        if updates and not fresh and not ledger.stopping:
+            await ledger.progress(finished, REPOLL_SECONDS)  # only answers in progress came back: do not spin
+        return tuple(fresh)
+
+    async def confirm(self) -> None:
+        """One last getUpdates (no waiting) that confirms everything done, fetching nothing."""
+        ledger = self.ledger
+        confirm = ledger.watermark()
+        ledger.save()
+        if not ledger.polled:  # webhook mode: getUpdates would be refused, and there is nothing to confirm
+            return
+        try:
+            await super().get_updates(confirm or None, timeout=0, limit=1)
+        except TelegramError as exc:  # the saved ledger still keeps those from being answered twice
+            log.warning("could not confirm the last updates to Telegram: %s", exc)
+
+
+class LedgerProcessor(BaseUpdateProcessor):
+    """Runs updates concurrently (like SimpleUpdateProcessor), marks them done, and can be closed:
+    updates in progress are cancelled and updates not started are left for Telegram to send again."""
+
+    def __init__(self, ledger: Ledger, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self.ledger = ledger
+        self.active: set[asyncio.Task] = set()
+        self.closed = False
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        if self.closed:
+            if asyncio.iscoroutine(coroutine):
+                coroutine.close()
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self.active.add(task)
+        try:
+            await coroutine
+        except asyncio.CancelledError:
+            raise  # not done: Telegram sends it again after the restart
+        except Exception:  # the Application deals with handler errors itself; anything else is logged
+            log.exception("update %s could not be processed", getattr(update, "update_id", None))
+        finally:
+            if task is not None:
+                self.active.discard(task)
+        if isinstance(update, Update):
+            self.ledger.finish(update.update_id)
+
+    def close(self) -> int:
+        """Cancel the updates in progress and refuse the rest; how many were cancelled."""
+        self.closed = True
+        for task in self.active:
+            task.cancel()
+        return len(self.active)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+# ---- stopping ------------------------------------------------------------------------------
+
+async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> None:
+    """Stop fetching, let answers in progress finish for `grace` seconds, leave the rest unconfirmed,
+    and stop `run_polling`/`run_webhook` (which then stop and shut down the Application)."""
+    bot, processor = app.bot, app.update_processor
+    ledger = bot.ledger if isinstance(bot, LedgerBot) else None
+    if ledger is not None:
+        ledger.stopping = True
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    deadline = time.monotonic() + grace
+    busy = lambda: bool(getattr(processor, "active", ())) or not app.update_queue.empty()  # noqa: E731
+    while busy() and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    cancelled = processor.close() if isinstance(processor, LedgerProcessor) else 0
+    if cancelled:
+        log.warning("stopping with %d answers unfinished after %g s; Telegram will send those questions again "
+                    "after the restart", cancelled, grace)
+    if isinstance(bot, LedgerBot):
+        await bot.confirm()
+    for _ in range(100):  # run_polling may still be starting up (then stop_running only marks it)
+        app.stop_running()
+        if app.running:
+            return
+        await asyncio.sleep(0.05)
+
+
+class Stopper:
+    """The signal handler: the first SIGTERM/SIGINT stops gracefully, a second one at once."""
+
+    def __init__(self, app: Application, grace: float = GRACE_SECONDS) -> None:
+        self.app = app
+        self.grace = grace
+        self.task: asyncio.Task | None = None
+
+    def __call__(self) -> None:
+        if self.task is None:
+            log.info("stopping: no new questions; answers in progress get %g s", self.grace)
+            self.task = asyncio.get_running_loop().create_task(stop_gracefully(self.app, self.grace))
+        else:
+            log.info("stopping now")
+            if isinstance(self.app.update_processor, LedgerProcessor):
+                self.app.update_processor.close()
+            self.app.stop_running()
+
+
+# ---- sending -------------------------------------------------------------------------------
+
+def _not_delivered(error: TelegramError) -> str | None:
+    """Why a failed request certainly never reached Telegram, or None if it may have."""
+    cause = error.__cause__
+    if isinstance(cause, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return type(cause).__name__
+    if isinstance(cause, httpx.WriteError):
+        return "the request could not be written"
+    if isinstance(cause, httpx.RemoteProtocolError) and "without sending a response" in str(cause):
+        return "the connection was closed before any answer"
+    return None
+
+
+class RetryingRequest(HTTPXRequest):
+    """HTTPXRequest that sends again what certainly did not arrive (see the module's docstring)."""
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        endpoint = url.rstrip("/").rpartition("/")[2]  # the URL holds the token: log the method only
+        attempts = 1 if endpoint in NOT_RETRIED else SEND_ATTEMPTS
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                code, payload = await super().do_request(url, method, *args, **kwargs)
+            except TelegramError as exc:
+                reason = _not_delivered(exc)
+                if reason is None or last:
+                    raise
+            else:
+                if code not in RETRY_STATUS or last:
+                    return code, payload
+                reason = f"HTTP {code}"
+            delay = SEND_BACKOFF[min(attempt, len(SEND_BACKOFF) - 1)]
+            log.warning("%s not delivered (%s); sending it again in %g s", endpoint, reason, delay)
+            await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
