@@ -60,7 +60,7 @@ from telegram.ext import (
 from bot import texts
 from bot.answer import Answer
 from bot.answer.library import DocInfo, Edition, Library, safe_file_name
-from bot.frontends.telegram import buttons, render
+from bot.frontends.telegram import buttons, logsafe, render
 from bot.frontends.telegram.choices import ChatChoices, Choice
 from bot.settings import Settings
 
@@ -422,7 +422,8 @@ class SpeechBot:
             data = bytes(await telegram_file.download_as_bytearray())
         except TelegramError as exc:
             log.warning("could not download a document from an owner: %s", exc)
-            await reply([escape(texts.TG_DOWNLOAD_FAILED.format(reason=exc.message))])
+            # the reason is Telegram's (or the network's) words: never the token, whatever they quote
+            await reply([escape(texts.TG_DOWNLOAD_FAILED.format(reason=logsafe.redact(exc.message)))])
             return
         added = await self.library.add(name, data)
         log.info("document from owner user=%s: %s %s", self.user_tag(user), added.status, added.name)

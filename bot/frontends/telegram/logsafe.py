@@ -8,11 +8,15 @@ logs every request URL at INFO. Two guards, both replacing each secret with `<to
   handler added later (a test's caplog, a second stream) never sees the secret either.
 
 Tracebacks are rendered and redacted up front too, since exception messages can carry URLs.
+Matching ignores case: python-telegram-bot capitalizes the description of an API error
+(`str.capitalize` lower-cases everything after the first letter), so a token quoted in one
+reaches the log lower-cased.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
 REDACTED = "<token>"
@@ -20,6 +24,7 @@ QUIET_LOGGERS = ("httpx", "httpcore")  # log request URLs (with the token) at IN
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
+_pattern: re.Pattern[str] | None = None
 _installed_factory = False
 _formatter = logging.Formatter()
 
@@ -34,10 +39,8 @@ def _variants(secret: str) -> set[str]:
 
 
 def redact(text: str) -> str:
-    for secret in sorted(_secrets, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    pattern = _pattern
+    return pattern.sub(REDACTED, text) if pattern is not None else text
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
@@ -72,11 +75,14 @@ _filter = SecretFilter()
 
 def protect(*secrets: str | None) -> None:
     """Redact `secrets` from all log output from now on. Safe to call more than once."""
-    global _installed_factory
+    global _installed_factory, _pattern
     with _lock:
         for secret in secrets:
             if secret and len(secret) >= 8:
                 _secrets.update(_variants(secret))
+        if _secrets:
+            alternatives = "|".join(re.escape(s) for s in sorted(_secrets, key=len, reverse=True))
+            _pattern = re.compile(alternatives, re.IGNORECASE)
         for name in QUIET_LOGGERS:
             logger = logging.getLogger(name)
             if logger.level == logging.NOTSET or logger.level < logging.WARNING:
