@@ -20,6 +20,7 @@ OWNER = User(4242, "Owner", "boss")
 IMPOSTOR = User(4343, "Owner", "boss")  # the owner's name and username, another user id
 RENAMED_OWNER = User(4242, "Someone", "new_name")  # the owner under another name
 STRANGER = User(4444, "Stranger", "stranger")
+OTHER_GROUP = -1001000000999
 TOKEN_SECRET_HALF = TOKEN.split(":", 1)[1]
 
 
@@ -50,6 +51,31 @@ async def test_owner_commands_go_by_user_id_never_by_name(api: FakeBotApi, corpu
         # the owner is the owner under any name
         done = await reply(api, RENAMED_OWNER, "/reload")
         assert done.text.startswith(texts.TG_RELOADED.split("{")[0]) and library.current.version == 2
+    assert all(c.ok for c in api.calls)
+
+
+async def test_the_allow_list_leaves_other_groups_and_ignores_other_chats(api: FakeBotApi, engine,
+                                                                          make_settings) -> None:
+    api.group(OTHER_GROUP, "别的群")
+    settings = make_settings(api.base_url, allowed_chat_ids=frozenset({GROUP, STRANGER.id}),
+                             owner_ids=frozenset({OWNER.id}))
+    async with serving(build_application(settings, engine)):
+        ignored = [api.say(IMPOSTOR, QUESTIONS[0]),  # a private chat not on the list
+                   api.say(IMPOSTOR, f"/ask@{api.username} {QUESTIONS[0]}", chat=OTHER_GROUP),
+                   api.say(STRANGER, f"@{api.username} {QUESTIONS[1]}", chat=OTHER_GROUP)]
+        await api.wait_for("leaveChat")
+        query = api.inline(IMPOSTOR, QUESTIONS[0])  # inline mode: the user must be on the list
+        assert (await reply(api, STRANGER, QUESTIONS[0])).ok  # on the list: a private chat
+        assert (await reply(api, IMPOSTOR, f"/ask@{api.username} {QUESTIONS[2]}", chat=GROUP)).ok
+        assert (await reply(api, OWNER, QUESTIONS[3])).ok  # owners are answered anywhere
+        api.inline(STRANGER, QUESTIONS[0])
+        await api.wait_for("answerInlineQuery")
+    leaves = [c for c in api.calls if c.method == "leaveChat"]
+    assert [c.chat_id for c in leaves] == [OTHER_GROUP]  # once, however many messages came from there
+    assert OTHER_GROUP in api.left and not api.sent(OTHER_GROUP) and not api.sent(IMPOSTOR.id)
+    assert all(not [c for c in api.sent() if c.reply_to == m["message_id"] and c.chat_id == m["chat"]["id"]]
+               for m in ignored)
+    assert not api.inline_queries[query]  # never answered
     assert all(c.ok for c in api.calls)
 
 

@@ -161,6 +161,7 @@ class SpeechBot:
         # user ids are logged as a keyed hash: stable across restarts, not reversible without the token
         self._hash_key = (settings.telegram_token or "speechbot").encode()
         self._watch: asyncio.Task | None = None
+        self._left: set[int] = set()  # groups left for not being in ALLOWED_CHAT_IDS
 
     # No `self.engine`: handlers read `self.library.current` once and pass that edition along.
     @staticmethod
@@ -228,7 +229,8 @@ class SpeechBot:
 
     # ---- gate -----------------------------------------------------------------------------
     async def gate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """With ALLOWED_CHAT_IDS set, updates from other chats (owners excepted) are dropped."""
+        """With ALLOWED_CHAT_IDS set, updates from other chats (owners excepted) are dropped, and
+        the bot leaves a group or channel that is not on the list (once; it can be added back)."""
         allowed = self.settings.allowed_chat_ids
         if not allowed:
             return
@@ -237,6 +239,15 @@ class SpeechBot:
             return
         if user is not None and (user.id in self.settings.owner_ids or (chat is None and user.id in allowed)):
             return
+        if chat is not None and chat.type != Chat.PRIVATE and chat.id not in self._left:
+            if len(self._left) > 10_000:
+                self._left.clear()
+            self._left.add(chat.id)
+            log.info("leaving chat %s: it is not in ALLOWED_CHAT_IDS", chat.id)
+            try:
+                await context.bot.leave_chat(chat.id)
+            except TelegramError as exc:
+                log.warning("could not leave chat %s: %s", chat.id, exc)
         raise ApplicationHandlerStop
 
     # ---- commands -------------------------------------------------------------------------
