@@ -23,7 +23,7 @@ import hmac
 import logging
 import re
 import time
-from html import escape
+from html import escape, unescape
 from typing import Callable
 
 from telegram import (
@@ -76,6 +76,7 @@ CLOUD_DOWNLOAD_LIMIT_MB = 20  # getFile on api.telegram.org; a local Bot API ser
 _ALL_DOCS = {"0", "all", "全部", "所有"}
 HELP_START_PARAMETER = "help"
 _LEADING_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?(?=\s|$)")
+_BOLD_TAGS = re.compile(r"</?b>")  # the only tags render puts in a message
 
 
 # ---- small pure helpers -------------------------------------------------------------------
@@ -628,6 +629,8 @@ class SpeechBot:
             return
         await query.answer()
         html, markup = self._toc(edition, action.doc)
+        if message.text == unescape(_BOLD_TAGS.sub("", html)) and message.reply_markup == markup:
+            return  # it shows these contents already (a second tap): Telegram would refuse the edit
         try:
             await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)
         except BadRequest as exc:
