@@ -29,6 +29,7 @@ posting would cost milliseconds per 100k passages; this touches a few thousand.
 from __future__ import annotations
 
 import json
+import threading
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -73,13 +74,17 @@ class BM25Index:
         self.terms = terms
         self.vocab = {t: i for i, t in enumerate(terms)}
         self.offsets = arrays["offsets"]  # term -> start of its postings (len terms + 1)
-        self.docs = arrays["docs"]  # postings: passage ids, sorted within each term
-        self.tfs = arrays["tfs"]  # postings: term count in the passage
+        # plain ndarray views of the (memory-mapped) postings: slicing a np.memmap is slow
+        self.docs = np.asarray(arrays["docs"])  # postings: passage ids, sorted within each term
+        self.tfs = np.asarray(arrays["tfs"])  # postings: term count in the passage
         self.lengths = arrays["lengths"]  # passage -> number of tokens
         self.idf = arrays["idf"]
         self.baseline = arrays["baseline"]
         self.bound = arrays["bound"]  # term -> its largest weight (MaxScore upper bound)
         self.n_docs = n_docs
+        self._local = threading.local()
+        self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
+        self.seed_factor = 16  # ... of which this many times k passages are scored in full
         total = float(np.asarray(self.lengths, dtype=np.float64).sum())
         avgdl = total / n_docs if n_docs and total else 0.0
         lengths = np.asarray(self.lengths, dtype=np.float64)
@@ -234,67 +239,104 @@ class BM25Index:
         if total < exhaustive_below:
             return self._exhaustive(lists, k, allowed)
         by_bound = sorted(lists, key=lambda tl: (tl.bound, -tl.docs.size))  # weakest first
-        rest = np.cumsum([tl.bound for tl in by_bound])
-        # start with the strong terms whose lists are short; the weak, long rest is looked up
-        split = len(by_bound) - 1
-        while split > 0 and by_bound[split - 1].docs.size <= max(total // 20, 2000):
-            split -= 1
-        while True:
-            essential, other = by_bound[split:], by_bound[:split]
-            other_bound = float(rest[split - 1]) if split else 0.0
-            result = self._maxscore(essential, other, other_bound, k, allowed)
-            if result is not None:
-                return result
-            split -= 1  # not enough evidence yet: one more term scored in full
+        rest = np.r_[0.0, np.cumsum([tl.bound for tl in by_bound])]  # rest[s]: the s weakest together
 
-    def _exhaustive(self, lists, k, allowed):
+        # 1. a first k-th score (theta) from the passages of the strongest terms with short lists
+        seed_lists: list[TermList] = []
+        seeded = 0
+        for tl in reversed(by_bound):
+            if seed_lists and tl.docs.size > max(4 * k, 512) and seeded >= k:
+                continue
+            seed_lists.append(tl)
+            seeded += tl.docs.size
+            if seeded >= max(2 * k, self.seed_postings):
+                break
+        seed, seed_partial = self._sums(seed_lists)
+        if allowed is not None:
+            keep = allowed[seed]
+            seed, seed_partial = seed[keep], seed_partial[keep]
+        if seed.size > self.seed_factor * k:  # full scores only for the best by the strong terms
+            best = np.sort(np.argpartition(-seed_partial, self.seed_factor * k - 1)[: self.seed_factor * k])
+            seed = seed[best]
+        seed_scores = self._scores_of(lists, seed)
+        theta = float(np.partition(seed_scores, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
+        cut = theta - 1e-9 * abs(theta)
+
+        # 2. essential terms: all but the weakest whose bounds together stay below theta
+        split = max(int(np.searchsorted(rest, cut, side="left")) - 1, 0) if np.isfinite(theta) else 0
+        essential, other = by_bound[split:], by_bound[:split]
+        cands, partial = self._sums(essential)
+        if allowed is not None:
+            keep = allowed[cands]
+            cands, partial = cands[keep], partial[keep]
+
+        # 3. only candidates whose partial score plus the weak terms' bounds reach theta are looked up
+        if other:
+            hopeful = partial + float(rest[split]) >= cut
+            cands, partial = cands[hopeful], partial[hopeful]
+            for j in range(split - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
+                partial = partial + self._weights_at(other[j], cands)
+                if j and cands.size:
+                    hopeful = partial + float(rest[j]) >= cut
+                    cands, partial = cands[hopeful], partial[hopeful]
+        pids = np.concatenate([seed, cands]).astype(np.int64)
+        scores = np.concatenate([seed_scores, partial])
+        pids, first = np.unique(pids, return_index=True)
+        return _best(pids, scores[first], k)
+
+    def _scores_of(self, lists: list[TermList], pids: np.ndarray) -> np.ndarray:
+        """Full scores (without the constant) of the sorted passages `pids`."""
+        scores = np.zeros(pids.size)
+        for tl in lists:
+            scores += self.lookup(tl, pids)[1]
+        return scores
+
+    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
+        """A zeroed float and bool array over all passages, one pair per thread, reused (and
+        left zeroed) by every query: dense accumulation without allocating per query."""
+        pair = getattr(self._local, "pair", None)
+        if pair is None:
+            pair = (np.zeros(self.n_docs), np.zeros(self.n_docs, dtype=bool))
+            self._local.pair = pair
+        return pair
+
+    def _sums(self, lists: list[TermList]) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted passages in any of the lists, their summed weights)."""
+        total = sum(tl.docs.size for tl in lists)
+        if total * 16 > self.n_docs:  # many postings: a dense accumulator beats sorting them
+            acc, seen = self._scratch()
+            try:
+                for tl in lists:  # a passage occurs once per list: plain fancy-index adds are exact
+                    acc[tl.docs] += self.term_weights(tl)
+                    seen[tl.docs] = True
+                cands = np.flatnonzero(seen)
+                return cands, acc[cands]
+            finally:
+                for tl in lists:
+                    acc[tl.docs] = 0.0
+                    seen[tl.docs] = False
         docs = np.concatenate([tl.docs for tl in lists])
         weights = np.concatenate([self.term_weights(tl) for tl in lists])
         cands, inverse = np.unique(docs, return_inverse=True)
-        sums = np.bincount(inverse, weights=weights)
+        return cands, np.bincount(inverse, weights=weights)
+
+    def _weights_at(self, tl: TermList, pids: np.ndarray) -> np.ndarray:
+        """The term's weight in each of the sorted passages `pids` (0 where absent)."""
+        if pids.size * 4 < tl.docs.size or pids.size < 256:
+            return self.lookup(tl, pids)[1]
+        acc, _ = self._scratch()  # many passages: scatter the list, gather, clean up
+        try:
+            acc[tl.docs] = self.term_weights(tl)
+            return acc[pids]
+        finally:
+            acc[tl.docs] = 0.0
+
+    def _exhaustive(self, lists, k, allowed):
+        cands, sums = self._sums(lists)
         if allowed is not None:
             keep = allowed[cands]
             cands, sums = cands[keep], sums[keep]
         return _best(cands.astype(np.int64), sums, k)
-
-    def _maxscore(self, essential, other, other_bound, k, allowed):
-        docs = np.concatenate([tl.docs for tl in essential])
-        weights = np.concatenate([self.term_weights(tl) for tl in essential])
-        cands, inverse = np.unique(docs, return_inverse=True)
-        partial = np.bincount(inverse, weights=weights)
-        if allowed is not None:
-            keep = allowed[cands]
-            cands, partial = cands[keep], partial[keep]
-        if not other:
-            return _best(cands.astype(np.int64), partial, k)
-        if cands.size < k:
-            return None
-        order = np.argsort(-partial, kind="stable")
-        full = np.full(cands.size, -np.inf)
-        done = 0
-        theta = -np.inf
-        batch = max(4 * k, 64)
-        tol = 1e-9
-        while done < cands.size:
-            take = order[done : done + batch]
-            if np.isfinite(theta) and partial[take[0]] + other_bound < theta - tol * abs(theta):
-                break  # the best unscored candidate cannot reach the k-th score
-            pids = cands[take]
-            sort = np.argsort(pids)
-            sorted_pids = pids[sort]
-            extra = np.zeros(take.size)
-            for tl in other:
-                _, w = self.lookup(tl, sorted_pids)
-                extra[sort] += w
-            full[take] = partial[take] + extra
-            done += take.size
-            scored = full[order[:done]]
-            theta = float(np.partition(scored, scored.size - k)[scored.size - k]) if scored.size >= k else -np.inf
-            batch *= 2
-        if not np.isfinite(theta) or other_bound >= theta - tol * abs(theta) and other_bound > 0:
-            return None  # a passage in none of the essential lists might still make the top k
-        seen = order[:done]
-        return _best(cands[seen].astype(np.int64), full[seen], k)
 
     def top(self, query: Sequence[str], k: int, allowed: np.ndarray | None = None,
             span: tuple[int, int] | None = None) -> list[tuple[int, float]]:

@@ -107,7 +107,7 @@ class PassageTable(Sequence[Passage]):
 
     @classmethod
     def load(cls, folder: Path) -> "PassageTable":
-        columns = {name: np.load(folder / f"passages.{name}.npy", mmap_mode="r") for name in _COLUMNS}
+        columns = {name: np.asarray(np.load(folder / f"passages.{name}.npy", mmap_mode="r")) for name in _COLUMNS}
         meta = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
         with (folder / "texts.bin").open("rb") as fh:
             size = fh.seek(0, 2)

@@ -330,8 +330,8 @@ def _load_saved(index_dir: Path, root: Path, cache_dir: Path, tokenizer: Tokeniz
             return None
         bm25 = BM25Index.load(index_dir)
         table = PassageTable.load(index_dir)
-        unit_of = np.load(index_dir / "layout.unit_of.npy", mmap_mode="r")
-        leads = np.load(index_dir / "layout.leads.npy", mmap_mode="r")
+        unit_of = np.asarray(np.load(index_dir / "layout.unit_of.npy", mmap_mode="r"))  # plain views: fast slicing
+        leads = np.asarray(np.load(index_dir / "layout.leads.npy", mmap_mode="r"))
         doc_starts = np.load(index_dir / "layout.doc_starts.npy")
     except FileNotFoundError:
         return None
@@ -409,8 +409,7 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
                                           key, n_passages, len(passages)))
                 for p in passages:
                     table.add(doc, p)
-                gids = np.fromiter((vocab.setdefault(t, len(vocab)) for t in result["vocab"]), np.int32,
-                                   len(result["vocab"]))
+                gids = _global_ids(vocab, result["vocab"])
                 term_parts.append(gids[result["ids"]])
                 pid_parts.append(np.repeat(np.arange(n_passages, n_passages + len(passages), dtype=np.uint32),
                                            result["counts"]))
@@ -458,6 +457,17 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
         if work.exists() and work != index_dir:
             # the texts file stays readable through open mmaps even once removed
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _global_ids(vocab: dict[str, int], terms: list[str]) -> np.ndarray:
+    """Global term numbers of a document's unique terms, adding the new ones (a C-level
+    lookup for the many known terms, a Python loop only for the few new ones)."""
+    found = list(map(vocab.get, terms))
+    if None in found:
+        for i, term in enumerate(terms):
+            if found[i] is None:
+                found[i] = vocab.setdefault(term, len(vocab))
+    return np.asarray(found, dtype=np.int32)
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -49,9 +50,21 @@ def _fold_char(ch: str) -> str:
     return folded if len(folded) == 1 else ch
 
 
+class _FoldTable(dict):
+    """`str.translate` table: each character to its one-character NFKC form, filled on first sight."""
+
+    def __missing__(self, code: int) -> str:
+        folded = _fold_char(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case; same length as `text`."""
-    text = "".join(_fold_char(ch) for ch in text)
+    text = text.translate(_FOLD_TABLE)
     simplified = _t2s().convert(text)
     if len(simplified) != len(text):  # a phrase conversion changed the length: go char by char
         simplified = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
@@ -66,11 +79,44 @@ def _is_han(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\U00020000" <= ch <= "\U0002ffff"
 
 
+_HAN_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]+")
+
+
 def char_grams(folded: str) -> list[str]:
     """Chinese character unigrams and bigrams of folded text (bigrams never span other characters)."""
-    out = [ch for ch in folded if _is_han(ch)]
-    out += [folded[i : i + 2] for i in range(len(folded) - 1) if _is_han(folded[i]) and _is_han(folded[i + 1])]
+    runs = _HAN_RUN.findall(folded)
+    out = list("".join(runs))
+    for run in runs:
+        out += [run[i : i + 2] for i in range(len(run) - 1)]
     return out
+
+
+_KEPT: dict[str, bool] = {}
+
+
+def _kept(token: str) -> bool:
+    """A word worth indexing: has a letter or digit, is not blank, is not a stopword (cached)."""
+    kept = _KEPT.get(token)
+    if kept is None:
+        kept = _is_word(token) and bool(token.strip()) and token not in stopwords()
+        if len(_KEPT) < 1_000_000:
+            _KEPT[token] = kept
+    return kept
+
+
+def _run_text(runs: list[str]) -> str:
+    """The runs of kept words, each joined, separated by spaces (so no bigram spans a gap)."""
+    parts: list[str] = []
+    current: list[str] = []
+    for w in runs:
+        if w:
+            current.append(w)
+        elif current:
+            parts.append("".join(current))
+            current = []
+    if current:
+        parts.append("".join(current))
+    return " ".join(parts)
 
 
 def _spans(runs: list[str]) -> list[tuple[int, int]]:
@@ -130,8 +176,7 @@ class Tokenizer:
 
     def _runs(self, folded: str) -> list[str]:
         """Kept words in order, with "" wherever a stopword or punctuation broke the run."""
-        stop = stopwords()
-        return [w if _is_word(w) and w.strip() and w not in stop else "" for w in self._segmenter().lcut(folded)]
+        return [w if _kept(w) else "" for w in self._segmenter().lcut(folded)]
 
     def search_words(self, text: str) -> list[str]:
         """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for highlighting)."""
@@ -150,7 +195,7 @@ class Tokenizer:
         words = [w for w in runs if w]
         if not self.grams:
             return words
-        return words + char_grams(" ".join("".join(runs[i:j]) for i, j in _spans(runs)))
+        return words + char_grams(_run_text(runs))
 
     def query_terms(self, text: str) -> list[str]:
         return self.index_terms(text)
@@ -159,7 +204,7 @@ class Tokenizer:
         """Everything the engine needs from a question, from one jieba pass."""
         runs = self._runs(fold(text))
         words = [w for w in runs if w]
-        terms = words + char_grams(" ".join("".join(runs[i:j]) for i, j in _spans(runs))) if self.grams else words
+        terms = words + char_grams(_run_text(runs)) if self.grams else words
         if self.search_mode:
             terms = self.index_terms(text)
         freq = self._segmenter().FREQ

@@ -1,0 +1,143 @@
+"""The saved index: built once, loaded memory-mapped, documents read lazily, caches keyed
+by content (and by the parser's version), oversize files refused before reading."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.corpus import reading
+from bot.corpus.library import parse_file
+from bot.search import store
+from bot.search.rank import rank
+from bot.search.store import LazyDocuments, build_index, open_index
+from bot.search.tokenize import Tokenizer
+from tests.conftest import SPEECH
+
+
+def _library(folder: Path, n: int = 6) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
+    for i in range(n):
+        body = "\n".join(lines[(i * 7) % len(lines) :][:9])
+        (folder / f"doc{i:02d}.txt").write_text(f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Titles of the documents segmented (in-process)."""
+    seen: list[str] = []
+    original = store._segment
+
+    def spy(document, tokenizer):  # noqa: ANN001, ANN202
+        seen.append(document.title)
+        return original(document, tokenizer)
+
+    monkeypatch.setattr(store, "_segment", spy)
+    return seen
+
+
+def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(tmp_path: Path, counted: list[str]):
+    corpus, cache = _library(tmp_path / "lib"), tmp_path / "cache"
+    first = open_index(corpus, cache, workers=1)
+    assert len(counted) == 6
+    again = open_index(corpus, cache, workers=1)
+    assert len(counted) == 6 and again.fingerprint == first.fingerprint
+    assert list(again.passages) == list(first.passages)
+    assert again.tokenizer._jieba is None  # loading never starts jieba's segmenter
+    with (corpus / "doc03.txt").open("a", encoding="utf-8") as fh:
+        fh.write("新增加的一段内容，关于城市湿地公园的开放时间。\n")
+    changed = open_index(corpus, cache, workers=1)
+    assert counted[6:] == [parse_file(corpus / "doc03.txt").title]
+    assert changed.fingerprint != first.fingerprint
+    assert any("湿地公园" in p.text for p in changed.passages)
+
+
+def test_a_parser_upgrade_invalidates_cached_documents(tmp_path: Path, counted: list[str],
+                                                       monkeypatch: pytest.MonkeyPatch):
+    corpus, cache = _library(tmp_path / "lib", 2), tmp_path / "cache"
+    open_index(corpus, cache, workers=1)
+    assert len(counted) == 2
+    monkeypatch.setattr(store, "parser_version", lambda: "a-newer-parser")
+    open_index(corpus, cache, workers=1)
+    assert len(counted) == 4
+
+
+def test_documents_are_a_lazy_sequence(tmp_path: Path):
+    corpus, cache = _library(tmp_path / "lib", 4), tmp_path / "cache"
+    open_index(corpus, cache, workers=1)
+    index = open_index(corpus, cache, workers=1)
+    docs = index.documents
+    assert isinstance(docs, LazyDocuments) and len(docs) == 4
+    expected = [parse_file(corpus / f"doc{i:02d}.txt") for i in range(4)]
+    assert [d.paragraphs for d in docs] == [d.paragraphs for d in expected]
+    assert docs[-1].title == expected[-1].title and docs[1].path == str((corpus / "doc01.txt").resolve())
+    assert [d.title for d in docs[1:3]] == [d.title for d in expected[1:3]]
+    with pytest.raises(IndexError):
+        docs[4]
+    lo, hi = index.doc_range(2)
+    assert {p.doc for p in index.passages[lo:hi]} == {2} and hi - lo == sum(p.doc == 2 for p in index.passages)
+
+
+def test_worker_pool_builds_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = _library(tmp_path / "lib", 8)
+    monkeypatch.setattr(store, "_POOL_FROM", 2)
+    pooled = open_index(corpus, tmp_path / "pooled", workers=2)
+    alone = open_index(corpus, tmp_path / "alone", workers=1)
+    assert list(pooled.passages) == list(alone.passages)
+    assert pooled.bm25.terms == alone.bm25.terms
+    np.testing.assert_array_equal(pooled.bm25.docs, alone.bm25.docs)
+    query = Tokenizer().query_terms("人大代表在人大工作中处于什么地位")
+    assert rank(pooled.bm25, pooled.unit_of, pooled.leads, query, 5) == rank(alone.bm25, alone.unit_of,
+                                                                            alone.leads, query, 5)
+
+
+def test_saved_index_ranks_like_the_in_memory_one(tmp_path: Path):
+    corpus, cache = _library(tmp_path / "lib", 5), tmp_path / "cache"
+    open_index(corpus, cache, workers=1)
+    saved = open_index(corpus, cache, workers=1)
+    tokenizer = Tokenizer()
+    passages = list(saved.passages)
+    memory = build_index(corpus, list(saved.documents), passages, [tokenizer.index_terms(p.text) for p in passages],
+                         tokenizer)
+    for question in ("人大代表在人大工作中处于什么地位", "怎样加强代表工作", "总则"):
+        query = tokenizer.query_terms(question)
+        assert rank(saved.bm25, saved.unit_of, saved.leads, query, 10) == rank(
+            memory.bm25, memory.unit_of, memory.leads, query, 10)
+
+
+def test_an_oversize_file_is_refused_without_reading_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = _library(tmp_path / "lib", 2)
+    big = corpus / "huge.txt"
+    with big.open("wb") as fh:  # sparse: 200 MB on paper
+        fh.truncate(200 * 1024 * 1024)
+    read: list[str] = []
+    original = Path.read_bytes
+
+    def spy(self: Path) -> bytes:
+        read.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", spy)
+    index = open_index(corpus, tmp_path / "cache", workers=1)
+    assert "huge.txt" not in read
+    reasons = [p.reason for p in index.problems if p.path.endswith("huge.txt")]
+    assert len(reasons) == 1 and "文件过大" in reasons[0] and str(reading.MAX_FILE_BYTES // 2**20) in reasons[0]
+    again = open_index(corpus, tmp_path / "cache", workers=1)  # reported once on a load too
+    assert len([p for p in again.problems if p.path.endswith("huge.txt")]) == 1
+
+
+def test_progress_bar_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("SPEECHBOT_PROGRESS", raising=False)
+    corpus = _library(tmp_path / "lib", 2)
+    open_index(corpus, tmp_path / "quiet", workers=1)
+    assert "segmenting" not in capsys.readouterr().err
+    open_index(corpus, tmp_path / "loud", workers=1, progress=True)
+    assert "segmenting" in capsys.readouterr().err
+    assert os.listdir(tmp_path / "loud" / "index")  # and no temporary folder is left behind
+    assert not [n for n in os.listdir(tmp_path / "loud" / "index") if ".tmp" in n]
