@@ -84,7 +84,8 @@ class BM25Index:
         self.n_docs = n_docs
         self._local = threading.local()
         self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
-        self.seed_factor = 16  # ... of which this many times k passages are scored in full
+        self.long_list: int | None = None  # essential lists longer than this wait for a better theta (None: auto)
+        self.seed_factor = 4  # ... of which this many times k passages are scored in full
         total = float(np.asarray(self.lengths, dtype=np.float64).sum())
         avgdl = total / n_docs if n_docs and total else 0.0
         lengths = np.asarray(self.lengths, dtype=np.float64)
@@ -257,32 +258,76 @@ class BM25Index:
             seed, seed_partial = seed[keep], seed_partial[keep]
         if seed.size > self.seed_factor * k:  # full scores only for the best by the strong terms
             best = np.sort(np.argpartition(-seed_partial, self.seed_factor * k - 1)[: self.seed_factor * k])
-            seed = seed[best]
-        seed_scores = self._scores_of(lists, seed)
+            seed, seed_partial = seed[best], seed_partial[best]
+        in_seed = {id(tl) for tl in seed_lists}
+        seed_scores = seed_partial + self._scores_of([tl for tl in lists if id(tl) not in in_seed], seed)
         theta = float(np.partition(seed_scores, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
         cut = theta - 1e-9 * abs(theta)
 
-        # 2. essential terms: all but the weakest whose bounds together stay below theta
+        # 2. essential terms: all but the weakest whose bounds together stay below theta. Their
+        #    long lists are held back while the short ones give a better theta, which may
+        #    leave the long ones out after all
         split = max(int(np.searchsorted(rest, cut, side="left")) - 1, 0) if np.isfinite(theta) else 0
-        essential, other = by_bound[split:], by_bound[:split]
-        cands, partial = self._sums(essential)
-        if allowed is not None:
-            keep = allowed[cands]
-            cands, partial = cands[keep], partial[keep]
+        essential = by_bound[split:]
+        long_list = self.long_list if self.long_list is not None else max(self.n_docs // 64, 4096)
+        short = [tl for tl in essential if tl.docs.size <= long_list]
+        probes: list[tuple[np.ndarray, np.ndarray]] = [(seed, seed_scores)]
+        cands = partial = None
+        if short and len(short) < len(essential):
+            cands, partial = self._masked(self._sums(short), allowed)
+            theta = self._probe(lists, short, cands, partial, k, theta, probes)
+            cut = theta - 1e-9 * abs(theta)
+            split = max(int(np.searchsorted(rest, cut, side="left")) - 1, 0) if np.isfinite(theta) else 0
+            needed = {id(tl) for tl in by_bound[split:]}
+            kept = {id(tl) for tl in short}
+            if not needed <= kept:  # some long lists are still essential: sum them all
+                essential = [tl for tl in by_bound if id(tl) in needed or id(tl) in kept]
+                cands = None
+            else:
+                essential = short
+        if cands is None:
+            cands, partial = self._masked(self._sums(essential), allowed)
+        in_essential = {id(tl) for tl in essential}
+        other = [tl for tl in by_bound if id(tl) not in in_essential]  # weakest first
+        remaining = np.r_[0.0, np.cumsum([tl.bound for tl in other])]  # remaining[j]: bound of other[:j]
 
         # 3. only candidates whose partial score plus the weak terms' bounds reach theta are looked up
         if other:
-            hopeful = partial + float(rest[split]) >= cut
+            theta = self._probe(lists, essential, cands, partial, k, theta, probes)
+            cut = theta - 1e-9 * abs(theta)
+            hopeful = partial + float(remaining[-1]) >= cut
             cands, partial = cands[hopeful], partial[hopeful]
-            for j in range(split - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
+            for j in range(len(other) - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
                 partial = partial + self._weights_at(other[j], cands)
                 if j and cands.size:
-                    hopeful = partial + float(rest[j]) >= cut
+                    hopeful = partial + float(remaining[j]) >= cut
                     cands, partial = cands[hopeful], partial[hopeful]
-        pids = np.concatenate([seed, cands]).astype(np.int64)
-        scores = np.concatenate([seed_scores, partial])
+        pids = np.concatenate([p for p, _ in probes] + [cands]).astype(np.int64)
+        scores = np.concatenate([s for _, s in probes] + [partial])
         pids, first = np.unique(pids, return_index=True)
         return _best(pids, scores[first], k)
+
+    @staticmethod
+    def _masked(pair: tuple[np.ndarray, np.ndarray], allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        cands, partial = pair
+        if allowed is None:
+            return cands, partial
+        keep = allowed[cands]
+        return cands[keep], partial[keep]
+
+    def _probe(self, lists: list[TermList], summed: list[TermList], cands: np.ndarray, partial: np.ndarray, k: int,
+               theta: float, probes: list) -> float:  # noqa: ANN001
+        """A k-th score at least `theta`, from full scores of the best candidates by `partial`
+        (the sums over `summed`); the scored passages are kept in `probes`."""
+        n = self.seed_factor * k
+        if cands.size <= n:
+            return theta
+        best = np.sort(np.argpartition(-partial, n - 1)[:n])
+        probe = cands[best]
+        done = {id(tl) for tl in summed}
+        scores = partial[best] + self._scores_of([tl for tl in lists if id(tl) not in done], probe)
+        probes.append((probe, scores))
+        return max(theta, float(np.partition(scores, scores.size - k)[scores.size - k]))
 
     def _scores_of(self, lists: list[TermList], pids: np.ndarray) -> np.ndarray:
         """Full scores (without the constant) of the sorted passages `pids`."""

@@ -47,7 +47,7 @@ class RankConfig:
     inherit: float = 0.7  # share of a term's weight a passage takes over from the passages before it
     inherit_span: int = 2  # how many passages before it (same paragraph)
     candidates: int = 50
-    first_stage: int = 30  # exact BM25 top passages whose paragraphs are re-ranked
+    first_stage: int = 20  # exact BM25 top passages whose paragraphs are re-ranked
 
 
 DEFAULT_RANKING = RankConfig()

@@ -17,11 +17,13 @@ def _zipf_corpus(seed: int, n: int):
     return rng, vocab, weights, corpus
 
 
-@pytest.mark.parametrize("variant", ["plus", "okapi", "l"])
-def test_maxscore_top10_equals_rank_bm25(variant: str):
+@pytest.mark.parametrize("variant,long_list,seed", [("plus", None, 16384), ("plus", 40, 64), ("plus", 400, 16),
+                                                    ("okapi", None, 16384), ("l", 100, 64)])
+def test_maxscore_top10_equals_rank_bm25(variant: str, long_list: int | None, seed: int):
     rng, vocab, weights, corpus = _zipf_corpus(11, 4000)
     params = BM25Params(variant=variant, k1=0.6, b=0.75)
     ours, ref = BM25Index.build(corpus, params), rank_bm25_reference(corpus, params)
+    ours.long_list, ours.seed_postings = long_list, seed  # exercise every path of the pruning
     pruned = 0
     for _ in range(60):
         # questions mix common terms (long lists) with a few rare ones, some repeated
