@@ -11,8 +11,8 @@ questions: confirmed at Telegram, never answered.
   sends as offset the id of the oldest of them (the *watermark*) instead of what the Updater
   asks for, and hands the Updater only updates it has not seen yet: Telegram keeps sending
   the unfinished ones again, and they are skipped until they are done. (While an answer is
-  in progress getUpdates therefore returns at once; the bot then waits for progress, at most
-  `REPOLL_SECONDS`, before asking again, so it does not spin.)
+  in progress getUpdates therefore returns at once; the bot then asks again after
+  `REPOLL_SECONDS`, or as soon as no answer is in progress, so it does not spin.)
 * `LedgerProcessor`, the Application's update processor, marks an update done when its
   handlers have finished (a handler error dealt with by the error handler counts as done).
   An update cancelled at shut-down is not done, so it is not confirmed.
@@ -55,7 +55,8 @@ from telegram.request import HTTPXRequest
 log = logging.getLogger("speechbot.telegram")
 
 GRACE_SECONDS = 3.0  # after SIGTERM, answers in progress get this long to finish
-REPOLL_SECONDS = 0.25  # while answers are in progress, ask Telegram for new updates this often at least
+CONFIRM_SECONDS = 2.0  # the last confirmation on the way out may take this long, no more
+REPOLL_SECONDS = 0.25  # while answers are in progress, ask Telegram for new updates this often
 MAX_AGE_SECONDS = 23 * 3600  # Telegram keeps unconfirmed updates 24 hours
 SEND_ATTEMPTS = 4
 SEND_BACKOFF = (0.5, 1.0, 2.0)  # seconds before the 2nd, 3rd, 4th attempt
@@ -76,8 +77,7 @@ class Ledger:
         self.done: set[int] = set()  # answered, all >= offset
         self.stopping = False
         self.polled = False  # getUpdates was used (not a webhook)
-        self.finished = 0  # how many updates were done so far (to wait for the next one)
-        self._progress: asyncio.Event | None = None
+        self._idle: asyncio.Event | None = None
         self._saved: tuple | None = None
         self._warned = False
         self._load()
@@ -132,19 +132,19 @@ class Ledger:
         if update_id in self.taken:
             self.taken.discard(update_id)
             self.done.add(update_id)
-            self.finished += 1
-            event, self._progress = self._progress, None
-            if event is not None:
-                event.set()
+            if not self.taken:
+                event, self._idle = self._idle, None
+                if event is not None:
+                    event.set()
 
-    async def progress(self, since: int, timeout: float) -> None:
-        """Wait until an update is done after the `since`-th one (at once if it already was), at most `timeout` s."""
-        if self.finished != since:
+    async def idle(self, timeout: float) -> None:
+        """Wait until no update is in progress (at once if none is), at most `timeout` seconds."""
+        if not self.taken:
             return
-        if self._progress is None:
-            self._progress = asyncio.Event()
+        if self._idle is None:
+            self._idle = asyncio.Event()
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._progress.wait(), timeout)
+            await asyncio.wait_for(self._idle.wait(), timeout)
 
     def save(self) -> None:
         """Write the watermark and the updates done above it, if they changed (atomically)."""
@@ -183,11 +183,10 @@ class LedgerBot(ExtBot):
         ledger.polled = True
         confirm = ledger.watermark()
         ledger.save()  # before Telegram forgets anything: what is done above the watermark is on disk
-        finished = ledger.finished
         updates = await super().get_updates(confirm or None, *args, **kwargs)
         fresh = ledger.take(list(updates))
         if updates and not fresh and not ledger.stopping:
-            await ledger.progress(finished, REPOLL_SECONDS)  # only answers in progress came back: do not spin
+            await ledger.idle(REPOLL_SECONDS)  # only answers in progress came back: do not spin
         return tuple(fresh)
 
     async def confirm(self) -> None:
@@ -198,9 +197,9 @@ class LedgerBot(ExtBot):
         if not ledger.polled:  # webhook mode: getUpdates would be refused, and there is nothing to confirm
             return
         try:
-            await super().get_updates(confirm or None, timeout=0, limit=1)
-        except TelegramError as exc:  # the saved ledger still keeps those from being answered twice
-            log.warning("could not confirm the last updates to Telegram: %s", exc)
+            await asyncio.wait_for(super().get_updates(confirm or None, timeout=0, limit=1), CONFIRM_SECONDS)
+        except (TelegramError, asyncio.TimeoutError) as exc:  # the saved ledger keeps those from coming twice
+            log.warning("could not confirm the last updates to Telegram: %s", exc or "no answer in time")
 
 
 class LedgerProcessor(BaseUpdateProcessor):
