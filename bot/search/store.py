@@ -30,6 +30,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field, replace
@@ -87,6 +88,7 @@ class LazyDocuments(Sequence[Document]):
         self.cache_dir = cache_dir
         self.size = size
         self._cache: OrderedDict[int, Document] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.infos)
@@ -98,9 +100,10 @@ class LazyDocuments(Sequence[Document]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        if i in self._cache:
-            self._cache.move_to_end(i)
-            return self._cache[i]
+        with self._lock:
+            if i in self._cache:
+                self._cache.move_to_end(i)
+                return self._cache[i]
         info = self.infos[i]
         entry = _load_pickle(self.cache_dir / "docs" / f"{info.key}.pkl")
         if isinstance(entry, dict) and "document" in entry:
@@ -108,9 +111,10 @@ class LazyDocuments(Sequence[Document]):
         else:  # the cache entry went missing: read the file again
             document = parse_file(Path(info.path))
         document = replace(document, path=info.path)
-        self._cache[i] = document
-        if len(self._cache) > self.size:
-            self._cache.popitem(last=False)
+        with self._lock:  # questions may be answered from several threads
+            self._cache[i] = document
+            if len(self._cache) > self.size:
+                self._cache.popitem(last=False)
         return document
 
     def __iter__(self) -> Iterator[Document]:

@@ -75,10 +75,6 @@ def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
-def _is_han(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\U00020000" <= ch <= "\U0002ffff"
-
-
 _HAN_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]+")
 
 
@@ -117,18 +113,6 @@ def _run_text(runs: list[str]) -> str:
     if current:
         parts.append("".join(current))
     return " ".join(parts)
-
-
-def _spans(runs: list[str]) -> list[tuple[int, int]]:
-    """(start, end) of each stretch of non-empty entries in `runs`."""
-    out, start = [], None
-    for i, w in enumerate(runs + [""]):
-        if w and start is None:
-            start = i
-        elif not w and start is not None:
-            out.append((start, i))
-            start = None
-    return out
 
 
 class Tokenizer:
