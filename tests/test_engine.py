@@ -1,4 +1,4 @@
-from bot.answer.engine import MAX_QUESTION_CHARS, highlight_spans, sentence_chunks
+from bot.answer.engine import MAX_QUESTION_CHARS, highlight_spans
 
 
 def test_example_question_gets_the_passage_and_its_section(speech_engine):
@@ -45,6 +45,11 @@ def test_long_question_is_cut_not_refused(speech_engine):
 def test_html_in_question_is_just_text(speech_engine):
     answer = speech_engine.ask("<b>一府一委两院</b> & 要树立什么观念？")
     assert answer.found and "牢固树立法治观念" in answer.best.passage.text
+    tagged = speech_engine.ask("<b>人大代表</b>需要学习哪些知识 &amp; 本领？")
+    plain = speech_engine.ask("人大代表需要学习哪些知识 & 本领？")
+    assert tagged.found and tagged.best.passage.pid == plain.best.passage.pid
+    assert tagged.question == "<b>人大代表</b>需要学习哪些知识 &amp; 本领？"  # shown as asked
+    assert speech_engine.ask("<b></b>&nbsp;").empty
 
 
 def test_more_results_continue_the_ranking(speech_engine):
@@ -89,11 +94,3 @@ def test_highlight_spans_on_original_text():
     text = "人大代表應該依法履職，人大代表"
     spans = highlight_spans(text, ["人大代表", "履职", "人大"])
     assert [text[a:b] for a, b in spans] == ["人大代表", "履職", "人大代表"]
-
-
-def test_sentence_chunks_respect_limit_and_boundaries():
-    text = "第一句话。" * 30 + "很长" * 50
-    chunks = sentence_chunks(text, 40)
-    assert "".join(chunks) == text
-    assert all(len(c) <= 40 for c in chunks)
-    assert chunks[0].endswith("。")

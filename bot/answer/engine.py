@@ -17,6 +17,7 @@ benchmarks/quality.py and docs/quality.md).
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 from dataclasses import dataclass
@@ -25,7 +26,6 @@ from pathlib import Path
 import numpy as np
 
 from bot.corpus.passages import Passage
-from bot.corpus.sentences import split_sentences
 from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
 from bot.search.store import DOCUMENT_CACHE, SearchIndex, open_index
 from bot.search.tokenize import fold
@@ -85,7 +85,8 @@ class Engine:
         if truncated:
             text = text[:MAX_QUESTION_CHARS]
         index = self.index
-        query = index.tokenizer.analyse(text) if text else None
+        plain = _without_markup(text)
+        query = index.tokenizer.analyse(plain) if plain.strip() else None
         if query is None or not query.terms:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
         span = index.doc_range(doc) if doc is not None else None
@@ -204,6 +205,15 @@ def _coverage(words: list[str], weights: dict[str, float], folded_passage: str, 
     return covered / total
 
 
+_TAG = re.compile(r"</?[A-Za-z][^<>]{0,80}>")
+
+
+def _without_markup(text: str) -> str:
+    """The question without HTML tags and with entities decoded: 「<b>人大代表</b>&amp;」 asks
+    about 人大代表, not about "b" and "amp"."""
+    return html.unescape(_TAG.sub(" ", text)) if ("<" in text or "&" in text) else text
+
+
 def highlight_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple[int, int]]:
     """Non-overlapping (start, end) spans in `text` where any of the folded `terms` occur."""
     folded = fold(text)
@@ -218,23 +228,3 @@ def highlight_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple
                 spans.append((start, end))
             start = folded.find(term, end)
     return sorted(spans)
-
-
-def sentence_chunks(text: str, limit: int) -> list[str]:
-    """`text` cut at sentence boundaries into chunks no longer than `limit` characters."""
-    chunks: list[str] = []
-    current = ""
-    for sentence in split_sentences(text) or [text]:
-        while len(sentence) > limit:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(sentence[:limit])
-            sentence = sentence[limit:]
-        if len(current) + len(sentence) > limit:
-            chunks.append(current)
-            current = ""
-        current += sentence
-    if current:
-        chunks.append(current)
-    return chunks

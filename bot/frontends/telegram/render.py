@@ -80,7 +80,7 @@ def _pieces(sentence: str, limit: int) -> list[str]:
 def chunks(text: str, limit: int) -> list[str]:
     """`text` cut at sentence boundaries into pieces of at most `limit` UTF-16 units.
 
-    Like `bot.answer.engine.sentence_chunks`, but measured as Telegram measures: a character
+    Lengths are measured as Telegram measures them: a character
     outside the Basic Multilingual Plane counts twice."""
     out: list[str] = []
     current, size = "", 0
