@@ -50,28 +50,12 @@ from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
 
 from bot import texts  # noqa: E402
 from bot.settings import DEFAULT_CORPUS  # noqa: E402
+from _questions import dev_questions, percentile as pct  # noqa: E402
 
 FALLBACK_QUESTIONS = ["人大代表需要学习哪些知识？", "怎样加强政治引领？", "调查研究工作要怎么改进？", "人大履职保障要怎么加强？",
                       "今天天气怎么样？", "代表建议怎么办理？", "如何提高议事质量和效率？", "监督工作要注意什么？"]
 DRAIN_SECONDS = 180  # after the last question, how long answers may take before the rest count as lost
 DUPLICATE_WAIT = 3.0  # and how long to keep watching for a second answer
-
-
-def question_pool() -> list[str]:
-    dev = ROOT.parent / "shared" / "data" / "speech_qa_dev.jsonl"
-    found: list[str] = []
-    if dev.exists():
-        for line in dev.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                found.append(json.loads(line)["q"])
-    return found or FALLBACK_QUESTIONS
-
-
-def pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
 def mb(n: int) -> float:
@@ -223,7 +207,7 @@ def flood_figures(api: FakeBotApi, since: float) -> tuple[int, int]:
 
 
 async def run(args: argparse.Namespace) -> dict:
-    pool = question_pool()
+    pool = dev_questions(FALLBACK_QUESTIONS)
     rng = random.Random(args.seed)
     api = FakeBotApi()
     await api.start()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
 import statistics
 import sys
 import tempfile
@@ -29,30 +28,7 @@ from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
 from bot.answer import Engine  # noqa: E402
 from bot.frontends.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
 from bot.settings import DEFAULT_CORPUS, Settings  # noqa: E402
-
-FALLBACK_QUESTIONS = [
-    "人大代表需要学习哪些知识？",
-    "怎样加强政治引领？",
-    "调查研究工作要怎么改进？",
-    "人大履职保障要怎么加强？",
-    "今天天气怎么样？",
-]
-
-
-def questions() -> list[str]:
-    dev = ROOT.parent / "shared" / "data" / "speech_qa_dev.jsonl"
-    found: list[str] = []
-    if dev.exists():
-        for line in dev.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                found.append(json.loads(line)["q"])
-    return found or FALLBACK_QUESTIONS
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
-
+from _questions import dev_questions as questions, percentile  # noqa: E402
 
 async def measure(engine: Engine, corpus: Path, cache: Path, n: int, chats: int, rate_limiter: bool) -> dict:
     api = FakeBotApi()
