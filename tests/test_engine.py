@@ -94,3 +94,19 @@ def test_highlight_spans_on_original_text():
     text = "人大代表應該依法履職，人大代表"
     spans = highlight_spans(text, ["人大代表", "履职", "人大"])
     assert [text[a:b] for a, b in spans] == ["人大代表", "履職", "人大代表"]
+
+
+def test_document_infos_count_passages_like_the_passages_do(speech_engine, tmp_path):
+    from bot.answer import Engine
+
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    (folder / "a.txt").write_text("甲文件\n一、第一节\n第一段内容说明节水。\n第二段内容说明节电。\n", encoding="utf-8")
+    (folder / "b.txt").write_text("乙文件\n植树造林的安排。\n", encoding="utf-8")
+    for engine in (speech_engine, Engine.open(folder, tmp_path / "cache")):
+        index = engine.index
+        infos = index.document_infos()
+        assert [i.title for i in infos] == [d.title for d in index.documents]
+        counts = [sum(1 for p in index.passages if p.doc == d) for d in range(len(index.documents))]
+        assert [i.count for i in infos] == counts
+        assert [index.doc_range(d) for d in range(len(infos))] == [(i.first, i.first + i.count) for i in infos]

@@ -69,19 +69,15 @@ class DocInfo:
 def documents_of(engine: Engine) -> tuple[DocInfo, ...]:
     """The documents of an engine's index with their passage counts, in index order."""
     index = engine.index
-    counts: dict[int, int] = {}
-    for passage in index.passages:
-        counts[passage.doc] = counts.get(passage.doc, 0) + 1
     root = Path(index.root)
     out = []
-    for i, document in enumerate(index.documents):
-        path = Path(document.path)
+    for i, info in enumerate(index.document_infos()):
+        path = Path(info.path)
         try:
             name = str(path.relative_to(root)) if root.is_dir() else path.name
         except ValueError:
             name = path.name
-        out.append(DocInfo(i, document.title, document.date, document.speaker, counts.get(i, 0), document.path,
-                           name))
+        out.append(DocInfo(i, info.title, info.date, info.speaker, info.count, info.path, name))
     return tuple(out)
 
 

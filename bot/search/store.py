@@ -141,6 +141,18 @@ class SearchIndex:
             self.doc_starts = np.searchsorted(np.asarray(self.passages.doc), np.arange(len(self.documents) + 1))
         return int(self.doc_starts[doc]), int(self.doc_starts[doc + 1])
 
+    def document_infos(self) -> list[DocumentInfo]:
+        """Title, path, date, speaker and passage range of every document, without reading any
+        document from the cache (a library of a million passages has tens of thousands)."""
+        infos = getattr(self.documents, "infos", None)
+        if infos is not None:
+            return list(infos)
+        out = []
+        for i, document in enumerate(self.documents):
+            lo, hi = self.doc_range(i)
+            out.append(DocumentInfo(document.title, document.path, document.date, document.speaker, "", lo, hi - lo))
+        return out
+
     def mask_for(self, doc: int) -> np.ndarray:
         mask = np.zeros(len(self.passages), dtype=bool)
         lo, hi = self.doc_range(doc)
