@@ -34,7 +34,7 @@ def test_headings_are_interned_once(speech_passages):
     table = PassageTable.from_passages(passages, [title])
     distinct = {h for p in passages for h in p.headings} | {p.subsection for p in passages if p.subsection}
     assert len(table.strings) == len(distinct)
-    assert list(table.in_document(0)) == list(range(len(passages)))
+    assert list(table.doc) == [0] * len(passages)
 
 
 def test_empty_table(tmp_path: Path):

@@ -396,9 +396,6 @@ class BM25Index:
         tid = self.vocab.get(term)
         return None if tid is None else float(self.idf[tid])
 
-    def max_idf(self) -> float:
-        return float(self.idf.max()) if self.idf.size else 0.0
-
     # ---- save / load -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         """Separate .npy files (memory-mapped on load) and the terms, one a line."""

@@ -95,10 +95,6 @@ class PassageTable(Sequence[Passage]):
     def __iter__(self) -> Iterator[Passage]:
         return (self._get(i) for i in range(len(self)))
 
-    def in_document(self, doc: int) -> np.ndarray:
-        """Passage ids of one document, in order."""
-        return np.flatnonzero(np.asarray(self.doc) == doc)
-
     # ---- save / load -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)

@@ -153,12 +153,6 @@ class SearchIndex:
             out.append(DocumentInfo(document.title, document.path, document.date, document.speaker, "", lo, hi - lo))
         return out
 
-    def mask_for(self, doc: int) -> np.ndarray:
-        mask = np.zeros(len(self.passages), dtype=bool)
-        lo, hi = self.doc_range(doc)
-        mask[lo:hi] = True
-        return mask
-
 
 # ---- cache files --------------------------------------------------------------------------
 
