@@ -82,10 +82,11 @@ class Setup:
         return Tokenizer()
 
 
-PURE_BM25 = RankConfig(paragraph_weight=0.0, local_weight=0.0, lead_weight=0.0, inherit=0.0)
+PURE_BM25 = RankConfig(paragraph_weight=0.0, local_weight=0.0, lead_weight=0.0, inherit=0.0, char_weight=1.0,
+                       paragraph_char_weight=1.0)
 OLD_PACKING = (100, 60, 150)
 OLD_PARAMS = BM25Params(variant="plus", k1=1.2, b=0.75)
-R = DEFAULT_RANKING
+R = replace(DEFAULT_RANKING, char_weight=1.0, paragraph_char_weight=1.0)  # the rows before characters were weakened
 
 ABLATION = [
     Setup("jieba.lcut + BM25Okapi k1 1.5 (rank-bm25 defaults)", "raw", BM25Params("okapi", 1.5, 0.75), PURE_BM25,
@@ -100,7 +101,9 @@ ABLATION = [
           replace(R, lead_weight=0.0, inherit=0.0), OLD_PACKING),
     Setup("+ paragraph-lead bonus", "default", DEFAULT_PARAMS, replace(R, inherit=0.0), OLD_PACKING),
     Setup("+ subject taken over from the passages before", "default", DEFAULT_PARAMS, R, OLD_PACKING),
-    Setup("+ passages packed to about 130 characters (final)", "default", DEFAULT_PARAMS, R, None),
+    Setup("+ passages packed to about 130 characters", "default", DEFAULT_PARAMS, R, None),
+    Setup("+ characters of longer question words: half weight in the passage, none in the paragraph (final)",
+          "default", DEFAULT_PARAMS, DEFAULT_RANKING, None),
 ]
 FINAL = ABLATION[-1]
 

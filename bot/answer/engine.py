@@ -91,7 +91,7 @@ class Engine:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
         span = index.doc_range(doc) if doc is not None else None
         ranked = rank(index.bm25, index.unit_of, index.leads, query.terms, top + offset, None, self.ranking,
-                      span)[offset:]
+                      span, words=query.words)[offset:]
         words = query.words
         weights = {w: index.tokenizer.informativeness(w) ** 2 for w in words}
         hits = []

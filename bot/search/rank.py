@@ -25,14 +25,22 @@ top of them:
 4. a small bonus for opening a paragraph (`lead_weight`): the first passage states its
    topic; it balances the pull of 3. towards later passages.
 
+Single characters taken from a longer question word (地 and 位 of 地位) find a passage
+that words its answer differently (体长 / 长63厘米), but they are weak evidence: the
+character may belong to another word there (各位, 单位). They count fully in the first
+stage (recall), at `char_weight` in steps 1-3 (the passage), and at `paragraph_char_weight`
+in the paragraph's score: a long paragraph has nearly every common character somewhere,
+so counting them there favours paragraphs for their length.
+
 Steps 1-4 work on a (query terms x pool passages) matrix of BM25 weights, filled by binary
 search in each term's sorted posting list.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
 import numpy as np
 
@@ -48,9 +56,17 @@ class RankConfig:
     inherit_span: int = 2  # how many passages before it (same paragraph)
     candidates: int = 50
     first_stage: int = 20  # exact BM25 top passages whose paragraphs are re-ranked
+    char_weight: float = 0.5  # a character of a longer question word, in the passage's score
+    paragraph_char_weight: float = 0.0  # ... in the paragraph's score
 
 
 DEFAULT_RANKING = RankConfig()
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]")
+
+
+def _is_char_gram(term: str, words: Collection[str]) -> bool:
+    """A single Han character that is not itself one of the question's words."""
+    return len(term) == 1 and term not in words and _HAN.match(term) is not None
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -67,11 +83,14 @@ def rank(
     allowed: np.ndarray | None = None,
     config: RankConfig = DEFAULT_RANKING,
     span: tuple[int, int] | None = None,
+    words: Collection[str] | None = None,
 ) -> list[tuple[int, float]]:
     """The k best (passage, score) pairs, best first, among passages with a query term.
 
     `allowed` (a mask over passages) or `span` (lo, hi: passages lo <= pid < hi, e.g. one
-    document) restricts the answer."""
+    document) restricts the answer. `words` are the question's words: a one-character
+    term that is not one of them is a character of a longer word (see `char_weight`);
+    without `words` every term is taken as a word."""
     if k <= 0:
         return []
     if allowed is not None and span is None:
@@ -98,6 +117,13 @@ def rank(
     for i, tl in enumerate(lists):
         present[i], weights[i] = bm25.lookup(tl, pool.astype(tl.docs.dtype))
 
+    paragraph_weights = weights
+    if words is not None:
+        chars = np.array([_is_char_gram(bm25.terms[tl.tid], words) for tl in lists], dtype=bool)
+        if chars.any():
+            paragraph_weights = np.where(chars[:, None], config.paragraph_char_weight * weights, weights)
+            weights = np.where(chars[:, None], config.char_weight * weights, weights)
+
     eligible = present.any(axis=0)
     if allowed is not None:
         eligible &= allowed[pool]
@@ -110,7 +136,7 @@ def rank(
     passage_part = _normalised(passage_scores)
     score = passage_part
     if config.paragraph_weight:
-        paragraph = np.maximum.reduceat(weights, seg, axis=1).sum(axis=0)  # per unit
+        paragraph = np.maximum.reduceat(paragraph_weights, seg, axis=1).sum(axis=0)  # per unit
         score = score + config.paragraph_weight * _normalised(paragraph[unit_index[cand]])
 
     if cand.size > config.candidates:  # only the best few are re-ranked

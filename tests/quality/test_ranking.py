@@ -70,3 +70,28 @@ def test_mask_k_and_unknown_terms():
     assert rank(index, unit_of, leads, ["a"], 5, np.zeros(4, dtype=bool)) == []
     scores = [s for _, s in rank(index, unit_of, leads, ["a", "b"], 4)]
     assert scores == sorted(scores, reverse=True)
+
+
+def test_characters_of_other_words_do_not_pull_a_paragraph_ahead():
+    # 代表 and 工作 are asked about in 处于什么地位; 地位 is nowhere. Passage 0 has 代表 twice;
+    # passage 2 has them once, but its paragraph has 地 (地方) and 位 (单位) in other words
+    corpus = [
+        ["代表", "代", "表", "代表", "代", "表", "工作", "工", "作", "基础", "基", "础"],
+        ["监督", "监", "督", "质效", "质", "效"],
+        ["代表", "代", "表", "工作", "工", "作", "会议", "会", "议"],
+        ["地方", "地", "方", "建设", "建", "设"],
+        ["单位", "单", "位", "处理", "处", "理"],
+        ["会议", "会", "议"], ["学习", "学", "习"], ["法治", "法", "治"],
+    ]
+    index = BM25Index.build(corpus, BM25Params(k1=0.6))
+    unit_of, leads = _layout([2, 3, 1, 1, 1])
+    words = ["代表", "工作", "地位"]
+    query = words + ["代", "表", "工", "作", "地", "位", "代表", "工作", "地位"]
+    counted_fully = RankConfig(char_weight=1.0, paragraph_char_weight=1.0)
+    assert rank(index, unit_of, leads, query, 1, config=counted_fully, words=words)[0][0] == 2
+    assert rank(index, unit_of, leads, query, 1, words=words)[0][0] == 0
+    # without the question's words every term is taken as a word
+    assert rank(index, unit_of, leads, query, 4) == rank(index, unit_of, leads, query, 4, config=counted_fully,
+                                                         words=words)
+    # a one-character word of the question is a word, not a character of a longer one
+    assert rank(index, unit_of, leads, ["位"], 1, words=["位"]) == rank(index, unit_of, leads, ["位"], 1)
