@@ -1,0 +1,114 @@
+"""The segmenter is rjieba (jieba-rs): it must give Python jieba's words, honour a jieba
+user dictionary, and read jieba's frequencies for `informativeness` and `analyse`."""
+
+import logging
+import math
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import jieba
+import pytest
+
+import bot.search.tokenize as tokenize
+from bot.search.tokenize import Tokenizer, fold
+
+jieba.setLogLevel(logging.WARNING)
+
+# Written for this test: a speech-like paragraph, an encyclopaedia-like one, traditional
+# characters and full-width forms, and ASCII chunks that jieba-rs alone cuts otherwise.
+TEXTS = [
+    "各位代表，同志们：今天我们召开座谈会，听取大家对人大常委会工作的意见和建议。",
+    "要夯实履职基础。切实加强宪法法律知识、经济社会发展知识的学习，提高议事质量和效率。",
+    "长江是亚洲第一长河，全长6300余公里，流经青海、西藏、四川、云南等11个省级行政区。",
+    "人大代表應該怎樣依法履職？ＡＢＣ１２３的電腦在臺灣售價約２．５萬元。",
+    "该站位于zh-hk与zh-tw之间，距离2.4km，坐标a.l和hat-p-2b，参见www.example.com和formula_1。",
+    "他用c++和c#编写程序，版本号为quicktime6.5.1，增长了3.5%，型号mk.6a。",
+    "1995年至2010-2011赛季，球队在u-21联赛中取得了16-19的成绩。",
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> jieba.Tokenizer:
+    seg = jieba.Tokenizer()
+    seg.initialize()
+    return seg
+
+
+def test_words_agree_with_python_jieba(reference: jieba.Tokenizer):
+    seg = Tokenizer()._segmenter()
+    for text in TEXTS:
+        folded = fold(text)
+        assert seg.lcut(folded) == reference.lcut(folded, HMM=True), text
+
+
+def test_search_mode_agrees_with_python_jieba(reference: jieba.Tokenizer):
+    seg = Tokenizer()._segmenter()
+    for text in TEXTS[:3]:
+        assert seg.lcut_for_search(fold(text)) == reference.lcut_for_search(fold(text), HMM=True)
+
+
+def test_frequencies_are_jiebas(reference: jieba.Tokenizer):
+    tok = Tokenizer()
+    for word in ["人大代表", "工作", "的", "履职", "不存在的词语组合", "长江"]:
+        expected = min(math.log(reference.total / (reference.FREQ.get(word, 0) + 1)), tokenize.MAX_INFORMATIVENESS)
+        assert tok.informativeness(word) == pytest.approx(expected, abs=1e-12)
+
+
+def test_user_dictionary_as_jieba_reads_it(tmp_path: Path, reference: jieba.Tokenizer):
+    userdict = tmp_path / "userdict.txt"
+    # a byte-order mark, a frequency and a tag, a frequency alone, a bare word, a blank line
+    userdict.write_text("\ufeff强基固本 100000 n\n校长陪餐 10\n\n全过程人民民主\n", encoding="utf-8")
+    custom = jieba.Tokenizer()
+    custom.initialize()
+    custom.load_userdict(str(userdict))
+    tok = Tokenizer(userdict)
+    text = "凝心凝力、强基固本，发展全过程人民民主，推行校长陪餐制度。"
+    assert tok._segmenter().lcut(fold(text)) == custom.lcut(fold(text))
+    assert "强基固本" in tok.words(text) and "全过程人民民主" in tok.words(text)
+    for word in ["强基固本", "校长陪餐", "全过程人民民主", "人大代表"]:
+        expected = min(math.log(custom.total / (custom.FREQ.get(word, 0) + 1)), tokenize.MAX_INFORMATIVENESS)
+        assert tok.informativeness(word) == pytest.approx(expected, abs=1e-9), word
+    assert Tokenizer().informativeness("强基固本") == tokenize.MAX_INFORMATIVENESS  # no leak into the default
+
+
+def test_analyse_shows_known_parts_as_before(reference: jieba.Tokenizer):
+    query = Tokenizer().analyse("中华人民共和国全国人民代表大会常务委员会的职权是什么？")
+    for part in query.shown:
+        assert part in query.words or reference.FREQ.get(part), part
+    assert "人民" in query.shown and "中华人民共和国" in query.shown
+
+
+def test_signature_follows_the_tokenizer_version(monkeypatch: pytest.MonkeyPatch):
+    before = Tokenizer().signature
+    monkeypatch.setattr(tokenize, "TOKENIZER_VERSION", tokenize.TOKENIZER_VERSION + "-next")
+    assert Tokenizer().signature != before
+
+
+def test_segmenter_loads_once_across_threads():
+    tok = Tokenizer()
+    assert tok._jieba is None  # lazy: nothing loaded until the first text
+    results: list[list[str]] = []
+    segmenters = set()
+
+    def work() -> None:
+        for text in TEXTS:
+            results.append(tok.index_terms(text))
+        segmenters.add(id(tok._jieba))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(segmenters) == 1
+    expected = [Tokenizer().index_terms(text) for text in TEXTS]
+    assert sorted(map(tuple, results)) == sorted(map(tuple, expected * 4))
+
+
+def test_importing_the_tokenizer_loads_no_segmenter():
+    code = "import sys, bot.search.tokenize; print('jieba' in sys.modules, 'rjieba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.stdout.split() == ["False", "False"]
