@@ -32,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -191,28 +191,28 @@ def _init_worker(userdict: str | None, grams: bool, search_mode: bool) -> None:
 
 def _segment(document: Document, tokenizer: Tokenizer) -> dict:
     """A document's cache entry: passages and, per passage, (term number, count) into the
-    document's own list of unique terms."""
+    document's own list of unique terms (numbered in order of first appearance)."""
     passages = make_passages(document, 0)
-    vocab: dict[str, int] = {}
-    ids: list[int] = []
-    tfs: list[int] = []
-    counts: list[int] = []
+    terms: list[str] = []
     lengths: list[int] = []
     for p in passages:
-        terms = tokenizer.index_terms(p.text)
-        lengths.append(len(terms))
-        counted = Counter(terms)
-        counts.append(len(counted))
-        for term, tf in counted.items():
-            ids.append(vocab.setdefault(term, len(vocab)))
-            tfs.append(tf)
+        passage_terms = tokenizer.index_terms(p.text)
+        lengths.append(len(passage_terms))
+        terms += passage_terms
+    vocab = list(dict.fromkeys(terms))
+    number = dict(zip(vocab, range(len(vocab))))
+    ids = np.fromiter(map(number.__getitem__, terms), dtype=np.int64, count=len(terms))
+    pids = np.repeat(np.arange(len(passages), dtype=np.int64), lengths)
+    # one sort of (passage, term) keys gives each passage's distinct terms and their counts
+    width = max(len(vocab), 1)
+    keys, tfs = np.unique(pids * width + ids, return_counts=True)
     return {
         "document": document,
         "passages": passages,
-        "vocab": list(vocab),
-        "ids": np.asarray(ids, dtype=np.int32),
-        "tfs": np.asarray(tfs, dtype=np.int32),
-        "counts": np.asarray(counts, dtype=np.int32),
+        "vocab": vocab,
+        "ids": (keys % width).astype(np.int32),
+        "tfs": tfs.astype(np.int32),
+        "counts": np.bincount(keys // width, minlength=len(passages)).astype(np.int32),
         "lengths": np.asarray(lengths, dtype=np.int32),
     }
 
@@ -470,14 +470,13 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
 
 
 def _global_ids(vocab: dict[str, int], terms: list[str]) -> np.ndarray:
-    """Global term numbers of a document's unique terms, adding the new ones (a C-level
-    lookup for the many known terms, a Python loop only for the few new ones)."""
-    found = list(map(vocab.get, terms))
-    if None in found:
-        for i, term in enumerate(terms):
-            if found[i] is None:
-                found[i] = vocab.setdefault(term, len(vocab))
-    return np.asarray(found, dtype=np.int32)
+    """Global term numbers of a document's unique terms, adding the new ones in the
+    document's order (C-level set and dict lookups; a Python loop only when a term is new)."""
+    new = set(terms).difference(vocab)
+    if new:
+        added = [t for t in terms if t in new]
+        vocab.update(zip(added, range(len(vocab), len(vocab) + len(added))))
+    return np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
