@@ -16,8 +16,10 @@ paragraph layout are separate `.npy` files opened memory-mapped, passage texts o
 file read on demand, and documents are not unpickled at load: `SearchIndex.documents` is
 a lazy sequence that reads a `Document` from its cache entry when asked (with a small LRU).
 Segmenting runs in a pool of worker processes, each returning a document's passages with
-its unique terms and per-passage (term number, count) arrays, so the parent never holds a
-Python object per token.
+per-passage (term number, count) arrays, so the parent never holds a Python object per
+token. Each worker numbers terms itself and sends only the terms it has not seen before
+(`TermNumbers`): the parent maps numbers with numpy and touches each term string about
+once per worker, not once per document.
 """
 
 from __future__ import annotations
@@ -181,12 +183,77 @@ def _load_pickle(path: Path) -> object | None:
 
 # ---- segmenting one document (in a worker or in-process) ------------------------------------
 
+class TermNumbers:
+    """Numbers terms in the process that segments (a worker, or the parent without a pool).
+
+    A document's entry numbers its terms 0..n-1 in its own `vocab`; mapping those to global
+    numbers takes a dict lookup per distinct term of every document (~6 M at 100k passages).
+    Done in the parent, that serial work competed with the workers for the two cores, so
+    each worker numbers terms itself and reports only the terms it had not seen before; the
+    parent then maps a worker's numbers to global ones with one numpy take per document."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+
+    def renumber(self, entry: dict) -> dict:
+        """The light entry with `ids` in this process's numbering, `new` the terms first
+        numbered here (in number order), `numbering` who numbered them; `vocab` dropped."""
+        terms: list[str] = entry.pop("vocab")
+        vocab = self.vocab
+        new = set(terms).difference(vocab)
+        added = [t for t in terms if t in new] if new else []
+        if added:
+            vocab.update(zip(added, range(len(vocab), len(vocab) + len(added))))
+        local = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
+        entry["ids"] = local[entry["ids"]]
+        entry["new"] = added
+        entry["numbering"] = os.getpid()
+        return entry
+
+
+class _GlobalNumbers:
+    """The parent's side: global term numbers, and per numbering process its own -> global."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self._maps: dict[int, np.ndarray] = {}
+        self._sizes: dict[int, int] = {}
+
+    def ids(self, entry: dict) -> np.ndarray:
+        """Global numbers of a renumbered entry's terms (every entry of a process, in order)."""
+        who = entry["numbering"]
+        table = self._maps.get(who, np.zeros(0, dtype=np.int32))
+        size = self._sizes.get(who, 0)
+        new: list[str] = entry["new"]
+        if new:
+            vocab = self.vocab
+            gids = [vocab.setdefault(t, len(vocab)) for t in new]
+            if size + len(gids) > table.size:  # grow by doubling: amortised O(1) a term
+                grown = np.zeros(max(2 * table.size, size + len(gids), 1024), dtype=np.int32)
+                grown[:size] = table[:size]
+                table = self._maps[who] = grown
+            table[size : size + len(gids)] = gids
+            size = self._sizes[who] = size + len(gids)
+        ids = entry["ids"]
+        if ids.size and int(ids.max()) >= size:  # a term used before its process reported it
+            raise RuntimeError("term numbers out of order")
+        return table[ids]
+
+    def terms(self) -> list[str]:
+        out = [""] * len(self.vocab)
+        for term, i in self.vocab.items():
+            out[i] = term
+        return out
+
+
 _worker_tokenizer: Tokenizer | None = None
+_worker_numbers: TermNumbers | None = None
 
 
 def _init_worker(userdict: str | None, grams: bool, search_mode: bool) -> None:
-    global _worker_tokenizer
+    global _worker_tokenizer, _worker_numbers
     _worker_tokenizer = Tokenizer(Path(userdict) if userdict else None, grams=grams, search_mode=search_mode)
+    _worker_numbers = TermNumbers()
 
 
 def _segment(document: Document, tokenizer: Tokenizer) -> dict:
@@ -239,10 +306,10 @@ def _light(path: Path, entry: dict) -> dict:
 
 def _work(job: tuple[str, str, str]) -> dict:
     path, key, cache = job
-    tokenizer = _worker_tokenizer
-    assert tokenizer is not None
+    tokenizer, numbers = _worker_tokenizer, _worker_numbers
+    assert tokenizer is not None and numbers is not None
     try:
-        return _light(Path(path), _document_entry(Path(path), key, tokenizer, Path(cache)))
+        return numbers.renumber(_light(Path(path), _document_entry(Path(path), key, tokenizer, Path(cache))))
     except DocumentError as exc:
         return {"error": str(exc)}
 
@@ -305,9 +372,10 @@ def _entries(jobs: list[tuple[Path, str]], tokenizer: Tokenizer, cache_dir: Path
                     bar.update()
                 yield path, key, result
         return
+    numbers = TermNumbers()
     for path, key in jobs:
         try:
-            result = _light(path, _document_entry(path, key, tokenizer, cache_dir))
+            result = numbers.renumber(_light(path, _document_entry(path, key, tokenizer, cache_dir)))
         except DocumentError as exc:
             result = {"error": str(exc)}
         if bar is not None:
@@ -393,7 +461,7 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
     read_problems = len(problems)  # found again at every open: not saved
     work = Path(tempfile.mkdtemp(dir=cache_dir / "index", prefix=f"{corpus_key}.tmp"))
     try:
-        vocab: dict[str, int] = {}
+        numbers = _GlobalNumbers()
         term_parts: list[np.ndarray] = []
         pid_parts: list[np.ndarray] = []
         tf_parts: list[np.ndarray] = []
@@ -408,6 +476,7 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
                 if "error" in result:
                     problems.append(Problem(str(path), result["error"]))
                     continue
+                ids = numbers.ids(result)  # even for a duplicate: its new terms are numbered
                 if result["text_key"] in seen:
                     problems.append(Problem(str(path), "与另一文档内容相同，只收录一次"))
                     continue
@@ -419,8 +488,7 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
                                           key, n_passages, len(passages)))
                 for p in passages:
                     table.add(doc, p)
-                gids = _global_ids(vocab, result["vocab"])
-                term_parts.append(gids[result["ids"]])
+                term_parts.append(ids)
                 pid_parts.append(np.repeat(np.arange(n_passages, n_passages + len(passages), dtype=np.uint32),
                                            result["counts"]))
                 tf_parts.append(result["tfs"])
@@ -431,10 +499,8 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
         report(problems)
         if not n_passages:
             raise CorpusError(f"语料中没有可用的文档：{root}")
-        terms = [""] * len(vocab)
-        for term, i in vocab.items():
-            terms[i] = term
-        del vocab
+        terms = numbers.terms()
+        del numbers
         titles = [info.title for info in infos]
         table.save(work, titles)
         del table
@@ -467,16 +533,6 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
         if work.exists() and work != index_dir:
             # the texts file stays readable through open mmaps even once removed
             shutil.rmtree(work, ignore_errors=True)
-
-
-def _global_ids(vocab: dict[str, int], terms: list[str]) -> np.ndarray:
-    """Global term numbers of a document's unique terms, adding the new ones in the
-    document's order (C-level set and dict lookups; a Python loop only when a term is new)."""
-    new = set(terms).difference(vocab)
-    if new:
-        added = [t for t in terms if t in new]
-        vocab.update(zip(added, range(len(vocab), len(vocab) + len(added))))
-    return np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
 
 
 def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:

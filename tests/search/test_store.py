@@ -141,3 +141,22 @@ def test_progress_bar_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "segmenting" in capsys.readouterr().err
     assert os.listdir(tmp_path / "loud" / "index")  # and no temporary folder is left behind
     assert not [n for n in os.listdir(tmp_path / "loud" / "index") if ".tmp" in n]
+
+
+def test_worker_pool_numbers_terms_across_duplicates_like_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Workers number terms themselves and report only new ones: a duplicate document
+    (skipped from the index) may still be where its worker first saw a term."""
+    corpus = _library(tmp_path / "lib", 24)
+    for i in (9, 17, 18):  # later chunks of 8 go to the other worker; its first sight may be a duplicate
+        (corpus / f"doc{i:02d}.txt").write_text((corpus / f"doc{i - 9:02d}.txt").read_text(encoding="utf-8"),
+                                                encoding="utf-8")
+    (corpus / "doc19.txt").write_text("第19号文件\n一、总则\n" + (corpus / "doc00.txt").read_text(encoding="utf-8"),
+                                      encoding="utf-8")
+    monkeypatch.setattr(store, "_POOL_FROM", 2)
+    pooled = open_index(corpus, tmp_path / "pooled", workers=2)
+    alone = open_index(corpus, tmp_path / "alone", workers=1)
+    assert len(pooled.problems) == len(alone.problems) == 3  # the three duplicates
+    assert pooled.bm25.terms == alone.bm25.terms
+    np.testing.assert_array_equal(pooled.bm25.offsets, alone.bm25.offsets)
+    np.testing.assert_array_equal(pooled.bm25.docs, alone.bm25.docs)
+    np.testing.assert_array_equal(pooled.bm25.tfs, alone.bm25.tfs)
