@@ -239,57 +239,48 @@ class BM25Index:
         total = sum(tl.docs.size for tl in lists)
         if total < exhaustive_below:
             return self._exhaustive(lists, k, allowed)
-        by_bound = sorted(lists, key=lambda tl: (tl.bound, -tl.docs.size))  # weakest first
-        rest = np.r_[0.0, np.cumsum([tl.bound for tl in by_bound])]  # rest[s]: the s weakest together
 
         # 1. a first k-th score (theta) from the passages of the strongest terms with short lists
         seed_lists: list[TermList] = []
         seeded = 0
-        for tl in reversed(by_bound):
-            if seed_lists and tl.docs.size > max(4 * k, 512) and seeded >= k:
+        short_cap = max(4 * k, 512)
+        by_strength = sorted(lists, key=lambda tl: (-tl.bound, tl.docs.size))
+        for tl in by_strength + sorted(lists, key=lambda tl: tl.docs.size):  # short strong ones, then by length
+            if any(tl is s for s in seed_lists) or (tl.docs.size > short_cap and seeded >= k and seed_lists):
                 continue
             seed_lists.append(tl)
             seeded += tl.docs.size
             if seeded >= max(2 * k, self.seed_postings):
                 break
-        seed, seed_partial = self._sums(seed_lists)
-        if allowed is not None:
-            keep = allowed[seed]
-            seed, seed_partial = seed[keep], seed_partial[keep]
+        seed, seed_partial = self._masked(self._sums(seed_lists), allowed)
         if seed.size > self.seed_factor * k:  # full scores only for the best by the strong terms
             best = np.sort(np.argpartition(-seed_partial, self.seed_factor * k - 1)[: self.seed_factor * k])
             seed, seed_partial = seed[best], seed_partial[best]
         in_seed = {id(tl) for tl in seed_lists}
         seed_scores = seed_partial + self._scores_of([tl for tl in lists if id(tl) not in in_seed], seed)
         theta = float(np.partition(seed_scores, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
-        cut = theta - 1e-9 * abs(theta)
+        probes: list[tuple[np.ndarray, np.ndarray]] = [(seed, seed_scores)]
 
-        # 2. essential terms: all but the weakest whose bounds together stay below theta. Their
-        #    long lists are held back while the short ones give a better theta, which may
-        #    leave the long ones out after all
-        split = max(int(np.searchsorted(rest, cut, side="left")) - 1, 0) if np.isfinite(theta) else 0
-        essential = by_bound[split:]
+        # 2. essential terms: any set of terms whose complement's bounds add up to less than
+        #    theta will do (a passage in none of them cannot reach the top k). The cheapest
+        #    such set is chosen: the long lists of common characters are left out first, so
+        #    mostly short lists are summed. When long lists are still needed, the short ones
+        #    are summed first for a better theta, which may leave the long ones out after all
+        essential = self._essential(lists, theta, [])
         long_list = self.long_list if self.long_list is not None else max(self.n_docs // 64, 4096)
         short = [tl for tl in essential if tl.docs.size <= long_list]
-        probes: list[tuple[np.ndarray, np.ndarray]] = [(seed, seed_scores)]
-        cands = partial = None
         if short and len(short) < len(essential):
             cands, partial = self._masked(self._sums(short), allowed)
             theta = self._probe(lists, short, cands, partial, k, theta, probes)
-            cut = theta - 1e-9 * abs(theta)
-            split = max(int(np.searchsorted(rest, cut, side="left")) - 1, 0) if np.isfinite(theta) else 0
-            needed = {id(tl) for tl in by_bound[split:]}
-            kept = {id(tl) for tl in short}
-            if not needed <= kept:  # some long lists are still essential: sum them all
-                essential = [tl for tl in by_bound if id(tl) in needed or id(tl) in kept]
-                cands = None
-            else:
-                essential = short
-        if cands is None:
+            essential = self._essential(lists, theta, short)
+            more = [tl for tl in essential if not any(tl is s for s in short)]
+            if more:
+                cands, partial = self._masked(self._sums(more, (cands, partial)), allowed)
+        else:
             cands, partial = self._masked(self._sums(essential), allowed)
         in_essential = {id(tl) for tl in essential}
-        other = [tl for tl in by_bound if id(tl) not in in_essential]  # weakest first
-        remaining = np.r_[0.0, np.cumsum([tl.bound for tl in other])]  # remaining[j]: bound of other[:j]
+        other = sorted((tl for tl in lists if id(tl) not in in_essential), key=lambda tl: tl.bound)  # weakest first
+        remaining = np.r_[0.0, np.cumsum([max(tl.bound, 0.0) for tl in other])]  # remaining[j]: bound of other[:j]
 
         # 3. only candidates whose partial score plus the weak terms' bounds reach theta are looked up
         if other:
@@ -305,7 +296,41 @@ class BM25Index:
         pids = np.concatenate([p for p, _ in probes] + [cands]).astype(np.int64)
         scores = np.concatenate([s for _, s in probes] + [partial])
         pids, first = np.unique(pids, return_index=True)
-        return _best(pids, scores[first], k)
+        return self._final(lists, pids, scores[first], k)
+
+    def _final(self, lists: list[TermList], pids: np.ndarray, scores: np.ndarray, k: int
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """The k best of the sorted candidates. Their sums were added up in different orders
+        (seed, probes, essential lists then looked-up ones), so passages with equal scores
+        (repeated text) may differ in the last bit; when several are near the k-th score they
+        are scored again in one order, the lists' (as `get_scores` does), so that ties go
+        to the lower passage id whichever path found them."""
+        if pids.size > k:
+            kth = float(np.partition(scores, pids.size - k)[pids.size - k])
+            near = scores >= kth - 1e-9 * abs(kth)
+            if int(np.count_nonzero(near)) > k:
+                pids = pids[near]
+                scores = self._scores_of(lists, pids)
+        return _best(pids, scores, k)
+
+    @staticmethod
+    def _essential(lists: list[TermList], theta: float, summed: list[TermList]) -> list[TermList]:
+        """`summed` and the other lists that must be summed in full: those left out are chosen,
+        most postings per unit of bound first, while their bounds together stay below theta."""
+        if not np.isfinite(theta):
+            return list(lists)
+        cut = theta - 1e-9 * abs(theta)
+        done = {id(tl) for tl in summed}
+        free = [tl for tl in lists if id(tl) not in done]
+        free.sort(key=lambda tl: (-tl.docs.size / tl.bound if tl.bound > 0 else -np.inf, -tl.docs.size))
+        left_out: set[int] = set()
+        budget = 0.0
+        for tl in free:
+            b = max(tl.bound, 0.0)
+            if budget + b < cut:
+                budget += b
+                left_out.add(id(tl))
+        return [tl for tl in lists if id(tl) not in left_out]
 
     @staticmethod
     def _masked(pair: tuple[np.ndarray, np.ndarray], allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -345,23 +370,31 @@ class BM25Index:
             self._local.pair = pair
         return pair
 
-    def _sums(self, lists: list[TermList]) -> tuple[np.ndarray, np.ndarray]:
-        """(sorted passages in any of the lists, their summed weights)."""
-        total = sum(tl.docs.size for tl in lists)
+    def _sums(self, lists: list[TermList], init: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted passages in any of the lists, their summed weights), added to `init`
+        (sorted passages, their partial sums) when given."""
+        total = sum(tl.docs.size for tl in lists) + (init[0].size if init is not None else 0)
         if total * 16 > self.n_docs:  # many postings: a dense accumulator beats sorting them
             acc, seen = self._scratch()
             try:
+                if init is not None:
+                    acc[init[0]] = init[1]
+                    seen[init[0]] = True
                 for tl in lists:  # a passage occurs once per list: plain fancy-index adds are exact
                     acc[tl.docs] += self.term_weights(tl)
                     seen[tl.docs] = True
                 cands = np.flatnonzero(seen)
                 return cands, acc[cands]
             finally:
+                if init is not None:
+                    acc[init[0]] = 0.0
+                    seen[init[0]] = False
                 for tl in lists:
                     acc[tl.docs] = 0.0
                     seen[tl.docs] = False
-        docs = np.concatenate([tl.docs for tl in lists])
-        weights = np.concatenate([self.term_weights(tl) for tl in lists])
+        docs = np.concatenate(([init[0]] if init is not None else []) + [tl.docs for tl in lists])
+        weights = np.concatenate(([init[1]] if init is not None else []) + [self.term_weights(tl) for tl in lists])
         cands, inverse = np.unique(docs, return_inverse=True)
         return cands, np.bincount(inverse, weights=weights)
 
