@@ -25,6 +25,7 @@ once per worker, not once per document.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -49,7 +50,7 @@ from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
 from bot.search.bm25 import BM25Index, BM25Params
 from bot.search.passage_table import PassageTable, TableBuilder
-from bot.search.tokenize import Tokenizer
+from bot.search.tokenize import Tokenizer, gram_codes, gram_strings
 
 log = logging.getLogger(__name__)
 
@@ -193,20 +194,16 @@ class TermNumbers:
     parent then maps a worker's numbers to global ones with one numpy take per document."""
 
     def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
+        self.vocab = _Numbering()
 
     def renumber(self, entry: dict) -> dict:
         """The light entry with `ids` in this process's numbering, `new` the terms first
         numbered here (in number order), `numbering` who numbered them; `vocab` dropped."""
-        terms: list[str] = entry.pop("vocab")
         vocab = self.vocab
-        new = set(terms).difference(vocab)
-        added = [t for t in terms if t in new] if new else []
-        if added:
-            vocab.update(zip(added, range(len(vocab), len(vocab) + len(added))))
-        local = np.fromiter(map(vocab.__getitem__, terms), dtype=np.int32, count=len(terms))
-        entry["ids"] = local[entry["ids"]]
-        entry["new"] = added
+        vocab.added = []
+        local = vocab.numbers(entry.pop("vocab"))
+        entry["ids"] = local[entry["ids"]].astype(np.int32)
+        entry["new"] = vocab.added
         entry["numbering"] = os.getpid()
         return entry
 
@@ -256,31 +253,62 @@ def _init_worker(userdict: str | None, grams: bool, search_mode: bool) -> None:
     _worker_numbers = TermNumbers()
 
 
+class _Numbering(dict):
+    """Term -> number, a new term numbered on first sight (`map(numbering.__getitem__, terms)`
+    stays in C but for the new terms); `added` lists them in number order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.added: list[str] = []
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self)
+        self.added.append(term)
+        return number
+
+    def numbers(self, terms: list[str]) -> np.ndarray:
+        return np.fromiter(map(self.__getitem__, terms), dtype=np.int64, count=len(terms))
+
+
 def _segment(document: Document, tokenizer: Tokenizer) -> dict:
     """A document's cache entry: passages and, per passage, (term number, count) into the
-    document's own list of unique terms (numbered in order of first appearance)."""
+    document's own list of unique terms (its words in order of first appearance, then its
+    character grams). The grams are counted as integer codes and only the document's
+    distinct ones become strings: most terms of a passage are grams."""
     passages = make_passages(document, 0)
-    terms: list[str] = []
-    lengths: list[int] = []
+    n = len(passages)
+    words: list[str] = []
+    word_counts: list[int] = []
+    gram_texts: list[str] = []
     for p in passages:
-        passage_terms = tokenizer.index_terms(p.text)
-        lengths.append(len(passage_terms))
-        terms += passage_terms
-    vocab = list(dict.fromkeys(terms))
-    number = dict(zip(vocab, range(len(vocab))))
-    ids = np.fromiter(map(number.__getitem__, terms), dtype=np.int64, count=len(terms))
-    pids = np.repeat(np.arange(len(passages), dtype=np.int64), lengths)
+        passage_words, gram_text = tokenizer.index_parts(p.text)
+        words += passage_words
+        word_counts.append(len(passage_words))
+        gram_texts.append(gram_text)
+    number = dict(zip(dict.fromkeys(words), itertools.count()))  # words in order of first appearance
+    word_ids = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
+    codes, gram_owner = gram_codes(gram_texts)
+    distinct, inverse = np.unique(codes, return_inverse=True)
+    grams = gram_strings(distinct)
+    # a gram that is also a word (长 / 长) is one term: numbered through the same dict, in C
+    # (setdefault's numbers leave gaps where a gram was a word; searchsorted closes them)
+    spaced = np.fromiter(map(number.setdefault, grams, itertools.count(len(number))), dtype=np.int64,
+                         count=len(grams))
+    dense = np.searchsorted(np.fromiter(number.values(), dtype=np.int64, count=len(number)), spaced)
+    ids = np.concatenate([word_ids, dense[inverse.reshape(-1)]])
+    owner = np.concatenate([np.repeat(np.arange(n, dtype=np.int64), word_counts), gram_owner])
     # one sort of (passage, term) keys gives each passage's distinct terms and their counts
-    width = max(len(vocab), 1)
-    keys, tfs = np.unique(pids * width + ids, return_counts=True)
+    width = max(len(number), 1)
+    keys, tfs = np.unique(owner * width + ids, return_counts=True)
+    lengths = np.asarray(word_counts, dtype=np.int64) + np.bincount(gram_owner, minlength=n)
     return {
         "document": document,
         "passages": passages,
-        "vocab": vocab,
+        "vocab": list(number),
         "ids": (keys % width).astype(np.int32),
         "tfs": tfs.astype(np.int32),
-        "counts": np.bincount(keys // width, minlength=len(passages)).astype(np.int32),
-        "lengths": np.asarray(lengths, dtype=np.int32),
+        "counts": np.bincount(keys // width, minlength=n).astype(np.int32),
+        "lengths": lengths.astype(np.int32),
     }
 
 

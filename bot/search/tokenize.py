@@ -30,6 +30,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import opencc
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,38 @@ def char_grams(folded: str) -> list[str]:
     for run in runs:
         out += [run[i : i + 2] for i in range(len(run) - 1)]
     return out
+
+
+def gram_codes(gram_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The `char_grams` of each text as integer codes, without making a string per gram:
+    (code, number of the text it comes from), unigrams (the code point) first, then
+    bigrams ((first << 21) | second). `gram_string` turns a code back into the gram."""
+    n = len(gram_texts)
+    sizes = np.fromiter(map(len, gram_texts), dtype=np.int64, count=n)
+    joined = "\n".join(gram_texts).encode("utf-32-le", "surrogatepass")
+    codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[: codes.size]  # each text and its "\n"
+    han = (((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
+           | ((codes >= 0x20000) & (codes <= 0x2FFFF)))
+    pair = han[:-1] & han[1:]
+    bigrams = (codes[:-1][pair] << 21) | codes[1:][pair]
+    return np.concatenate([codes[han], bigrams]), np.concatenate([owner[han], owner[:-1][pair]])
+
+
+def gram_string(code: int) -> str:
+    return chr(code) if code < 1 << 21 else chr(code >> 21) + chr(code & 0x1FFFFF)
+
+
+def gram_strings(codes: np.ndarray) -> list[str]:
+    """`gram_string` of each code, all made by one decode."""
+    codes = np.asarray(codes, dtype=np.int64)
+    bigram = codes >= 1 << 21
+    width = np.where(bigram, 3, 2)  # the characters and a "\n"
+    starts = np.cumsum(width) - width
+    buf = np.full(int(width.sum()), 10, dtype=np.uint32)
+    buf[starts] = np.where(bigram, codes >> 21, codes)
+    buf[starts[bigram] + 1] = codes[bigram] & 0x1FFFFF
+    return buf.tobytes().decode("utf-32-le", "surrogatepass").split("\n")[:-1]
 
 
 class _KeptTable(dict):
@@ -258,14 +291,16 @@ class Tokenizer:
     def index_terms(self, text: str) -> list[str]:
         """Terms stored for a passage: its words, then the character unigrams and bigrams of
         each run of kept words (so 是、的、什么 add no characters, and no bigram spans them)."""
+        words, gram_text = self.index_parts(text)
+        return words + char_grams(gram_text) if gram_text else words
+
+    def index_parts(self, text: str) -> tuple[list[str], str]:
+        """`index_terms` in two parts: the words, and the text whose `char_grams` are the rest
+        ("" without grams), so that an index build can count the grams without making them."""
         if self.search_mode:
-            words = self.search_words(text)
-            return words + char_grams(fold(text)) if self.grams else words
+            return self.search_words(text), fold(text) if self.grams else ""
         runs = self._runs(fold(text))
-        words = [w for w in runs if w]
-        if not self.grams:
-            return words
-        return words + char_grams(_gram_text(runs))
+        return [w for w in runs if w], _gram_text(runs) if self.grams else ""
 
     def query_terms(self, text: str) -> list[str]:
         return self.index_terms(text)

@@ -112,3 +112,49 @@ def test_importing_the_tokenizer_loads_no_segmenter():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_index_parts_are_index_terms_in_two_parts():
+    from bot.search.tokenize import char_grams
+
+    for tok in (Tokenizer(), Tokenizer(grams=False), Tokenizer(search_mode=True)):
+        for text in TEXTS + ["", "，。", "𠀀𠀁中文x中"]:
+            words, gram_text = tok.index_parts(text)
+            assert words + char_grams(gram_text) == tok.index_terms(text)
+
+
+def test_gram_codes_are_char_grams():
+    from collections import Counter
+
+    from bot.search.tokenize import char_grams, gram_codes, gram_string, gram_strings
+
+    texts = [fold(t) for t in TEXTS] + ["", "x", "𠀀𠀁中文x中", "中", " 长江 长江"]
+    codes, owner = gram_codes(texts)
+    for i, text in enumerate(texts):
+        assert Counter(gram_string(c) for c in codes[owner == i].tolist()) == Counter(char_grams(text))
+    assert gram_codes([])[0].size == 0
+    assert gram_strings(codes) == [gram_string(c) for c in codes.tolist()]
+    assert gram_strings(codes[:0]) == []
+
+
+def test_segmented_entry_counts_index_terms():
+    """The build's per-document entry holds, per passage, exactly the counts of index_terms
+    (a one-character word that is also a unigram is one term)."""
+    from collections import Counter
+
+    from bot.corpus.reading import SourceText
+    from bot.corpus.structure import parse_document
+    from bot.search.store import _segment
+
+    tok = Tokenizer()
+    text = "标题\n一、总则\n" + "\n".join(TEXTS) + "\n长江长，长江水长。\n"
+    document = parse_document(SourceText(Path("t.txt"), text))
+    entry = _segment(document, tok)
+    assert len(set(entry["vocab"])) == len(entry["vocab"])
+    start = 0
+    for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"]):
+        ids, tfs = entry["ids"][start : start + count], entry["tfs"][start : start + count]
+        start += count
+        assert dict(zip((entry["vocab"][i] for i in ids), tfs.tolist())) == Counter(tok.index_terms(p.text))
+        assert length == len(tok.index_terms(p.text))
+    assert start == len(entry["ids"])
