@@ -60,6 +60,7 @@ class TermList:
     docs: np.ndarray
     tfs: np.ndarray
     bound: float  # times * the term's largest weight
+    start: int = -1  # where `docs` starts in the index's postings arrays (-1: not a view of them)
 
 
 class BM25Index:
@@ -202,9 +203,10 @@ class BM25Index:
             if span is not None:
                 a, b = np.searchsorted(docs, span, side="left")
                 docs, tfs = docs[a:b], tfs[a:b]
+                lo += int(a)
                 if not docs.size:
                     continue
-            out.append(TermList(tid, times, docs, tfs, times * float(self.bound[tid])))
+            out.append(TermList(tid, times, docs, tfs, times * float(self.bound[tid]), lo))
         return out
 
     def constant(self, query: Iterable[str]) -> float:
@@ -222,7 +224,7 @@ class BM25Index:
         """(found mask, weight) of the term in each of the sorted passages `pids`."""
         if not tl.docs.size or not pids.size:
             return np.zeros(pids.size, bool), np.zeros(pids.size)
-        pos = np.searchsorted(tl.docs, pids)
+        pos = np.searchsorted(tl.docs, _as_docs(pids, tl.docs))  # same dtype: the list is not converted
         np.minimum(pos, tl.docs.size - 1, out=pos)
         found = tl.docs[pos] == pids
         w = np.zeros(pids.size)
@@ -243,10 +245,11 @@ class BM25Index:
         # 1. a first k-th score (theta) from the passages of the strongest terms with short lists
         seed_lists: list[TermList] = []
         seeded = 0
-        short_cap = max(4 * k, 512)
-        by_strength = sorted(lists, key=lambda tl: (-tl.bound, tl.docs.size))
+        short_cap = max(4 * k, self.seed_postings // 4)
+        by_strength = [tl for tl in sorted(lists, key=lambda tl: (-tl.bound, tl.docs.size))
+                       if tl.docs.size <= short_cap]
         for tl in by_strength + sorted(lists, key=lambda tl: tl.docs.size):  # short strong ones, then by length
-            if any(tl is s for s in seed_lists) or (tl.docs.size > short_cap and seeded >= k and seed_lists):
+            if any(tl is s for s in seed_lists) or (tl.docs.size > short_cap and seeded >= 2 * k):
                 continue
             seed_lists.append(tl)
             seeded += tl.docs.size
@@ -354,60 +357,100 @@ class BM25Index:
         probes.append((probe, scores))
         return max(theta, float(np.partition(scores, scores.size - k)[scores.size - k]))
 
+    def lookup_many(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(found, weight), each (lists x passages), of the terms in the sorted passages `pids`:
+        `lookup` for every list, with one binary search a list and the rest done at once."""
+        m, n = len(lists), pids.size
+        if not m or not n or any(tl.start < 0 for tl in lists):
+            found, weights = np.zeros((m, n), bool), np.zeros((m, n))
+            for i, tl in enumerate(lists):
+                found[i], weights[i] = self.lookup(tl, pids)
+            return found, weights
+        keys = _as_docs(pids, self.docs)
+        pos = np.empty((m, n), dtype=np.int64)
+        empty = []
+        for i, tl in enumerate(lists):
+            if tl.docs.size:
+                row = np.searchsorted(tl.docs, keys)
+                np.minimum(row, tl.docs.size - 1, out=row)
+                np.add(row, tl.start, out=pos[i])
+            else:
+                pos[i] = 0
+                empty.append(i)
+        found = self.docs[pos] == keys
+        if empty:
+            found[empty] = False
+        tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)[:, None]
+        weights = self._weights(tids, pids[None, :], self.tfs[pos])  # as `term_weights`, element by element
+        if any(tl.times != 1 for tl in lists):
+            weights = weights * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
+        weights[~found] = 0.0
+        return found, weights
+
     def _scores_of(self, lists: list[TermList], pids: np.ndarray) -> np.ndarray:
-        """Full scores (without the constant) of the sorted passages `pids`."""
+        """Full scores (without the constant) of the sorted passages `pids`, added up in the
+        lists' order (as `get_scores` does)."""
         scores = np.zeros(pids.size)
-        for tl in lists:
-            scores += self.lookup(tl, pids)[1]
+        if lists and pids.size:
+            for row in self.lookup_many(lists, pids)[1]:
+                scores += row
         return scores
 
-    def _scratch(self) -> tuple[np.ndarray, np.ndarray]:
-        """A zeroed float and bool array over all passages, one pair per thread, reused (and
-        left zeroed) by every query: dense accumulation without allocating per query."""
-        pair = getattr(self._local, "pair", None)
-        if pair is None:
-            pair = (np.zeros(self.n_docs), np.zeros(self.n_docs, dtype=bool))
-            self._local.pair = pair
-        return pair
+    def _scratch(self) -> np.ndarray:
+        """A zeroed float array over all passages, one a thread, reused (and left zeroed) by
+        every query: dense accumulation without allocating per query."""
+        acc = getattr(self._local, "acc", None)
+        if acc is None:
+            acc = np.zeros(self.n_docs)
+            self._local.acc = acc
+        return acc
+
+    def _marks(self) -> np.ndarray:
+        """A cleared flag per passage, one array a thread, left cleared by its users."""
+        marks = getattr(self._local, "marks", None)
+        if marks is None:
+            marks = np.zeros(self.n_docs, dtype=bool)
+            self._local.marks = marks
+        return marks
 
     def _sums(self, lists: list[TermList], init: tuple[np.ndarray, np.ndarray] | None = None
               ) -> tuple[np.ndarray, np.ndarray]:
         """(sorted passages in any of the lists, their summed weights), added to `init`
         (sorted passages, their partial sums) when given."""
-        total = sum(tl.docs.size for tl in lists) + (init[0].size if init is not None else 0)
-        if total * 16 > self.n_docs:  # many postings: a dense accumulator beats sorting them
-            acc, seen = self._scratch()
-            try:
-                if init is not None:
-                    acc[init[0]] = init[1]
-                    seen[init[0]] = True
-                for tl in lists:  # a passage occurs once per list: plain fancy-index adds are exact
-                    acc[tl.docs] += self.term_weights(tl)
-                    seen[tl.docs] = True
-                cands = np.flatnonzero(seen)
-                return cands, acc[cands]
-            finally:
-                if init is not None:
-                    acc[init[0]] = 0.0
-                    seen[init[0]] = False
-                for tl in lists:
-                    acc[tl.docs] = 0.0
-                    seen[tl.docs] = False
-        docs = np.concatenate(([init[0]] if init is not None else []) + [tl.docs for tl in lists])
-        weights = np.concatenate(([init[1]] if init is not None else []) + [self.term_weights(tl) for tl in lists])
-        cands, inverse = np.unique(docs, return_inverse=True)
-        return cands, np.bincount(inverse, weights=weights)
+        if init is None and len(lists) == 1:
+            return lists[0].docs, self.term_weights(lists[0])
+        parts = ([init[0]] if init is not None else []) + [tl.docs for tl in lists]
+        docs = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
+        docs.sort()
+        cands = docs[np.r_[True, docs[1:] != docs[:-1]]] if docs.size else docs
+        acc = self._scratch()  # dense accumulation (cleared again below): cheaper than sorting the weights along
+        try:
+            if init is not None:
+                acc[init[0]] = init[1]
+            for tl in lists:  # a passage occurs once per list: adds in order, as `get_scores` does
+                np.add.at(acc, tl.docs, self.term_weights(tl))
+            return cands, acc[cands]
+        finally:
+            acc[cands] = 0.0
 
     def _weights_at(self, tl: TermList, pids: np.ndarray) -> np.ndarray:
         """The term's weight in each of the sorted passages `pids` (0 where absent)."""
-        if pids.size * 4 < tl.docs.size or pids.size < 256:
+        if pids.size * 12 < tl.docs.size or pids.size < 256:  # few passages: binary search
             return self.lookup(tl, pids)[1]
-        acc, _ = self._scratch()  # many passages: scatter the list, gather, clean up
+        # many: mark them in a dense flag array and read the flags along the list (sequential,
+        # a few ns a posting, where a binary search costs tens of ns of cache misses a passage)
+        keys = _as_docs(pids, tl.docs)
+        marks = self._marks()
+        marks[keys] = True
         try:
-            acc[tl.docs] = self.term_weights(tl)
-            return acc[pids]
+            sel = np.flatnonzero(marks[tl.docs])
         finally:
-            acc[tl.docs] = 0.0
+            marks[keys] = False
+        out = np.zeros(pids.size)
+        if sel.size:
+            docs = tl.docs[sel]
+            out[np.searchsorted(keys, docs)] = self.term_weights(tl, docs, tl.tfs[sel])
+        return out
 
     def _exhaustive(self, lists, k, allowed):
         cands, sums = self._sums(lists)
@@ -450,6 +493,16 @@ class BM25Index:
         for name in _ARRAYS:
             arrays[name] = np.load(folder / f"bm25.{name}.npy", mmap_mode="r" if mmap and name in ("docs", "tfs") else None)
         return cls(BM25Params(**meta["params"]), terms, arrays, int(meta["n_docs"]))
+
+
+def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """`pids` in the postings' dtype when they fit: np.searchsorted converts the searched array
+    (a whole posting list) to the keys' dtype otherwise, at every call."""
+    if pids.dtype == docs.dtype or not pids.size:
+        return pids
+    if docs.dtype == np.uint32 and 0 <= int(pids[0]) and int(pids[-1]) < 2**32:  # sorted: the ends bound it
+        return pids.astype(np.uint32)
+    return pids
 
 
 def _segment_max(bound: np.ndarray, t: np.ndarray, w: np.ndarray) -> None:

@@ -112,10 +112,7 @@ def rank(
     seg = np.r_[0, np.cumsum(sizes)[:-1]]  # where each unit starts in the pool
     unit_index = np.repeat(np.arange(units.size), sizes)  # pool position -> unit number in `units`
 
-    weights = np.zeros((len(lists), pool.size))
-    present = np.zeros((len(lists), pool.size), dtype=bool)
-    for i, tl in enumerate(lists):
-        present[i], weights[i] = bm25.lookup(tl, pool.astype(tl.docs.dtype))
+    present, weights = bm25.lookup_many(lists, pool)  # (query terms x pool passages)
 
     paragraph_weights = weights
     if words is not None:
