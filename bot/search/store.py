@@ -50,12 +50,13 @@ from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
 from bot.search.bm25 import BM25Index, BM25Params
 from bot.search.passage_table import PassageTable, TableBuilder
-from bot.search.tokenize import Tokenizer, gram_codes, gram_strings
+from bot.search.tokenize import WORD_CODES, Tokenizer, gram_codes, gram_string
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.6, b=0.75)
 _FORMAT = "4"
+_ENTRY_FORMAT = "5"  # a document's cache entry (docs/<key>.pkl): 5 keeps its grams as codes
 DOCUMENT_CACHE = 64  # documents kept unpickled (paragraph_text, section_text, toc)
 _POOL_FROM = 16  # documents to segment before a worker pool pays for itself
 
@@ -198,10 +199,11 @@ class TermNumbers:
 
     def renumber(self, entry: dict) -> dict:
         """The light entry with `ids` in this process's numbering, `new` the terms first
-        numbered here (in number order), `numbering` who numbered them; `vocab` dropped."""
-        vocab = self.vocab
+        numbered here (in number order; a gram as its code), `numbering` who numbered them;
+        `vocab` and `grams` dropped."""
+        vocab = self.vocab  # words by their string, grams by their code (an int never equals a str)
         vocab.added = []
-        local = vocab.numbers(entry.pop("vocab"))
+        local = np.concatenate([vocab.numbers(entry.pop("vocab")), vocab.numbers(entry.pop("grams").tolist())])
         entry["ids"] = local[entry["ids"]].astype(np.int32)
         entry["new"] = vocab.added
         entry["numbering"] = os.getpid()
@@ -221,10 +223,10 @@ class _GlobalNumbers:
         who = entry["numbering"]
         table = self._maps.get(who, np.zeros(0, dtype=np.int32))
         size = self._sizes.get(who, 0)
-        new: list[str] = entry["new"]
+        new: list[str | int] = entry["new"]
         if new:
             vocab = self.vocab
-            gids = [vocab.setdefault(t, len(vocab)) for t in new]
+            gids = [vocab.setdefault(t if isinstance(t, str) else gram_string(t), len(vocab)) for t in new]
             if size + len(gids) > table.size:  # grow by doubling: amortised O(1) a term
                 grown = np.zeros(max(2 * table.size, size + len(gids), 1024), dtype=np.int32)
                 grown[:size] = table[:size]
@@ -259,22 +261,23 @@ class _Numbering(dict):
 
     def __init__(self) -> None:
         super().__init__()
-        self.added: list[str] = []
+        self.added: list[str | int] = []
 
-    def __missing__(self, term: str) -> int:
+    def __missing__(self, term: str | int) -> int:
         number = self[term] = len(self)
         self.added.append(term)
         return number
 
-    def numbers(self, terms: list[str]) -> np.ndarray:
+    def numbers(self, terms: list[str] | list[int]) -> np.ndarray:
         return np.fromiter(map(self.__getitem__, terms), dtype=np.int64, count=len(terms))
 
 
 def _segment(document: Document, tokenizer: Tokenizer) -> dict:
     """A document's cache entry: passages and, per passage, (term number, count) into the
-    document's own list of unique terms (its words in order of first appearance, then its
-    character grams). The grams are counted as integer codes and only the document's
-    distinct ones become strings: most terms of a passage are grams."""
+    document's own terms: `vocab`, its words in order of first appearance, then `grams`,
+    the codes of its distinct character grams (see `gram_codes`; a word that is itself a
+    gram, 长 or 人大, is counted as that gram). Grams are most of a passage's terms: they are
+    counted with numpy and never made into strings here."""
     passages = make_passages(document, 0)
     n = len(passages)
     words: list[str] = []
@@ -285,26 +288,29 @@ def _segment(document: Document, tokenizer: Tokenizer) -> dict:
         words += passage_words
         word_counts.append(len(passage_words))
         gram_texts.append(gram_text)
-    number = dict(zip(dict.fromkeys(words), itertools.count()))  # words in order of first appearance
-    word_ids = np.fromiter(map(number.__getitem__, words), dtype=np.int64, count=len(words))
+    distinct = list(dict.fromkeys(words))
+    word_code = np.fromiter(map(WORD_CODES.__getitem__, distinct), dtype=np.int64, count=len(distinct))
+    plain = word_code < 0
+    vocab = list(itertools.compress(distinct, plain.tolist()))
+    which = dict(zip(distinct, range(len(distinct))))
+    token = np.fromiter(map(which.__getitem__, words), dtype=np.int64, count=len(words))
+    token_owner = np.repeat(np.arange(n, dtype=np.int64), word_counts)
+    token_plain = plain[token]
+    plain_ids = (np.cumsum(plain) - 1)[token[token_plain]]
     codes, gram_owner = gram_codes(gram_texts)
-    distinct, inverse = np.unique(codes, return_inverse=True)
-    grams = gram_strings(distinct)
-    # a gram that is also a word (长 / 长) is one term: numbered through the same dict, in C
-    # (setdefault's numbers leave gaps where a gram was a word; searchsorted closes them)
-    spaced = np.fromiter(map(number.setdefault, grams, itertools.count(len(number))), dtype=np.int64,
-                         count=len(grams))
-    dense = np.searchsorted(np.fromiter(number.values(), dtype=np.int64, count=len(number)), spaced)
-    ids = np.concatenate([word_ids, dense[inverse.reshape(-1)]])
-    owner = np.concatenate([np.repeat(np.arange(n, dtype=np.int64), word_counts), gram_owner])
+    codes = np.concatenate([codes, word_code[token[~token_plain]]])
+    grams, inverse = np.unique(codes, return_inverse=True)
+    ids = np.concatenate([plain_ids, len(vocab) + inverse.reshape(-1)])
+    owner = np.concatenate([token_owner[token_plain], gram_owner, token_owner[~token_plain]])
     # one sort of (passage, term) keys gives each passage's distinct terms and their counts
-    width = max(len(number), 1)
+    width = max(len(vocab) + len(grams), 1)
     keys, tfs = np.unique(owner * width + ids, return_counts=True)
     lengths = np.asarray(word_counts, dtype=np.int64) + np.bincount(gram_owner, minlength=n)
     return {
         "document": document,
         "passages": passages,
-        "vocab": list(number),
+        "vocab": vocab,
+        "grams": grams,
         "ids": (keys % width).astype(np.int32),
         "tfs": tfs.astype(np.int32),
         "counts": np.bincount(keys // width, minlength=n).astype(np.int32),
@@ -315,9 +321,9 @@ def _segment(document: Document, tokenizer: Tokenizer) -> dict:
 def _document_entry(path: Path, key: str, tokenizer: Tokenizer, cache: Path) -> dict:
     entry_path = cache / "docs" / f"{key}.pkl"
     entry = _load_pickle(entry_path)
-    if not (isinstance(entry, dict) and entry.get("format") == _FORMAT):
+    if not (isinstance(entry, dict) and entry.get("format") == _ENTRY_FORMAT):
         entry = _segment(parse_file(path), tokenizer)
-        entry["format"] = _FORMAT
+        entry["format"] = _ENTRY_FORMAT
         _atomic_pickle(entry, entry_path)
     return entry
 

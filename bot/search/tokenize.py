@@ -109,6 +109,26 @@ def gram_codes(gram_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([codes[han], bigrams]), np.concatenate([owner[han], owner[:-1][pair]])
 
 
+_GRAM_LIKE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]{1,2}")
+
+
+class _WordCodes(dict):
+    """Word -> its gram code if the word is itself a character gram (one or two Chinese
+    characters: the word 长 and the unigram 长 are one term), else -1. Filled on first sight."""
+
+    def __missing__(self, word: str) -> int:
+        if _GRAM_LIKE.fullmatch(word):
+            code = ord(word) if len(word) == 1 else (ord(word[0]) << 21) | ord(word[1])
+        else:
+            code = -1
+        if len(self) < 1_000_000:
+            self[word] = code
+        return code
+
+
+WORD_CODES = _WordCodes()
+
+
 def gram_string(code: int) -> str:
     return chr(code) if code < 1 << 21 else chr(code >> 21) + chr(code & 0x1FFFFF)
 

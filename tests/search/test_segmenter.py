@@ -145,16 +145,19 @@ def test_segmented_entry_counts_index_terms():
     from bot.corpus.reading import SourceText
     from bot.corpus.structure import parse_document
     from bot.search.store import _segment
+    from bot.search.tokenize import gram_strings
 
     tok = Tokenizer()
     text = "标题\n一、总则\n" + "\n".join(TEXTS) + "\n长江长，长江水长。\n"
     document = parse_document(SourceText(Path("t.txt"), text))
     entry = _segment(document, tok)
-    assert len(set(entry["vocab"])) == len(entry["vocab"])
+    terms = entry["vocab"] + gram_strings(entry["grams"])
+    assert len(set(terms)) == len(terms)
+    assert "长" in terms and "长江" in terms
     start = 0
     for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"]):
         ids, tfs = entry["ids"][start : start + count], entry["tfs"][start : start + count]
         start += count
-        assert dict(zip((entry["vocab"][i] for i in ids), tfs.tolist())) == Counter(tok.index_terms(p.text))
+        assert dict(zip((terms[i] for i in ids), tfs.tolist())) == Counter(tok.index_terms(p.text))
         assert length == len(tok.index_terms(p.text))
     assert start == len(entry["ids"])
