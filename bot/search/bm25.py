@@ -47,7 +47,8 @@ class BM25Params:
     epsilon: float = 0.25  # okapi
 
 
-_ARRAYS = ("offsets", "docs", "tfs", "lengths", "idf", "baseline", "bound")
+_ARRAYS = ("offsets", "docs", "tfs", "lengths", "idf", "baseline", "bound", "fwd_offsets", "fwd_terms", "fwd_tfs")
+_MAPPED = ("docs", "tfs", "fwd_terms", "fwd_tfs")  # memory-mapped on load: postings, read where queries touch them
 _EXHAUSTIVE = 30_000  # below this many postings a query is simply scored in full
 
 
@@ -82,11 +83,17 @@ class BM25Index:
         self.idf = arrays["idf"]
         self.baseline = arrays["baseline"]
         self.bound = arrays["bound"]  # term -> its largest weight (MaxScore upper bound)
+        # the same postings passage by passage (terms sorted within a passage): a few passages'
+        # weights for many terms are read from their rows instead of a binary search per list
+        self.fwd_offsets = arrays.get("fwd_offsets")  # passage -> start of its row (len passages + 1)
+        self.fwd_terms = None if arrays.get("fwd_terms") is None else np.asarray(arrays["fwd_terms"])
+        self.fwd_tfs = None if arrays.get("fwd_tfs") is None else np.asarray(arrays["fwd_tfs"])
         self.n_docs = n_docs
         self._local = threading.local()
         self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
         self.long_list: int | None = None  # essential lists longer than this wait for a better theta (None: auto)
-        self.seed_factor = 4  # ... of which this many times k passages are scored in full
+        self.seed_factor = 4  # candidates scored in full to raise theta: this many times k
+        self.seed_scored = 40  # ... and this many of the seed's (0: the seed's partial sums give theta)
         total = float(np.asarray(self.lengths, dtype=np.float64).sum())
         avgdl = total / n_docs if n_docs and total else 0.0
         lengths = np.asarray(self.lengths, dtype=np.float64)
@@ -156,6 +163,7 @@ class BM25Index:
         idf, baseline = _idf(params, n, df.astype(np.float64))
         arrays = {"offsets": offsets, "docs": docs, "tfs": tfs, "lengths": lengths, "idf": idf,
                   "baseline": baseline, "bound": np.zeros(n_terms)}
+        arrays.update(forward_postings(offsets, docs, tfs, n))
         index = cls(params, terms, arrays, n)
         bound = np.zeros(n_terms)
         step = 1 << 22
@@ -255,14 +263,13 @@ class BM25Index:
             seeded += tl.docs.size
             if seeded >= max(2 * k, self.seed_postings):
                 break
+        # a passage's sum over some of its terms is a lower bound of its score: the k-th best
+        # of these sums is a valid theta without looking anything up
         seed, seed_partial = self._masked(self._sums(seed_lists), allowed)
-        if seed.size > self.seed_factor * k:  # full scores only for the best by the strong terms
-            best = np.sort(np.argpartition(-seed_partial, self.seed_factor * k - 1)[: self.seed_factor * k])
-            seed, seed_partial = seed[best], seed_partial[best]
-        in_seed = {id(tl) for tl in seed_lists}
-        seed_scores = seed_partial + self._scores_of([tl for tl in lists if id(tl) not in in_seed], seed)
-        theta = float(np.partition(seed_scores, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
-        probes: list[tuple[np.ndarray, np.ndarray]] = [(seed, seed_scores)]
+        theta = float(np.partition(seed_partial, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
+        probes: list[tuple[np.ndarray, np.ndarray]] = []
+        if self.seed_scored:  # full scores of the best few: a higher theta
+            theta = self._probe(lists, seed_lists, seed, seed_partial, k, theta, probes, self.seed_scored)
 
         # 2. essential terms: any set of terms whose complement's bounds add up to less than
         #    theta will do (a passage in none of them cannot reach the top k). The cheapest
@@ -272,6 +279,7 @@ class BM25Index:
         essential = self._essential(lists, theta, [])
         long_list = self.long_list if self.long_list is not None else max(self.n_docs // 64, 4096)
         short = [tl for tl in essential if tl.docs.size <= long_list]
+        probed = False  # theta already probed from the present candidates
         if short and len(short) < len(essential):
             cands, partial = self._masked(self._sums(short), allowed)
             theta = self._probe(lists, short, cands, partial, k, theta, probes)
@@ -279,6 +287,8 @@ class BM25Index:
             more = [tl for tl in essential if not any(tl is s for s in short)]
             if more:
                 cands, partial = self._masked(self._sums(more, (cands, partial)), allowed)
+            else:
+                probed = True
         else:
             cands, partial = self._masked(self._sums(essential), allowed)
         in_essential = {id(tl) for tl in essential}
@@ -287,7 +297,8 @@ class BM25Index:
 
         # 3. only candidates whose partial score plus the weak terms' bounds reach theta are looked up
         if other:
-            theta = self._probe(lists, essential, cands, partial, k, theta, probes)
+            if not probed:
+                theta = self._probe(lists, essential, cands, partial, k, theta, probes)
             cut = theta - 1e-9 * abs(theta)
             hopeful = partial + float(remaining[-1]) >= cut
             cands, partial = cands[hopeful], partial[hopeful]
@@ -344,10 +355,11 @@ class BM25Index:
         return cands[keep], partial[keep]
 
     def _probe(self, lists: list[TermList], summed: list[TermList], cands: np.ndarray, partial: np.ndarray, k: int,
-               theta: float, probes: list) -> float:  # noqa: ANN001
-        """A k-th score at least `theta`, from full scores of the best candidates by `partial`
-        (the sums over `summed`); the scored passages are kept in `probes`."""
-        n = self.seed_factor * k
+               theta: float, probes: list, n: int | None = None) -> float:  # noqa: ANN001
+        """A k-th score at least `theta`, from full scores of the `n` (default seed_factor * k)
+        best candidates by `partial` (the sums over `summed`); the scored passages are kept in
+        `probes`."""
+        n = max(n or self.seed_factor * k, k)
         if cands.size <= n:
             return theta
         best = np.sort(np.argpartition(-partial, n - 1)[:n])
@@ -361,6 +373,9 @@ class BM25Index:
         """(found, weight), each (lists x passages), of the terms in the sorted passages `pids`:
         `lookup` for every list, with one binary search a list and the rest done at once."""
         m, n = len(lists), pids.size
+        if m and n and self.fwd_offsets is not None and all(
+                tl.start >= 0 and tl.docs.size == self.offsets[tl.tid + 1] - self.offsets[tl.tid] for tl in lists):
+            return self._lookup_rows(lists, pids)  # whole lists (no span): the passages' rows hold the same
         if not m or not n or any(tl.start < 0 for tl in lists):
             found, weights = np.zeros((m, n), bool), np.zeros((m, n))
             for i, tl in enumerate(lists):
@@ -382,6 +397,31 @@ class BM25Index:
             found[empty] = False
         tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)[:, None]
         weights = self._weights(tids, pids[None, :], self.tfs[pos])  # as `term_weights`, element by element
+        if any(tl.times != 1 for tl in lists):
+            weights = weights * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
+        weights[~found] = 0.0
+        return found, weights
+
+    def _lookup_rows(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`lookup_many` from the passages' rows of the forward postings."""
+        m, n = len(lists), pids.size
+        lo = self.fwd_offsets[pids]
+        lens = self.fwd_offsets[pids + 1] - lo
+        total = int(lens.sum())
+        firsts = np.cumsum(lens) - lens
+        at = np.repeat(lo - firsts, lens) + np.arange(total)  # positions of the rows' postings
+        u64 = np.uint64
+        row_keys = (np.repeat(np.arange(n, dtype=u64), lens) << u64(32)) | self.fwd_terms[at].astype(u64)  # sorted
+        tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)
+        wanted = (np.arange(n, dtype=u64)[None, :] << u64(32)) | tids.astype(u64)[:, None]  # (lists x passages)
+        if total:
+            pos = np.searchsorted(row_keys, wanted)
+            np.minimum(pos, total - 1, out=pos)
+            found = row_keys[pos] == wanted
+            tfs = self.fwd_tfs[at[pos]]
+        else:
+            found, tfs = np.zeros((m, n), bool), np.zeros((m, n), self.fwd_tfs.dtype)
+        weights = self._weights(tids[:, None], pids[None, :], tfs)  # as `term_weights`, element by element
         if any(tl.times != 1 for tl in lists):
             weights = weights * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
         weights[~found] = 0.0
@@ -477,7 +517,8 @@ class BM25Index:
         """Separate .npy files (memory-mapped on load) and the terms, one a line."""
         folder.mkdir(parents=True, exist_ok=True)
         for name in _ARRAYS:
-            np.save(folder / f"bm25.{name}.npy", getattr(self, name))
+            if getattr(self, name) is not None:
+                np.save(folder / f"bm25.{name}.npy", getattr(self, name))
         meta = {"params": asdict(self.params), "n_docs": self.n_docs, "n_terms": len(self.terms)}
         (folder / "bm25.json").write_text(json.dumps(meta), encoding="utf-8")
         (folder / "bm25.terms").write_text("\n".join(self.terms), encoding="utf-8")
@@ -491,8 +532,45 @@ class BM25Index:
             raise ValueError("bm25.terms does not match bm25.json")
         arrays = {}
         for name in _ARRAYS:
-            arrays[name] = np.load(folder / f"bm25.{name}.npy", mmap_mode="r" if mmap and name in ("docs", "tfs") else None)
+            path = folder / f"bm25.{name}.npy"
+            if name.startswith("fwd_") and not path.exists():
+                continue  # an index saved without forward postings: look-ups search the lists
+            arrays[name] = np.load(path, mmap_mode="r" if mmap and name in _MAPPED else None)
         return cls(BM25Params(**meta["params"]), terms, arrays, int(meta["n_docs"]))
+
+
+def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_docs: int) -> dict[str, np.ndarray]:
+    """The term-major postings (`offsets`, `docs`, `tfs`) passage by passage: row offsets per
+    passage, and in each row its term ids (sorted) and counts. One sort of packed keys."""
+    n_terms = len(offsets) - 1
+    df = np.diff(offsets)
+    tid_dtype = np.uint32 if n_terms < 2**32 else np.uint64
+    top_tf = int(tfs.max()) if tfs.size else 0
+    bits = [max(int(x), 1).bit_length() for x in (n_docs, n_terms, top_tf)]
+    u64 = np.uint64
+    counts = np.bincount(np.asarray(docs), minlength=n_docs) if docs.size else np.zeros(n_docs, np.int64)
+    fwd_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    np.cumsum(counts, out=fwd_offsets[1:])
+    if sum(bits) <= 64:
+        key = np.asarray(docs).astype(u64)
+        key <<= u64(bits[1] + bits[2])
+        part = np.repeat(np.arange(n_terms, dtype=u64), df)
+        part <<= u64(bits[2])
+        key |= part
+        part[:] = np.asarray(tfs)
+        key |= part
+        del part
+        key.sort()
+        fwd_tfs = (key & u64((1 << bits[2]) - 1)).astype(tfs.dtype)
+        key >>= u64(bits[2])
+        key &= u64((1 << bits[1]) - 1)
+        fwd_terms = key.astype(tid_dtype)
+        del key
+    else:
+        order = np.argsort(np.asarray(docs), kind="stable")  # term-major already: stable keeps terms sorted
+        fwd_terms = np.repeat(np.arange(n_terms, dtype=tid_dtype), df)[order]
+        fwd_tfs = np.asarray(tfs)[order]
+    return {"fwd_offsets": fwd_offsets, "fwd_terms": fwd_terms, "fwd_tfs": fwd_tfs}
 
 
 def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -68,3 +68,31 @@ def test_weights_are_computed_from_counts_exactly_and_bounds_hold():
         w = index._weights(tid, index.docs[lo:hi], index.tfs[lo:hi])
         assert w.max() == index.bound[tid]
         assert np.all(np.diff(index.docs[lo:hi].astype(np.int64)) > 0)
+
+
+def test_forward_rows_look_up_what_the_lists_hold(tmp_path):
+    rng, vocab, weights, corpus = _zipf_corpus(7, 1500)
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6))
+    assert index.fwd_offsets is not None
+    for _ in range(20):
+        query = rng.choices(vocab[:40], k=8) + rng.choices(vocab, weights, k=4)  # repeats: times > 1
+        lists = index.term_lists(query)
+        pids = np.unique(rng.choices(range(len(corpus)), k=rng.randint(1, 120)))
+        found, w = index._lookup_rows(lists, pids)
+        for i, tl in enumerate(lists):  # the same bits as the binary search in each list
+            f, expected = index.lookup(tl, pids)
+            np.testing.assert_array_equal(found[i], f)
+            np.testing.assert_array_equal(w[i], expected)
+    # saved and loaded (mapped) the rows stay; an index saved without them searches the lists
+    index.save(tmp_path / "with")
+    loaded = BM25Index.load(tmp_path / "with")
+    assert loaded.fwd_terms is not None and np.array_equal(loaded.fwd_terms, index.fwd_terms)
+    query = vocab[:12] + vocab[200:204]
+    expected = index.top_lists(index.term_lists(query), 10, exhaustive_below=0)
+    for name in ("fwd_offsets", "fwd_terms", "fwd_tfs"):
+        (tmp_path / "with" / f"bm25.{name}.npy").unlink()
+    without = BM25Index.load(tmp_path / "with")
+    assert without.fwd_offsets is None
+    got = without.top_lists(without.term_lists(query), 10, exhaustive_below=0)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
