@@ -66,12 +66,17 @@ class _FoldTable(dict):
 
 
 _FOLD_TABLE = _FoldTable()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case; same length as `text`."""
     text = text.translate(_FOLD_TABLE)
-    simplified = _t2s().convert(text)
+    try:
+        simplified = _t2s().convert(text)
+    except UnicodeEncodeError:  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD instead
+        text = _SURROGATE.sub("\ufffd", text)
+        simplified = _t2s().convert(text)
     if len(simplified) != len(text):  # a phrase conversion changed the length: go char by char
         simplified = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
     return simplified.lower()

@@ -161,3 +161,11 @@ def test_segmented_entry_counts_index_terms():
         assert dict(zip((terms[i] for i in ids), tfs.tolist())) == Counter(tok.index_terms(p.text))
         assert length == len(tok.index_terms(p.text))
     assert start == len(entry["ids"])
+
+
+def test_a_lone_surrogate_is_no_error():
+    """A question can carry a lone surrogate (JSON "\\ud800"); OpenCC and rjieba take UTF-8 only."""
+    tok = Tokenizer()
+    assert fold("人大\ud800代表") == "人大\ufffd代表"
+    assert tok.words("人大\ud800代表") == ["人大", "代表"]
+    assert tok.analyse("\udcff人大代表").words == ["人大代表"]
