@@ -93,6 +93,7 @@ class BM25Index:
         self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
         self.long_list: int | None = None  # essential lists longer than this wait for a better theta (None: auto)
         self.seed_factor = 4  # candidates scored in full to raise theta: this many times k
+        self.rows_below = 256  # this few candidates left: their rows give all remaining terms at once
         self.seed_scored = 40  # ... and this many of the seed's (0: the seed's partial sums give theta)
         total = float(np.asarray(self.lengths, dtype=np.float64).sum())
         avgdl = total / n_docs if n_docs and total else 0.0
@@ -303,6 +304,9 @@ class BM25Index:
             hopeful = partial + float(remaining[-1]) >= cut
             cands, partial = cands[hopeful], partial[hopeful]
             for j in range(len(other) - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
+                if j and cands.size <= self.rows_below and self.fwd_offsets is not None:
+                    partial = partial + self._scores_of(other[: j + 1], cands)  # the rest at once, from rows
+                    break
                 partial = partial + self._weights_at(other[j], cands)
                 if j and cands.size:
                     hopeful = partial + float(remaining[j]) >= cut
