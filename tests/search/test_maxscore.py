@@ -96,3 +96,54 @@ def test_forward_rows_look_up_what_the_lists_hold(tmp_path):
     got = without.top_lists(without.term_lists(query), 10, exhaustive_below=0)
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
+
+
+@pytest.mark.parametrize("rows", [True, False])
+def test_ties_of_repeated_passages_go_to_the_lower_id_as_in_get_scores(rows: bool):
+    # repeated text (as in the synthetic benchmark corpus) ties exactly at the k-th score;
+    # whichever path scored them, the top k must be get_scores' order, ties by passage id
+    rng, vocab, weights, distinct = _zipf_corpus(13, 400)
+    corpus = [list(p) for p in distinct for _ in range(10)]
+    rng.shuffle(corpus)
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6))
+    if not rows:
+        index.fwd_offsets = None
+    index.seed_postings = 64
+    tied = 0
+    for _ in range(40):
+        query = rng.choices(vocab[:30], k=rng.randint(3, 12)) + rng.choices(vocab, weights, k=rng.randint(1, 6))
+        full = index.get_scores(query)
+        has = np.zeros(len(corpus), bool)
+        for tl in index.term_lists(query):
+            has[tl.docs] = True
+        cands = np.flatnonzero(has)
+        for k in (10, 20):
+            want = cands[np.lexsort((cands, -full[cands]))][:k]
+            pids, _ = index.top_lists(index.term_lists(query), k, exhaustive_below=0)
+            np.testing.assert_array_equal(pids, want)
+            tied += int(np.sum(full[cands] == full[want[-1]]) > 1)
+    assert tied > 20  # the k-th score really was tied
+
+
+def test_near_ties_at_the_kth_score_are_scored_again_in_one_order():
+    # sums added up in different orders may differ in the last bit for equal passages: the
+    # candidates near the k-th score are re-scored in the lists' order, ties by passage id
+    rng, vocab, weights, distinct = _zipf_corpus(17, 100)
+    corpus = [list(p) for p in distinct for _ in range(6)]
+    rng.shuffle(corpus)
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6))
+    query = vocab[:8] + vocab[50:53]
+    lists = index.term_lists(query)
+    full = index.get_scores(query) - index.constant(query)
+    has = np.zeros(len(corpus), bool)
+    for tl in lists:
+        has[tl.docs] = True
+    cands = np.flatnonzero(has)
+    want = cands[np.lexsort((cands, -full[cands]))][:10]
+    assert np.sum(full[cands] == full[want[-1]]) > 1  # a tie at the 10th
+    noisy = full[cands].copy()
+    lower_ids_first = np.argsort(cands)
+    noisy[lower_ids_first[::2]] = np.nextafter(noisy[lower_ids_first[::2]], -np.inf)  # a bit off, every other
+    pids, scores = index._final(lists, cands, noisy, 10)
+    np.testing.assert_array_equal(pids, want)
+    np.testing.assert_array_equal(scores, index._scores_of(lists, want))
