@@ -17,13 +17,24 @@ For ``plus`` the constant part is kept apart (`baseline`), so scores still equal
 rank-bm25's `get_scores` while postings stay sparse.
 
 `top` is an exact top-k by MaxScore (Turtle & Flood 1995): each term's upper bound is its
-largest weight. The terms with the highest bounds ("essential", which are also the rare
-ones with short lists) are scored in full; the others (long lists of common characters)
-are looked up only for the candidates, by binary search in their sorted lists. A passage
-in no essential list scores at most the sum of the other terms' bounds, so once the k-th
-best full score reaches that sum no other passage can enter the top k. Character
-unigrams make nearly every passage share a term with a question, so scoring every
-posting would cost milliseconds per 100k passages; this touches a few thousand.
+largest weight. Once some k passages' scores give a threshold theta, any set of terms whose
+bounds add up to less than theta may be left out of the summing: a passage in none of the
+other ("essential") lists cannot reach the top k. The terms left out are chosen by postings
+per unit of bound, so the long lists of common characters are left out and mostly short,
+rare ones are summed; the left-out terms are looked up only for the candidates whose partial
+score plus their bounds can still reach theta (binary search, flags read along a long list
+for many candidates, or the candidates' forward rows once few are left). Character unigrams
+make nearly every passage share a term with a question, so scoring every posting would cost
+milliseconds per 100k passages; this touches a few thousand.
+
+The postings are also kept passage by passage (`fwd_*`: each passage's term ids, sorted, and
+counts), so the weights of a few passages for many terms (probes, the re-ranking pool) come
+from their rows rather than from a binary search in every list.
+
+Scores added up along different paths may differ in the last bit for equal passages (the
+synthetic benchmark corpus repeats every sentence ~300 times at 1M passages), so candidates
+near the k-th score are scored again in the lists' order, as `get_scores` does: ties go to
+the lower passage id whichever path found them.
 """
 
 from __future__ import annotations
