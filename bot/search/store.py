@@ -249,9 +249,14 @@ _worker_tokenizer: Tokenizer | None = None
 _worker_numbers: TermNumbers | None = None
 
 
-def _init_worker(userdict: str | None, grams: bool, search_mode: bool) -> None:
+def _init_worker(tokenizer: Tokenizer | None, spec: tuple[str | None, bool, bool]) -> None:
+    """A forked worker gets the parent's tokenizer itself (a subclass too); a spawned one
+    makes one from `spec` (user dictionary, grams, search mode)."""
     global _worker_tokenizer, _worker_numbers
-    _worker_tokenizer = Tokenizer(Path(userdict) if userdict else None, grams=grams, search_mode=search_mode)
+    if tokenizer is None:
+        userdict, grams, search_mode = spec
+        tokenizer = Tokenizer(Path(userdict) if userdict else None, grams=grams, search_mode=search_mode)
+    _worker_tokenizer = tokenizer
     _worker_numbers = TermNumbers()
 
 
@@ -394,12 +399,14 @@ def _entries(jobs: list[tuple[Path, str]], tokenizer: Tokenizer, cache_dir: Path
     """Each document's light entry, in order; segmenting in a process pool when many are new."""
     todo = sum(1 for _, key in jobs if not (cache_dir / "docs" / f"{key}.pkl").exists())
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if todo >= _POOL_FROM and workers > 1:
+    fork = sys.platform == "linux"
+    if todo >= _POOL_FROM and workers > 1 and (fork or type(tokenizer) is Tokenizer):
         import multiprocessing
 
         userdict = str(tokenizer.userdict) if tokenizer.userdict is not None else None
-        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with context.Pool(workers, _init_worker, (userdict, tokenizer.grams, tokenizer.search_mode)) as pool:
+        spec = (userdict, tokenizer.grams, tokenizer.search_mode)
+        context = multiprocessing.get_context("fork" if fork else "spawn")
+        with context.Pool(workers, _init_worker, (tokenizer if fork else None, spec)) as pool:
             results = pool.imap(_work, [(str(p), k, str(cache_dir)) for p, k in jobs], chunksize=8)
             for (path, key), result in zip(jobs, results):
                 if bar is not None:

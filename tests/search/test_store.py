@@ -143,6 +143,26 @@ def test_progress_bar_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not [n for n in os.listdir(tmp_path / "loud" / "index") if ".tmp" in n]
 
 
+class _MarkingTokenizer(Tokenizer):
+    """Adds a term no text has: shows whose `index_parts` made an index's terms."""
+
+    @property
+    def signature(self) -> str:
+        return "marking-" + super().signature
+
+    def index_parts(self, text: str) -> tuple[list[str], str]:
+        words, grams = super().index_parts(text)
+        return words + ["marked"], grams
+
+
+def test_worker_pool_segments_with_the_tokenizer_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    corpus = _library(tmp_path / "lib", n=5)
+    monkeypatch.setattr(store, "_POOL_FROM", 2)
+    pooled = open_index(corpus, tmp_path / "pooled", tokenizer=_MarkingTokenizer(), workers=2)
+    assert pooled.bm25.idf_of("marked") is not None
+    assert open_index(corpus, tmp_path / "plain", workers=2).bm25.idf_of("marked") is None
+
+
 def test_worker_pool_numbers_terms_across_duplicates_like_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """Workers number terms themselves and report only new ones: a duplicate document
     (skipped from the index) may still be where its worker first saw a term."""
