@@ -60,7 +60,12 @@ class RawJiebaTokenizer(Tokenizer):
         return "raw-jieba-" + super().signature
 
     def index_terms(self, text: str) -> list[str]:
-        return [w for w in self._segmenter().lcut(text) if w.strip()]
+        import jieba  # the Python jieba itself, as the baseline (the project segments with rjieba)
+
+        return [w for w in jieba.lcut(text) if w.strip()]
+
+    def index_parts(self, text: str) -> tuple[list[str], str]:  # what the index build asks for
+        return self.index_terms(text), ""
 
     def analyse(self, text: str) -> Query:
         return replace(super().analyse(text), terms=self.index_terms(text))
@@ -123,6 +128,8 @@ def packing_limits(limits: tuple[int, int, int] | None) -> Iterator[None]:
 
 
 def open_engine(corpus: Path, cache: Path, setup: Setup) -> Engine:
+    if setup.packing is not None:  # the cache keys do not know of the packing limits: keep each apart
+        cache = cache / ("packing-" + "-".join(map(str, setup.packing)))
     with packing_limits(setup.packing):
         index = open_index(corpus, cache, setup.params, setup.make_tokenizer())
     return Engine(index, setup.ranking)
