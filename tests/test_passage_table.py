@@ -41,3 +41,13 @@ def test_empty_table(tmp_path: Path):
     table = PassageTable.from_passages([], [])
     table.save(tmp_path)
     assert len(PassageTable.load(tmp_path)) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="needs Linux's /proc")
+def test_loaded_texts_are_read_by_range_not_mapped(speech_passages, tmp_path: Path):
+    title, passages = speech_passages
+    PassageTable.from_passages(passages, [title]).save(tmp_path)
+    loaded = PassageTable.load(tmp_path)
+    assert [loaded.text(i) for i in range(len(passages))] == [p.text for p in passages]
+    assert bytes(loaded.blob) == (tmp_path / "texts.bin").read_bytes()
+    assert str(tmp_path / "texts.bin") not in Path("/proc/self/maps").read_text()

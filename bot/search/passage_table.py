@@ -1,7 +1,8 @@
 """Passages stored as columns, so a library of a million passages fits in modest memory.
 
 Numbers live in numpy arrays (separate .npy files, memory-mapped once saved), texts in
-one UTF-8 blob (memory-mapped too), and headings as interned strings. `PassageTable[i]`
+one UTF-8 file read by offset (`TextFile`: a few texts a question, so nothing of it needs to
+stay mapped in the process), and headings as interned strings. `PassageTable[i]`
 builds the `Passage` value on demand, so the rest of the program still sees ordinary
 frozen `Passage` objects.
 """
@@ -9,7 +10,9 @@ frozen `Passage` objects.
 from __future__ import annotations
 
 import json
-import mmap
+import os
+import threading
+import weakref
 from array import array
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence, overload
@@ -25,7 +28,7 @@ class PassageTable(Sequence[Passage]):
     def __init__(
         self,
         columns: dict[str, np.ndarray],
-        blob: bytes | mmap.mmap,
+        blob: "bytes | TextFile",
         titles: list[str],
         strings: list[str],
         paths: list[tuple[int, ...]],
@@ -105,10 +108,39 @@ class PassageTable(Sequence[Passage]):
     def load(cls, folder: Path) -> "PassageTable":
         columns = {name: np.asarray(np.load(folder / f"passages.{name}.npy", mmap_mode="r")) for name in _COLUMNS}
         meta = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
-        with (folder / "texts.bin").open("rb") as fh:
-            size = fh.seek(0, 2)
-            blob: bytes | mmap.mmap = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        blob = TextFile(folder / "texts.bin")
         return cls(columns, blob, meta["titles"], meta["strings"], [tuple(p) for p in meta["paths"]])
+
+
+class TextFile:
+    """The texts file, read by byte range (`file[a:b]`) with one `pread` each.
+
+    A memory-mapped file stays resident page by page as questions touch it (the kernel maps
+    pages around each one read): at a million passages most of its 275 MB after a few
+    hundred questions. Read by range, only the kernel's page cache holds it, shared and
+    reclaimable, and each question reads a few hundred bytes."""
+
+    def __init__(self, path: Path) -> None:
+        self._fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        self.size = os.fstat(self._fd).st_size
+        self._lock = threading.Lock()  # only where there is no pread (seek + read)
+        weakref.finalize(self, os.close, self._fd)
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, span: slice) -> bytes:
+        start, stop, _ = span.indices(self.size)
+        if stop <= start:
+            return b""
+        if hasattr(os, "pread"):
+            return os.pread(self._fd, stop - start, start)
+        with self._lock:  # pragma: no cover - Windows
+            os.lseek(self._fd, start, os.SEEK_SET)
+            return os.read(self._fd, stop - start)
+
+    def __bytes__(self) -> bytes:
+        return self[0 : self.size]
 
 
 def _save_columns(folder: Path, columns: dict[str, np.ndarray], titles, strings, paths) -> None:
