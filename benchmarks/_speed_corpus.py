@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import random
 import re
 import shutil
@@ -236,11 +237,13 @@ def write_tokens(corpus: Path, out: Path, processes: int = 2, progress: bool = F
     if meta is not None and all(meta.get(k) == v for k, v in made_by.items()):
         return meta
     out.mkdir(parents=True, exist_ok=True)
+    meta_path.unlink(missing_ok=True)  # until the new files are complete, they are nobody's
     files = [str(p) for p in corpus_documents(corpus)]
     started = time.perf_counter()
     n = tokens = 0
     shown = 0.0
-    with (out / "texts.txt").open("w", encoding="utf-8") as texts, (out / "tokens.txt").open("w", encoding="utf-8") as toks:
+    texts_tmp, tokens_tmp = out / "texts.txt.tmp", out / "tokens.txt.tmp"
+    with texts_tmp.open("w", encoding="utf-8") as texts, tokens_tmp.open("w", encoding="utf-8") as toks:
         if processes > 1:
             import multiprocessing as mp
 
@@ -249,6 +252,8 @@ def write_tokens(corpus: Path, out: Path, processes: int = 2, progress: bool = F
                 n, tokens, shown = _write_results(results, texts, toks, progress, len(files))
         else:
             n, tokens, shown = _write_results(map(_segment_file, files), texts, toks, progress, len(files))
+    os.replace(texts_tmp, out / "texts.txt")
+    os.replace(tokens_tmp, out / "tokens.txt")
     meta = {**made_by, "passages": n, "tokens": tokens,
             "tokens_per_passage": round(tokens / max(n, 1), 2), "seconds": round(time.perf_counter() - started, 1)}
     meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")

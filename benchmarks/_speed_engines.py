@@ -38,6 +38,19 @@ def rss_mib() -> float:
     return psutil.Process().memory_info().rss / 2**20
 
 
+def rss_parts_mib() -> dict[str, float]:
+    """Anonymous (the process's own) and file-backed (mapped files, reclaimable) resident MiB."""
+    parts = {}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("RssAnon", "RssFile", "RssShmem"):
+                parts[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return parts
+
+
 def peak_rss_mib() -> float:
     """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent."""
     try:
@@ -232,6 +245,7 @@ def run_worker(spec: dict) -> dict:
     info, query = SERVE[engine](spec)
     result.update(info)
     result["rss_loaded_mib"] = rss_mib()
+    result["rss_loaded_parts_mib"] = rss_parts_mib()
     queries = json.loads(Path(spec["queries"]).read_text(encoding="utf-8"))
     warmup = queries["warmup"][: spec.get("warmup", len(queries["warmup"]))]
     measured = queries["measured"][: spec.get("query_limit", len(queries["measured"]))]
@@ -253,7 +267,8 @@ def run_worker(spec: dict) -> dict:
         "queries": len(times), "warmup": len(warmup), "no_result_queries": empty,
         "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
         "mean_ms": float(ms.mean()), "max_ms": float(ms.max()),
-        "rss_after_queries_mib": rss_mib(), "peak_rss_mib": peak_rss_mib(),
+        "rss_after_queries_mib": rss_mib(), "rss_after_queries_parts_mib": rss_parts_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     })
     return result
 

@@ -309,13 +309,20 @@ def _fmt(value, digits: int = 1) -> str:
     return f"{value:.{digits}f}"
 
 
+def _after(serve: dict) -> str:
+    """RSS after queries, with the process's own (anonymous) part: the rest is mapped files,
+    clean pages the kernel can take back."""
+    anon = serve.get("rss_after_queries_parts_mib", {}).get("RssAnon")
+    return _fmt(serve["rss_after_queries_mib"]) + (f" ({_fmt(anon)} own)" if anon is not None else "")
+
+
 def overlap(serve: dict) -> str:
     o = serve.get("top10_overlap")
     return "–" if not o else f"{o['mean'] * 100:.0f}% (vs {o['with']})"
 
 
 def table(results: dict) -> str:
-    head = ("| passages | engine | build s | build peak MiB | load s | RSS MiB loaded | RSS MiB after queries "
+    head = ("| passages | engine | build s | build peak MiB | load s | RSS MiB loaded | RSS MiB after queries (own) "
             "| p50 ms | p95 ms | disk MiB | queries | top-10 overlap |")
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     rows = sorted(results["rows"], key=lambda r: (r["target_passages"], ENGINES.index(r["engine"])))
@@ -333,7 +340,7 @@ def table(results: dict) -> str:
             continue
         lines.append(
             f"| {passages:,} | {r['engine']} | {_fmt(b['build_s'])} | {_fmt(b['peak_rss_mib'])} | "
-            f"{_fmt(s['load_s'], 2)} | {_fmt(s['rss_loaded_mib'])} | {_fmt(s['rss_after_queries_mib'])} | "
+            f"{_fmt(s['load_s'], 2)} | {_fmt(s['rss_loaded_mib'])} | {_after(s)} | "
             f"{_fmt(s['p50_ms'], 2)} | {_fmt(s['p95_ms'], 2)} | {_fmt(b['disk_mib'])} | {s['queries']} | {overlap(s)} |")
     tantivy_1m = [r for r in rows if r["target_passages"] == 1_000_000 and r["engine"] == "tantivy" and "p95_ms" in r.get("serve", {})]
     p95 = f"≤ {tantivy_1m[0]['serve']['p95_ms']:.2f} (tantivy's)" if tantivy_1m else "≤ tantivy's p95"
