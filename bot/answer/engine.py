@@ -21,6 +21,7 @@ import html
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -99,24 +100,25 @@ class Engine:
             passage = index.passages[pid]
             folded = fold(passage.text)
             present = tuple(dict.fromkeys(t for t in query.shown if t in folded))
-            context = fold(self._context(passage))
+            context = self._context(passage)
             hits.append(Hit(passage, score, present, _coverage(words, weights, folded, context)))
         # decided on the passage shown first, so the answer does not depend on `top`
         found = bool(hits) and (offset > 0 or hits[0].coverage >= MIN_COVERAGE)
         return Answer(question=text, found=found, hits=tuple(hits), truncated=truncated)
 
     def _context(self, passage: Passage) -> str:
-        """What a passage is read with: its document title, headings and the passages just before it."""
-        return "\n".join((passage.document, *passage.headings, passage.subsection or "", self._before(passage)))
+        """What a passage is read with, folded: its document title, headings and the passages
+        just before it."""
+        return _folded_head(passage.document, passage.headings, passage.subsection or "") + fold(self._before(passage))
 
     def _before(self, passage: Passage) -> str:
         """The text of the passages just before `passage` in its paragraph (what it refers back to)."""
+        table = self.index.passages
         out = []
-        for pid in range(passage.pid - 1, passage.pid - 1 - self.ranking.inherit_span, -1):
-            p = self.passage(pid)
-            if p is None or p.doc != passage.doc or p.paragraph != passage.paragraph:
+        for pid in range(passage.pid - 1, max(passage.pid - 1 - self.ranking.inherit_span, -1), -1):
+            if int(table.doc[pid]) != passage.doc or int(table.paragraph[pid]) != passage.paragraph:
                 break
-            out.append(p.text)
+            out.append(table.text(pid))
         return "".join(reversed(out))
 
     # ---- browsing ----------------------------------------------------------------------
@@ -187,6 +189,12 @@ class Engine:
                         found.append(f"{body}是什么？")
         spread = found[:: max(1, len(found) // n)] if len(found) > n else found
         return spread[:n]
+
+
+@lru_cache(maxsize=4096)
+def _folded_head(document: str, headings: tuple[str, ...], subsection: str) -> str:
+    """A passage's document title and headings, folded, each on a line (the same for many passages)."""
+    return fold("\n".join((document, *headings, subsection, "")))
 
 
 def _coverage(words: list[str], weights: dict[str, float], folded_passage: str, folded_context: str = "") -> float:
