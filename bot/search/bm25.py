@@ -27,9 +27,16 @@ for many candidates, or the candidates' forward rows once few are left). Charact
 make nearly every passage share a term with a question, so scoring every posting would cost
 milliseconds per 100k passages; this touches a few thousand.
 
-The postings are also kept passage by passage (`fwd_*`: each passage's term ids, sorted, and
-counts), so the weights of a few passages for many terms (probes, the re-ranking pool) come
-from their rows rather than from a binary search in every list.
+The postings of the frequent terms are also kept passage by passage (`fwd_*`: each passage's
+row of those terms, sorted, and counts), so the weights of a few passages for many terms
+(probes, near-tie re-scoring, the re-ranking pool, the last few candidates) come from their
+rows rather than from a binary search in every long list. Only terms in at least
+`row_min_df` passages (2% of them, at least 64) are in the rows, renumbered densely
+(`fwd_row_of`: term id -> row id, -1 if not kept) so row ids fit in uint8/uint16: the rows
+are touched at random passages, so after some questions nearly all their pages are resident,
+and rows of every term (571 MB at 1M passages) cost ~550 MiB of RSS where these cost ~135.
+Terms left out have short lists, searched as without rows; `lookup_many` mixes the two and
+gives the same bits either way.
 
 Scores added up along different paths may differ in the last bit for equal passages (the
 synthetic benchmark corpus repeats every sentence ~300 times at 1M passages), so candidates
@@ -58,9 +65,14 @@ class BM25Params:
     epsilon: float = 0.25  # okapi
 
 
-_ARRAYS = ("offsets", "docs", "tfs", "lengths", "idf", "baseline", "bound", "fwd_offsets", "fwd_terms", "fwd_tfs")
+_ARRAYS = ("offsets", "docs", "tfs", "lengths", "idf", "baseline", "bound", "fwd_offsets", "fwd_terms", "fwd_tfs",
+           "fwd_row_of")
 _MAPPED = ("docs", "tfs", "fwd_terms", "fwd_tfs")  # memory-mapped on load: postings, read where queries touch them
 _EXHAUSTIVE = 30_000  # below this many postings a query is simply scored in full
+# forward rows keep the terms in at least max(n_docs // ROW_DF_DIVISOR, ROW_DF_FLOOR) passages (2%: at 1M
+# passages 833 terms, 42% of the postings, 138 MB; rows of all terms were 571 MB, nearly all resident)
+ROW_DF_DIVISOR = 50
+ROW_DF_FLOOR = 64
 
 
 @dataclass
@@ -99,6 +111,7 @@ class BM25Index:
         self.fwd_offsets = arrays.get("fwd_offsets")  # passage -> start of its row (len passages + 1)
         self.fwd_terms = None if arrays.get("fwd_terms") is None else np.asarray(arrays["fwd_terms"])
         self.fwd_tfs = None if arrays.get("fwd_tfs") is None else np.asarray(arrays["fwd_tfs"])
+        self.fwd_row_of = arrays.get("fwd_row_of")  # term -> its id in the rows (-1: only in its list)
         self.n_docs = n_docs
         self._local = threading.local()
         self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
@@ -114,7 +127,8 @@ class BM25Index:
 
     # ---- build -------------------------------------------------------------------------
     @classmethod
-    def build(cls, corpus: Sequence[Sequence[str]], params: BM25Params = BM25Params()) -> "BM25Index":
+    def build(cls, corpus: Sequence[Sequence[str]], params: BM25Params = BM25Params(),
+              rows_min_df: int | None = None) -> "BM25Index":
         n = len(corpus)
         vocab: dict[str, int] = {}
         doc_ids: list[int] = []
@@ -131,7 +145,7 @@ class BM25Index:
         for term, i in vocab.items():
             terms[i] = term
         return cls.from_postings(terms, np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int64),
-                                 np.asarray(tfs, dtype=np.int64), lengths, params)
+                                 np.asarray(tfs, dtype=np.int64), lengths, params, rows_min_df)
 
     @classmethod
     def from_postings(
@@ -142,8 +156,10 @@ class BM25Index:
         tf_of: np.ndarray,
         lengths: np.ndarray,
         params: BM25Params = BM25Params(),
+        rows_min_df: int | None = None,
     ) -> "BM25Index":
-        """The index of postings given as parallel arrays (term id, passage, count), any order."""
+        """The index of postings given as parallel arrays (term id, passage, count), any order;
+        the forward rows keep the terms in at least `rows_min_df` passages (default `row_min_df`)."""
         n = int(len(lengths))
         n_terms = len(terms)
         term_of, doc_of, tf_of = np.asarray(term_of), np.asarray(doc_of), np.asarray(tf_of)
@@ -175,7 +191,7 @@ class BM25Index:
         idf, baseline = _idf(params, n, df.astype(np.float64))
         arrays = {"offsets": offsets, "docs": docs, "tfs": tfs, "lengths": lengths, "idf": idf,
                   "baseline": baseline, "bound": np.zeros(n_terms)}
-        arrays.update(forward_postings(offsets, docs, tfs, n))
+        arrays.update(forward_postings(offsets, docs, tfs, n, row_min_df(n) if rows_min_df is None else rows_min_df))
         index = cls(params, terms, arrays, n)
         bound = np.zeros(n_terms)
         step = 1 << 22
@@ -386,11 +402,26 @@ class BM25Index:
 
     def lookup_many(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found, weight), each (lists x passages), of the terms in the sorted passages `pids`:
-        `lookup` for every list, with one binary search a list and the rest done at once."""
+        `lookup` for every list. Whole lists of terms kept in the forward rows are read from the
+        passages' rows, the others with one binary search a list and the rest done at once."""
         m, n = len(lists), pids.size
-        if m and n and self.fwd_offsets is not None and all(
-                tl.start >= 0 and tl.docs.size == self.offsets[tl.tid + 1] - self.offsets[tl.tid] for tl in lists):
-            return self._lookup_rows(lists, pids)  # whole lists (no span): the passages' rows hold the same
+        if m and n and self.fwd_offsets is not None:
+            row_of, offsets = self.fwd_row_of, self.offsets
+            in_rows = [i for i, tl in enumerate(lists) if row_of[tl.tid] >= 0 and tl.start >= 0
+                       and tl.docs.size == offsets[tl.tid + 1] - offsets[tl.tid]]  # no span: the rows hold the same
+            if len(in_rows) == m:
+                return self._lookup_rows(lists, pids)
+            if in_rows:
+                rest = [i for i in range(m) if i not in set(in_rows)]
+                found, weights = np.empty((m, n), bool), np.empty((m, n))
+                found[in_rows], weights[in_rows] = self._lookup_rows([lists[i] for i in in_rows], pids)
+                found[rest], weights[rest] = self._lookup_lists([lists[i] for i in rest], pids)
+                return found, weights
+        return self._lookup_lists(lists, pids)
+
+    def _lookup_lists(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`lookup_many` by binary searches in the lists."""
+        m, n = len(lists), pids.size
         if not m or not n or any(tl.start < 0 for tl in lists):
             found, weights = np.zeros((m, n), bool), np.zeros((m, n))
             for i, tl in enumerate(lists):
@@ -418,17 +449,20 @@ class BM25Index:
         return found, weights
 
     def _lookup_rows(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`lookup_many` from the passages' rows of the forward postings."""
+        """`lookup_many` from the passages' rows of the forward postings (terms kept in the rows)."""
         m, n = len(lists), pids.size
-        lo = self.fwd_offsets[pids]
-        lens = self.fwd_offsets[pids + 1] - lo
+        lo = self.fwd_offsets[pids].astype(np.int64)
+        lens = self.fwd_offsets[pids + 1].astype(np.int64) - lo
         total = int(lens.sum())
         firsts = np.cumsum(lens) - lens
         at = np.repeat(lo - firsts, lens) + np.arange(total)  # positions of the rows' postings
         u64 = np.uint64
         row_keys = (np.repeat(np.arange(n, dtype=u64), lens) << u64(32)) | self.fwd_terms[at].astype(u64)  # sorted
         tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)
-        wanted = (np.arange(n, dtype=u64)[None, :] << u64(32)) | tids.astype(u64)[:, None]  # (lists x passages)
+        rids = self.fwd_row_of[tids]
+        if rids.min() < 0:
+            raise ValueError("a term not kept in the forward rows")
+        wanted = (np.arange(n, dtype=u64)[None, :] << u64(32)) | rids.astype(u64)[:, None]  # (lists x passages)
         if total:
             pos = np.searchsorted(row_keys, wanted)
             np.minimum(pos, total - 1, out=pos)
@@ -546,30 +580,51 @@ class BM25Index:
         if len(terms) != meta["n_terms"]:
             raise ValueError("bm25.terms does not match bm25.json")
         arrays = {}
+        rows = all((folder / f"bm25.{name}.npy").exists() for name in _ARRAYS if name.startswith("fwd_"))
         for name in _ARRAYS:
+            if name.startswith("fwd_") and not rows:
+                continue  # an index saved without (all of) the forward postings: look-ups search the lists
             path = folder / f"bm25.{name}.npy"
-            if name.startswith("fwd_") and not path.exists():
-                continue  # an index saved without forward postings: look-ups search the lists
             arrays[name] = np.load(path, mmap_mode="r" if mmap and name in _MAPPED else None)
         return cls(BM25Params(**meta["params"]), terms, arrays, int(meta["n_docs"]))
 
 
-def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_docs: int) -> dict[str, np.ndarray]:
-    """The term-major postings (`offsets`, `docs`, `tfs`) passage by passage: row offsets per
-    passage, and in each row its term ids (sorted) and counts. One sort of packed keys."""
+def row_min_df(n_docs: int) -> int:
+    """The document frequency from which a term is kept in the forward rows (see the module
+    docstring): the long lists whose binary searches the rows replace."""
+    return max(n_docs // ROW_DF_DIVISOR, ROW_DF_FLOOR)
+
+
+def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_docs: int,
+                     min_df: int = 1) -> dict[str, np.ndarray]:
+    """The postings of the terms in at least `min_df` passages (`offsets`, `docs`, `tfs`, term
+    by term) passage by passage: row offsets per passage, and in each row its terms' row ids
+    (the kept terms numbered densely in term-id order, so sorted as the term ids are) and
+    counts; `fwd_row_of` maps a term id to its row id, -1 for terms left to their lists.
+    One sort of packed keys."""
     n_terms = len(offsets) - 1
     df = np.diff(offsets)
-    tid_dtype = np.uint32 if n_terms < 2**32 else np.uint64
+    keep = df >= max(int(min_df), 1)
+    row_of = np.full(n_terms, -1, dtype=np.int32)
+    n_rows_terms = int(np.count_nonzero(keep))
+    row_of[keep] = np.arange(n_rows_terms, dtype=np.int32)
+    if n_rows_terms < n_terms:
+        sel = np.repeat(keep, df)
+        docs, tfs = np.asarray(docs)[sel], np.asarray(tfs)[sel]
+        del sel
+    df = df[keep]
+    tid_dtype = np.uint8 if n_rows_terms <= 2**8 else np.uint16 if n_rows_terms <= 2**16 else np.uint32
     top_tf = int(tfs.max()) if tfs.size else 0
-    bits = [max(int(x), 1).bit_length() for x in (n_docs, n_terms, top_tf)]
+    bits = [max(int(x), 1).bit_length() for x in (n_docs, n_rows_terms, top_tf)]
     u64 = np.uint64
     counts = np.bincount(np.asarray(docs), minlength=n_docs) if docs.size else np.zeros(n_docs, np.int64)
-    fwd_offsets = np.zeros(n_docs + 1, dtype=np.int64)
+    total = int(counts.sum())
+    fwd_offsets = np.zeros(n_docs + 1, dtype=np.uint32 if total < 2**32 else np.int64)
     np.cumsum(counts, out=fwd_offsets[1:])
     if sum(bits) <= 64:
         key = np.asarray(docs).astype(u64)
         key <<= u64(bits[1] + bits[2])
-        part = np.repeat(np.arange(n_terms, dtype=u64), df)
+        part = np.repeat(np.arange(n_rows_terms, dtype=u64), df)
         part <<= u64(bits[2])
         key |= part
         part[:] = np.asarray(tfs)
@@ -583,9 +638,9 @@ def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_d
         del key
     else:
         order = np.argsort(np.asarray(docs), kind="stable")  # term-major already: stable keeps terms sorted
-        fwd_terms = np.repeat(np.arange(n_terms, dtype=tid_dtype), df)[order]
+        fwd_terms = np.repeat(np.arange(n_rows_terms, dtype=tid_dtype), df)[order]
         fwd_tfs = np.asarray(tfs)[order]
-    return {"fwd_offsets": fwd_offsets, "fwd_terms": fwd_terms, "fwd_tfs": fwd_tfs}
+    return {"fwd_offsets": fwd_offsets, "fwd_terms": fwd_terms, "fwd_tfs": fwd_tfs, "fwd_row_of": row_of}
 
 
 def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -55,7 +55,7 @@ from bot.search.tokenize import WORD_CODES, Tokenizer, gram_codes, gram_string
 log = logging.getLogger(__name__)
 
 DEFAULT_PARAMS = BM25Params(variant="plus", k1=0.6, b=0.75)
-_FORMAT = "5"
+_FORMAT = "6"
 _ENTRY_FORMAT = "5"  # a document's cache entry (docs/<key>.pkl): 5 keeps its grams as codes
 DOCUMENT_CACHE = 64  # documents kept unpickled (paragraph_text, section_text, toc)
 _POOL_FROM = 16  # documents to segment before a worker pool pays for itself

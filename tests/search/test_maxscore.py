@@ -6,7 +6,7 @@ import random
 import numpy as np
 import pytest
 
-from bot.search.bm25 import BM25Index, BM25Params, rank_bm25_reference
+from bot.search.bm25 import BM25Index, BM25Params, rank_bm25_reference, row_min_df
 
 
 def _zipf_corpus(seed: int, n: int):
@@ -70,26 +70,55 @@ def test_weights_are_computed_from_counts_exactly_and_bounds_hold():
         assert np.all(np.diff(index.docs[lo:hi].astype(np.int64)) > 0)
 
 
-def test_forward_rows_look_up_what_the_lists_hold(tmp_path):
+@pytest.mark.parametrize("rows_min_df", [1, 40, None])
+def test_forward_rows_look_up_what_the_lists_hold(tmp_path, rows_min_df):
+    # rows of every term (1), of the frequent ones with the rest in their lists (40), the default
     rng, vocab, weights, corpus = _zipf_corpus(7, 1500)
-    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6))
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6), rows_min_df=rows_min_df)
     assert index.fwd_offsets is not None
+    df = np.diff(index.offsets)
+    kept = index.fwd_row_of >= 0
+    assert np.array_equal(kept, df >= (rows_min_df or row_min_df(len(corpus))))
+    assert index.fwd_terms.dtype == (np.uint8 if kept.sum() <= 256 else np.uint16)
+    assert np.array_equal(index.fwd_row_of[kept], np.arange(kept.sum()))
+    mixed = 0
     for _ in range(20):
         query = rng.choices(vocab[:40], k=8) + rng.choices(vocab, weights, k=4)  # repeats: times > 1
         lists = index.term_lists(query)
+        in_rows = [tl for tl in lists if index.fwd_row_of[tl.tid] >= 0]
+        mixed += 0 < len(in_rows) < len(lists)
         pids = np.unique(rng.choices(range(len(corpus)), k=rng.randint(1, 120)))
-        found, w = index._lookup_rows(lists, pids)
+        found, w = index.lookup_many(lists, pids)
+        rows_found, rows_w = index._lookup_rows(in_rows, pids)
         for i, tl in enumerate(lists):  # the same bits as the binary search in each list
             f, expected = index.lookup(tl, pids)
             np.testing.assert_array_equal(found[i], f)
             np.testing.assert_array_equal(w[i], expected)
+            if index.fwd_row_of[tl.tid] >= 0:
+                j = next(j for j, r in enumerate(in_rows) if r is tl)
+                np.testing.assert_array_equal(rows_found[j], f)
+                np.testing.assert_array_equal(rows_w[j], expected)
+        span = index.term_lists(query, (300, 900))  # parts of lists: never from the rows
+        found, w = index.lookup_many(span, pids)
+        for i, tl in enumerate(span):
+            f, expected = index.lookup(tl, pids)
+            np.testing.assert_array_equal(found[i], f)
+            np.testing.assert_array_equal(w[i], expected)
+    assert (mixed > 10) == (rows_min_df != 1)  # the default floor leaves rare terms to their lists too
     # saved and loaded (mapped) the rows stay; an index saved without them searches the lists
     index.save(tmp_path / "with")
     loaded = BM25Index.load(tmp_path / "with")
     assert loaded.fwd_terms is not None and np.array_equal(loaded.fwd_terms, index.fwd_terms)
+    assert np.array_equal(loaded.fwd_row_of, index.fwd_row_of)
     query = vocab[:12] + vocab[200:204]
     expected = index.top_lists(index.term_lists(query), 10, exhaustive_below=0)
-    for name in ("fwd_offsets", "fwd_terms", "fwd_tfs"):
+    got = loaded.top_lists(loaded.term_lists(query), 10, exhaustive_below=0)
+    np.testing.assert_array_equal(got[0], expected[0])
+    np.testing.assert_array_equal(got[1], expected[1])
+    pids = np.arange(0, len(corpus), 7)
+    np.testing.assert_array_equal(loaded.lookup_many(loaded.term_lists(query), pids)[1],
+                                  index.lookup_many(index.term_lists(query), pids)[1])
+    for name in ("fwd_offsets", "fwd_terms", "fwd_tfs", "fwd_row_of"):
         (tmp_path / "with" / f"bm25.{name}.npy").unlink()
     without = BM25Index.load(tmp_path / "with")
     assert without.fwd_offsets is None
@@ -98,16 +127,18 @@ def test_forward_rows_look_up_what_the_lists_hold(tmp_path):
     np.testing.assert_array_equal(got[1], expected[1])
 
 
-@pytest.mark.parametrize("rows", [True, False])
-def test_ties_of_repeated_passages_go_to_the_lower_id_as_in_get_scores(rows: bool):
+@pytest.mark.parametrize("rows", ["all", "frequent", "none"])
+def test_ties_of_repeated_passages_go_to_the_lower_id_as_in_get_scores(rows: str):
     # repeated text (as in the synthetic benchmark corpus) ties exactly at the k-th score;
     # whichever path scored them, the top k must be get_scores' order, ties by passage id
     rng, vocab, weights, distinct = _zipf_corpus(13, 400)
     corpus = [list(p) for p in distinct for _ in range(10)]
     rng.shuffle(corpus)
-    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6))
-    if not rows:
+    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6), rows_min_df=1 if rows == "all" else 100)
+    if rows == "none":
         index.fwd_offsets = None
+    else:
+        assert (index.fwd_row_of >= 0).all() == (rows == "all")
     index.seed_postings = 64
     tied = 0
     for _ in range(40):
