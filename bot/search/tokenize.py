@@ -138,18 +138,6 @@ def gram_string(code: int) -> str:
     return chr(code) if code < 1 << 21 else chr(code >> 21) + chr(code & 0x1FFFFF)
 
 
-def gram_strings(codes: np.ndarray) -> list[str]:
-    """`gram_string` of each code, all made by one decode."""
-    codes = np.asarray(codes, dtype=np.int64)
-    bigram = codes >= 1 << 21
-    width = np.where(bigram, 3, 2)  # the characters and a "\n"
-    starts = np.cumsum(width) - width
-    buf = np.full(int(width.sum()), 10, dtype=np.uint32)
-    buf[starts] = np.where(bigram, codes >> 21, codes)
-    buf[starts[bigram] + 1] = codes[bigram] & 0x1FFFFF
-    return buf.tobytes().decode("utf-32-le", "surrogatepass").split("\n")[:-1]
-
-
 class _KeptTable(dict):
     """Token -> itself if worth indexing (has a letter or digit, is not blank, is not a
     stopword), else "". Filled on first sight, so the lookup is a C-level `dict` hit."""
@@ -162,11 +150,6 @@ class _KeptTable(dict):
 
 
 _KEPT = _KeptTable()
-
-
-def _kept(token: str) -> bool:
-    """A word worth indexing: has a letter or digit, is not blank, is not a stopword (cached)."""
-    return bool(_KEPT[token])
 
 
 def _gram_text(runs: list[str]) -> str:
