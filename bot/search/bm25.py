@@ -166,15 +166,7 @@ class BM25Index:
         top_tf = int(tf_of.max()) if tf_of.size else 0
         bits = [max(int(x), 1).bit_length() for x in (n_terms, n, top_tf)]
         if sum(bits) <= 64:
-            # one sort of packed (term, passage, count) keys: several times faster than an argsort
-            u64 = np.uint64
-            key = (term_of.astype(u64) << u64(bits[1] + bits[2])) | (doc_of.astype(u64) << u64(bits[2]))
-            key |= tf_of.astype(u64)
-            key.sort()
-            t = (key >> u64(bits[1] + bits[2])).astype(np.int64)
-            docs = ((key >> u64(bits[2])) & u64((1 << bits[1]) - 1)).astype(np.uint32)
-            tf_sorted = key & u64((1 << bits[2]) - 1)
-            del key
+            t, docs, tf_sorted = _sorted_postings(term_of, doc_of, tf_of, bits)
         else:
             order = np.argsort((term_of.astype(np.uint64) << np.uint64(32)) | doc_of.astype(np.uint64))
             t = term_of[order].astype(np.int64)
@@ -593,6 +585,39 @@ def row_min_df(n_docs: int) -> int:
     """The document frequency from which a term is kept in the forward rows (see the module
     docstring): the long lists whose binary searches the rows replace."""
     return max(n_docs // ROW_DF_DIVISOR, ROW_DF_FLOOR)
+
+
+_CHUNK = 1 << 22  # postings packed or unpacked at a time: temporaries of 32 MB, not of the whole corpus
+
+
+def _sorted_postings(term_of: np.ndarray, doc_of: np.ndarray, tf_of: np.ndarray, bits: list[int]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term ids, passages, counts) in (term, passage) order, by one sort of packed uint64
+    (term, passage, count) keys: several times faster than an argsort. The keys are packed
+    and unpacked chunk by chunk, so that besides the inputs the build holds the keys and the
+    outputs, never a full-size temporary (at a million passages each is ~900 MB)."""
+    u64 = np.uint64
+    n = term_of.size
+    term_shift, doc_shift = u64(bits[1] + bits[2]), u64(bits[2])
+    key = np.empty(n, dtype=u64)
+    for lo in range(0, n, _CHUNK):
+        hi = min(lo + _CHUNK, n)
+        chunk = term_of[lo:hi].astype(u64) << term_shift
+        chunk |= doc_of[lo:hi].astype(u64) << doc_shift
+        chunk |= tf_of[lo:hi].astype(u64)
+        key[lo:hi] = chunk
+    key.sort()
+    t = np.empty(n, dtype=np.int32 if bits[0] < 32 else np.int64)
+    docs = np.empty(n, dtype=np.uint32)
+    tfs = np.empty(n, dtype=np.min_scalar_type((1 << bits[2]) - 1))
+    doc_mask, tf_mask = u64((1 << bits[1]) - 1), u64((1 << bits[2]) - 1)
+    for lo in range(0, n, _CHUNK):
+        hi = min(lo + _CHUNK, n)
+        chunk = key[lo:hi]
+        tfs[lo:hi] = chunk & tf_mask
+        docs[lo:hi] = (chunk >> doc_shift) & doc_mask
+        t[lo:hi] = chunk >> term_shift
+    return t, docs, tfs
 
 
 def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_docs: int,

@@ -545,9 +545,10 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
         titles = [info.title for info in infos]
         table.save(work, titles)
         del table
-        bm25 = BM25Index.from_postings(terms, _concat(term_parts, np.int32), _concat(pid_parts, np.uint32),
-                                       _concat(tf_parts, np.int32), _concat(length_parts, np.int32), params)
-        del term_parts, pid_parts, tf_parts
+        term_of, pid_of = _concat(term_parts, np.int32), _concat(pid_parts, np.uint32)
+        tf_of = _concat(tf_parts, np.result_type(*tf_parts) if tf_parts else np.uint8)
+        bm25 = BM25Index.from_postings(terms, term_of, pid_of, tf_of, _concat(length_parts, np.int32), params)
+        del term_of, pid_of, tf_of
         bm25.save(work)
         passages_table = PassageTable.load(work)
         unit_of, leads = paragraph_layout(passages_table.doc, passages_table.paragraph)
@@ -576,5 +577,14 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def _concat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+def _concat(parts: list[np.ndarray], dtype) -> np.ndarray:  # noqa: ANN001
+    """The parts one after the other, each part let go of once copied (`parts` ends up empty):
+    the build never holds a corpus-wide array twice."""
+    out = np.empty(sum(p.size for p in parts), dtype=dtype)
+    at = 0
+    for i, part in enumerate(parts):
+        out[at : at + part.size] = part
+        at += part.size
+        parts[i] = None  # type: ignore[call-overload]
+    parts.clear()
+    return out
