@@ -85,6 +85,7 @@ class TermList:
     tfs: np.ndarray
     bound: float  # times * the term's largest weight
     start: int = -1  # where `docs` starts in the index's postings arrays (-1: not a view of them)
+    in_rows: bool = False  # the whole list is in the forward rows (decided once, in `term_lists`)
 
 
 class BM25Index:
@@ -234,7 +235,9 @@ class BM25Index:
                 lo += int(a)
                 if not docs.size:
                     continue
-            out.append(TermList(tid, times, docs, tfs, times * float(self.bound[tid]), lo))
+            whole = docs.size == int(self.offsets[tid + 1]) - int(self.offsets[tid])  # no span cut it: the rows hold the same
+            in_rows = whole and self.fwd_row_of is not None and int(self.fwd_row_of[tid]) >= 0
+            out.append(TermList(tid, times, docs, tfs, times * float(self.bound[tid]), lo, in_rows))
         return out
 
     def constant(self, query: Iterable[str]) -> float:
@@ -272,14 +275,16 @@ class BM25Index:
 
         # 1. a first k-th score (theta) from the passages of the strongest terms with short lists
         seed_lists: list[TermList] = []
+        in_seed: set[int] = set()
         seeded = 0
         short_cap = max(4 * k, self.seed_postings // 4)
         by_strength = [tl for tl in sorted(lists, key=lambda tl: (-tl.bound, tl.docs.size))
                        if tl.docs.size <= short_cap]
         for tl in by_strength + sorted(lists, key=lambda tl: tl.docs.size):  # short strong ones, then by length
-            if any(tl is s for s in seed_lists) or (tl.docs.size > short_cap and seeded >= 2 * k):
+            if id(tl) in in_seed or (tl.docs.size > short_cap and seeded >= 2 * k):
                 continue
             seed_lists.append(tl)
+            in_seed.add(id(tl))
             seeded += tl.docs.size
             if seeded >= max(2 * k, self.seed_postings):
                 break
@@ -287,7 +292,7 @@ class BM25Index:
         # of these sums is a valid theta without looking anything up
         seed, seed_partial = self._masked(self._sums(seed_lists), allowed)
         theta = float(np.partition(seed_partial, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
-        probes: list[tuple[np.ndarray, np.ndarray]] = []
+        probes = _Scored()
         if self.seed_scored:  # full scores of the best few: a higher theta
             theta = self._probe(lists, seed_lists, seed, seed_partial, k, theta, probes, self.seed_scored)
 
@@ -301,7 +306,7 @@ class BM25Index:
         short = [tl for tl in essential if tl.docs.size <= long_list]
         probed = False  # theta already probed from the present candidates
         if short and len(short) < len(essential):
-            cands, partial = self._masked(self._sums(short), allowed)
+            cands, partial = self._masked(self._sums_after(short, seed_lists, (seed, seed_partial)), allowed)
             theta = self._probe(lists, short, cands, partial, k, theta, probes)
             essential = self._essential(lists, theta, short)
             more = [tl for tl in essential if not any(tl is s for s in short)]
@@ -310,17 +315,20 @@ class BM25Index:
             else:
                 probed = True
         else:
-            cands, partial = self._masked(self._sums(essential), allowed)
+            cands, partial = self._masked(self._sums_after(essential, seed_lists, (seed, seed_partial)), allowed)
         in_essential = {id(tl) for tl in essential}
         other = sorted((tl for tl in lists if id(tl) not in in_essential), key=lambda tl: tl.bound)  # weakest first
-        remaining = np.r_[0.0, np.cumsum([max(tl.bound, 0.0) for tl in other])]  # remaining[j]: bound of other[:j]
+        remaining = [0.0]  # remaining[j]: bound of other[:j]
+        for tl in other:
+            remaining.append(remaining[-1] + max(tl.bound, 0.0))
 
         # 3. only candidates whose partial score plus the weak terms' bounds reach theta are looked up
         if other:
             if not probed:
                 theta = self._probe(lists, essential, cands, partial, k, theta, probes)
             cut = theta - 1e-9 * abs(theta)
-            hopeful = partial + float(remaining[-1]) >= cut
+            # passages probed already keep their probed score (below): not looked up again
+            hopeful = (partial + remaining[-1] >= cut) & ~probes.has(cands)
             cands, partial = cands[hopeful], partial[hopeful]
             for j in range(len(other) - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
                 if j and cands.size <= self.rows_below and self.fwd_offsets is not None:
@@ -328,12 +336,10 @@ class BM25Index:
                     break
                 partial = partial + self._weights_at(other[j], cands)
                 if j and cands.size:
-                    hopeful = partial + float(remaining[j]) >= cut
+                    hopeful = partial + remaining[j] >= cut
                     cands, partial = cands[hopeful], partial[hopeful]
-        pids = np.concatenate([p for p, _ in probes] + [cands]).astype(np.int64)
-        scores = np.concatenate([s for _, s in probes] + [partial])
-        pids, first = np.unique(pids, return_index=True)
-        return self._final(lists, pids, scores[first], k)
+        probes.add(cands, partial)  # where a passage was probed too, the probed score is kept
+        return self._final(lists, probes.pids.astype(np.int64), probes.scores, k)
 
     def _final(self, lists: list[TermList], pids: np.ndarray, scores: np.ndarray, k: int
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -378,19 +384,34 @@ class BM25Index:
         return cands[keep], partial[keep]
 
     def _probe(self, lists: list[TermList], summed: list[TermList], cands: np.ndarray, partial: np.ndarray, k: int,
-               theta: float, probes: list, n: int | None = None) -> float:  # noqa: ANN001
+               theta: float, probes: "_Scored", n: int | None = None) -> float:
         """A k-th score at least `theta`, from full scores of the `n` (default seed_factor * k)
         best candidates by `partial` (the sums over `summed`); the scored passages are kept in
-        `probes`."""
+        `probes`. Passages an earlier probe scored (the best candidates of the phases overlap)
+        are not looked up again: their score is taken from `probes`."""
         n = max(n or self.seed_factor * k, k)
         if cands.size <= n:
             return theta
         best = np.sort(np.argpartition(-partial, n - 1)[:n])
         probe = cands[best]
+        new = ~probes.has(probe)
         done = {id(tl) for tl in summed}
-        scores = partial[best] + self._scores_of([tl for tl in lists if id(tl) not in done], probe)
-        probes.append((probe, scores))
+        fresh = partial[best[new]] + self._scores_of([tl for tl in lists if id(tl) not in done], probe[new])
+        known = probes.score_of(probe[~new])
+        probes.add(probe[new], fresh)
+        scores = np.concatenate([fresh, known])
         return max(theta, float(np.partition(scores, scores.size - k)[scores.size - k]))
+
+    def _sums_after(self, lists: list[TermList], summed: list[TermList], sums: tuple[np.ndarray, np.ndarray]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """`_sums(lists)`, starting from `sums` (the sums over `summed`) when all of `summed` are
+        among `lists`: the seed's short lists are not weighed and added up a second time."""
+        ids = {id(tl) for tl in lists}
+        if not summed or not all(id(tl) in ids for tl in summed):
+            return self._sums(lists)
+        done = {id(tl) for tl in summed}
+        rest = [tl for tl in lists if id(tl) not in done]
+        return self._sums(rest, sums) if rest else sums
 
     def lookup_many(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(found, weight), each (lists x passages), of the terms in the sorted passages `pids`:
@@ -398,13 +419,11 @@ class BM25Index:
         passages' rows, the others with one binary search a list and the rest done at once."""
         m, n = len(lists), pids.size
         if m and n and self.fwd_offsets is not None:
-            row_of, offsets = self.fwd_row_of, self.offsets
-            in_rows = [i for i, tl in enumerate(lists) if row_of[tl.tid] >= 0 and tl.start >= 0
-                       and tl.docs.size == offsets[tl.tid + 1] - offsets[tl.tid]]  # no span: the rows hold the same
+            in_rows = [i for i, tl in enumerate(lists) if tl.in_rows]
             if len(in_rows) == m:
                 return self._lookup_rows(lists, pids)
             if in_rows:
-                rest = [i for i in range(m) if i not in set(in_rows)]
+                rest = [i for i, tl in enumerate(lists) if not tl.in_rows]
                 found, weights = np.empty((m, n), bool), np.empty((m, n))
                 found[in_rows], weights[in_rows] = self._lookup_rows([lists[i] for i in in_rows], pids)
                 found[rest], weights[rest] = self._lookup_lists([lists[i] for i in rest], pids)
@@ -503,7 +522,7 @@ class BM25Index:
         parts = ([init[0]] if init is not None else []) + [tl.docs for tl in lists]
         docs = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
         docs.sort()
-        cands = docs[np.r_[True, docs[1:] != docs[:-1]]] if docs.size else docs
+        cands = docs[_firsts(docs)]
         acc = self._scratch()  # dense accumulation (cleared again below): cheaper than sorting the weights along
         try:
             if init is not None:
@@ -668,6 +687,37 @@ def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_d
     return {"fwd_offsets": fwd_offsets, "fwd_terms": fwd_terms, "fwd_tfs": fwd_tfs, "fwd_row_of": row_of}
 
 
+class _Scored:
+    """Passages whose full score is known (sorted) and their scores: the probes of `top_lists`.
+    A passage keeps the first score it was given."""
+
+    def __init__(self) -> None:
+        self.pids = np.zeros(0, np.int64)
+        self.scores = np.zeros(0)
+
+    def has(self, pids: np.ndarray) -> np.ndarray:
+        """Which of `pids` have a score."""
+        if not self.pids.size:
+            return np.zeros(pids.size, bool)
+        at = np.searchsorted(self.pids, pids)
+        np.minimum(at, self.pids.size - 1, out=at)
+        return self.pids[at] == pids
+
+    def score_of(self, pids: np.ndarray) -> np.ndarray:
+        """The scores of `pids`, all of which have one."""
+        return self.scores[np.searchsorted(self.pids, pids)]
+
+    def add(self, pids: np.ndarray, scores: np.ndarray) -> None:
+        """Scores of the sorted `pids`; those with a score already keep theirs."""
+        if self.pids.size and pids.size:
+            new = ~self.has(pids)
+            pids, scores = pids[new], scores[new]
+        if pids.size:
+            merged = np.concatenate([self.pids, pids.astype(np.int64)])
+            order = np.argsort(merged, kind="stable")
+            self.pids, self.scores = merged[order], np.concatenate([self.scores, scores])[order]
+
+
 def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     """`pids` in the postings' dtype when they fit: np.searchsorted converts the searched array
     (a whole posting list) to the keys' dtype otherwise, at every call."""
@@ -676,6 +726,16 @@ def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     if docs.dtype == np.uint32 and 0 <= int(pids[0]) and int(pids[-1]) < 2**32:  # sorted: the ends bound it
         return pids.astype(np.uint32)
     return pids
+
+
+def _firsts(values: np.ndarray) -> np.ndarray:
+    """Mask of the first of each run of equal values in sorted `values` (without np.r_'s
+    Python-level cost, paid by every query)."""
+    first = np.empty(values.size, bool)
+    if values.size:
+        first[0] = True
+        np.not_equal(values[1:], values[:-1], out=first[1:])
+    return first
 
 
 def _segment_max(bound: np.ndarray, t: np.ndarray, w: np.ndarray) -> None:
