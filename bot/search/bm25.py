@@ -113,6 +113,7 @@ class BM25Index:
         self.fwd_terms = None if arrays.get("fwd_terms") is None else np.asarray(arrays["fwd_terms"])
         self.fwd_tfs = None if arrays.get("fwd_tfs") is None else np.asarray(arrays["fwd_tfs"])
         self.fwd_row_of = arrays.get("fwd_row_of")  # term -> its id in the rows (-1: only in its list)
+        self.n_row_terms = 0 if self.fwd_row_of is None or not self.fwd_row_of.size else int(self.fwd_row_of.max()) + 1
         self.n_docs = n_docs
         self._local = threading.local()
         self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
@@ -460,27 +461,33 @@ class BM25Index:
         return found, weights
 
     def _lookup_rows(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """`lookup_many` from the passages' rows of the forward postings (terms kept in the rows)."""
+        """`lookup_many` from the passages' rows of the forward postings (terms kept in the rows).
+        Each row posting is placed by its term's list number (a small table from row id to list)
+        and its passage's: gathers and one scatter, where a search of every (list, passage) pair
+        in the rows cost several times more."""
         m, n = len(lists), pids.size
+        tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)
+        rids = self.fwd_row_of[tids]
+        if rids.min() < 0:
+            raise ValueError("a term not kept in the forward rows")
+        distinct = list(dict.fromkeys(rids.tolist()))  # a term given twice is read once
+        column = np.full(self.n_row_terms, -1, dtype=np.int64)  # row id -> its number in `distinct`
+        column[distinct] = np.arange(len(distinct))
         lo = self.fwd_offsets[pids].astype(np.int64)
         lens = self.fwd_offsets[pids + 1].astype(np.int64) - lo
         total = int(lens.sum())
         firsts = np.cumsum(lens) - lens
         at = np.repeat(lo - firsts, lens) + np.arange(total)  # positions of the rows' postings
-        u64 = np.uint64
-        row_keys = (np.repeat(np.arange(n, dtype=u64), lens) << u64(32)) | self.fwd_terms[at].astype(u64)  # sorted
-        tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)
-        rids = self.fwd_row_of[tids]
-        if rids.min() < 0:
-            raise ValueError("a term not kept in the forward rows")
-        wanted = (np.arange(n, dtype=u64)[None, :] << u64(32)) | rids.astype(u64)[:, None]  # (lists x passages)
-        if total:
-            pos = np.searchsorted(row_keys, wanted)
-            np.minimum(pos, total - 1, out=pos)
-            found = row_keys[pos] == wanted
-            tfs = self.fwd_tfs[at[pos]]
-        else:
-            found, tfs = np.zeros((m, n), bool), np.zeros((m, n), self.fwd_tfs.dtype)
+        col = column[self.fwd_terms[at]]
+        hit = np.flatnonzero(col >= 0)
+        where = (col[hit], np.repeat(np.arange(n), lens)[hit])  # (term, passage) of the postings wanted
+        found = np.zeros((len(distinct), n), bool)
+        tfs = np.zeros((len(distinct), n), self.fwd_tfs.dtype)
+        found[where] = True
+        tfs[where] = self.fwd_tfs[at[hit]]
+        if len(distinct) < m:
+            back = column[rids]
+            found, tfs = found[back], tfs[back]
         weights = self._weights(tids[:, None], pids[None, :], tfs)  # as `term_weights`, element by element
         if any(tl.times != 1 for tl in lists):
             weights = weights * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]

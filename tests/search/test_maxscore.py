@@ -98,6 +98,10 @@ def test_forward_rows_look_up_what_the_lists_hold(tmp_path, rows_min_df):
                 j = next(j for j, r in enumerate(in_rows) if r is tl)
                 np.testing.assert_array_equal(rows_found[j], f)
                 np.testing.assert_array_equal(rows_w[j], expected)
+        if in_rows:  # a list given twice: both rows read alike
+            twice_found, twice_w = index._lookup_rows(in_rows + in_rows[:1], pids)
+            np.testing.assert_array_equal(twice_found, np.vstack([rows_found, rows_found[:1]]))
+            np.testing.assert_array_equal(twice_w, np.vstack([rows_w, rows_w[:1]]))
         span = index.term_lists(query, (300, 900))  # parts of lists: never from the rows
         found, w = index.lookup_many(span, pids)
         for i, tl in enumerate(span):
