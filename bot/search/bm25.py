@@ -328,11 +328,13 @@ class BM25Index:
             if not probed:
                 theta = self._probe(lists, essential, cands, partial, k, theta, probes)
             cut = theta - 1e-9 * abs(theta)
-            # passages probed already keep their probed score (below): not looked up again
-            hopeful = (partial + remaining[-1] >= cut) & ~probes.has(cands)
+            hopeful = partial + remaining[-1] >= cut
             cands, partial = cands[hopeful], partial[hopeful]
             for j in range(len(other) - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
                 if j and cands.size <= self.rows_below and self.fwd_offsets is not None:
+                    # passages probed already keep their probed score (below): not looked up again
+                    fresh = ~probes.has(cands)
+                    cands, partial = cands[fresh], partial[fresh]
                     partial = partial + self._scores_of(other[: j + 1], cands)  # the rest at once, from rows
                     break
                 partial = partial + self._weights_at(other[j], cands)
@@ -393,7 +395,7 @@ class BM25Index:
         n = max(n or self.seed_factor * k, k)
         if cands.size <= n:
             return theta
-        best = np.sort(np.argpartition(-partial, n - 1)[:n])
+        best = np.sort(np.argpartition(partial, partial.size - n)[partial.size - n:])
         probe = cands[best]
         new = ~probes.has(probe)
         done = {id(tl) for tl in summed}
