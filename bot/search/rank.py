@@ -108,8 +108,8 @@ def rank(
     starts = np.searchsorted(unit_of, units, side="left")
     ends = np.searchsorted(unit_of, units, side="right")
     sizes = ends - starts
-    pool = np.repeat(starts - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(int(sizes.sum()))
-    seg = np.r_[0, np.cumsum(sizes)[:-1]]  # where each unit starts in the pool
+    seg = np.cumsum(sizes) - sizes  # where each unit starts in the pool
+    pool = np.repeat(starts - seg, sizes) + np.arange(int(sizes.sum()))
     unit_index = np.repeat(np.arange(units.size), sizes)  # pool position -> unit number in `units`
 
     present, weights = bm25.lookup_many(lists, pool)  # (query terms x pool passages)
