@@ -125,7 +125,10 @@ class BM25Index:
         avgdl = total / n_docs if n_docs and total else 0.0
         lengths = np.asarray(self.lengths, dtype=np.float64)
         rel = lengths / avgdl if avgdl else lengths
-        self.norm = 1 - params.b + params.b * rel  # passage -> BM25 length norm, as rank-bm25 computes it
+        norm = 1 - params.b + params.b * rel  # passage -> BM25 length norm, as rank-bm25 computes it
+        # okapi and plus only ever use k1 * norm: kept multiplied (the same values, one pass less a weighing)
+        self.norm = norm if params.variant == "l" else None
+        self.k1_norm = None if params.variant == "l" else params.k1 * norm
 
     # ---- build -------------------------------------------------------------------------
     @classmethod
@@ -202,14 +205,13 @@ class BM25Index:
         p = self.params
         k1, delta = p.k1, p.delta
         tf = tfs.astype(np.float64)
-        norm = self.norm[docs]
         idf = self.idf[tid]
         if p.variant == "okapi":
-            return idf * (tf * (k1 + 1) / (tf + k1 * norm))
+            return idf * (tf * (k1 + 1) / (tf + self.k1_norm[docs]))
         if p.variant == "plus":
-            return idf * (tf * (k1 + 1) / (k1 * norm + tf))
+            return idf * (tf * (k1 + 1) / (self.k1_norm[docs] + tf))
         if p.variant == "l":
-            ctd = tf / norm
+            ctd = tf / self.norm[docs]
             return idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
         raise ValueError(f"unknown BM25 variant {p.variant!r}")
 
