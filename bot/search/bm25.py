@@ -262,8 +262,9 @@ class BM25Index:
         np.minimum(pos, tl.docs.size - 1, out=pos)
         found = tl.docs[pos] == pids
         w = np.zeros(pids.size)
-        if found.any():
-            w[found] = self.term_weights(tl, pids[found], tl.tfs[pos[found]])
+        at = np.flatnonzero(found)  # positions, not the mask: see `_kept`
+        if at.size:
+            w[at] = self.term_weights(tl, pids.take(at), tl.tfs[pos.take(at)])
         return found, w
 
     def top_lists(self, lists: list[TermList], k: int, allowed: np.ndarray | None = None,
@@ -331,7 +332,7 @@ class BM25Index:
                 theta = self._probe(lists, essential, cands, partial, k, theta, probes)
             cut = theta - 1e-9 * abs(theta)
             hopeful = partial + remaining[-1] >= cut
-            cands, partial = cands[hopeful], partial[hopeful]
+            cands, partial = _kept(hopeful, cands, partial)
             for j in range(len(other) - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
                 if j and cands.size <= self.rows_below and self.fwd_offsets is not None:
                     # passages probed already keep their probed score (below): not looked up again
@@ -342,7 +343,7 @@ class BM25Index:
                 partial = partial + self._weights_at(other[j], cands)
                 if j and cands.size:
                     hopeful = partial + remaining[j] >= cut
-                    cands, partial = cands[hopeful], partial[hopeful]
+                    cands, partial = _kept(hopeful, cands, partial)
         probes.add(cands, partial)  # where a passage was probed too, the probed score is kept
         return self._final(lists, probes.pids.astype(np.int64), probes.scores, k)
 
@@ -737,6 +738,13 @@ def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     if docs.dtype == np.uint32 and 0 <= int(pids[0]) and int(pids[-1]) < 2**32:  # sorted: the ends bound it
         return pids.astype(np.uint32)
     return pids
+
+
+def _kept(mask: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`array[mask]` for each array. By positions: indexing by a boolean mask mispredicts a
+    branch an element where about half are kept (60k candidates: ~200 us a mask against ~35)."""
+    at = np.flatnonzero(mask)
+    return tuple(a.take(at) for a in arrays)
 
 
 def _firsts(values: np.ndarray) -> np.ndarray:
