@@ -534,7 +534,7 @@ class BM25Index:
         parts = ([init[0]] if init is not None else []) + [tl.docs for tl in lists]
         docs = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
         docs.sort()
-        cands = docs[_firsts(docs)]
+        cands, = _kept(_firsts(docs), docs)
         acc = self._scratch()  # dense accumulation (cleared again below): cheaper than sorting the weights along
         try:
             if init is not None:
