@@ -116,7 +116,7 @@ class BM25Index:
         self.n_row_terms = 0 if self.fwd_row_of is None or not self.fwd_row_of.size else int(self.fwd_row_of.max()) + 1
         self.n_docs = n_docs
         self._local = threading.local()
-        self.seed_postings = 16384  # MaxScore's first estimate of the k-th score: postings of the strongest terms
+        self.seed_postings = 6144  # MaxScore's first estimate of the k-th score: postings of the strongest terms
         self.long_list: int | None = None  # essential lists longer than this wait for a better theta (None: auto)
         self.seed_factor = 4  # candidates scored in full to raise theta: this many times k
         self.rows_below = 256  # this few candidates left: their rows give all remaining terms at once
