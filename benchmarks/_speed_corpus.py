@@ -18,9 +18,9 @@ import re
 import shutil
 import sys
 import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 from bot.corpus.passages import make_passages
 from bot.corpus.reading import SourceText
@@ -143,14 +143,24 @@ def segmenter_signature() -> str:
     import bot.corpus.structure
 
     h = hashlib.sha256()
-    for module in (bot.corpus.passages, bot.corpus.reading, bot.corpus.sentences, bot.corpus.structure):
+    for module in (
+        bot.corpus.passages,
+        bot.corpus.reading,
+        bot.corpus.sentences,
+        bot.corpus.structure,
+    ):
         h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
 
 
 def _expected_manifest(pool: SourcePool, target: int, seed: int) -> dict:
-    return {"generator": GENERATOR_VERSION, "source": pool.digest, "segmenter": segmenter_signature(),
-            "target": target, "seed": seed}
+    return {
+        "generator": GENERATOR_VERSION,
+        "source": pool.digest,
+        "segmenter": segmenter_signature(),
+        "target": target,
+        "seed": seed,
+    }
 
 
 def read_manifest(folder: Path) -> dict | None:
@@ -160,7 +170,9 @@ def read_manifest(folder: Path) -> dict | None:
         return None
 
 
-def generate_corpus(pool: SourcePool, target: int, folder: Path, seed: int = 0, progress: bool = False) -> dict:
+def generate_corpus(
+    pool: SourcePool, target: int, folder: Path, seed: int = 0, progress: bool = False
+) -> dict:
     """Write a corpus of about `target` passages to `folder` (reused when already there)."""
     expected = _expected_manifest(pool, target, seed)
     manifest = read_manifest(folder)
@@ -184,9 +196,19 @@ def generate_corpus(pool: SourcePool, target: int, folder: Path, seed: int = 0, 
         chars += len(text)
         if progress and time.perf_counter() - shown > 5:
             shown = time.perf_counter()
-            print(f"  corpus {folder.name}: {passages:,}/{target:,} passages", file=sys.stderr, flush=True)
-    manifest = {**expected, "documents": documents, "passages": passages, "chars": chars,
-                "digest": digest.hexdigest()[:16], "seconds": round(time.perf_counter() - started, 2)}
+            print(
+                f"  corpus {folder.name}: {passages:,}/{target:,} passages",
+                file=sys.stderr,
+                flush=True,
+            )
+    manifest = {
+        **expected,
+        "documents": documents,
+        "passages": passages,
+        "chars": chars,
+        "digest": digest.hexdigest()[:16],
+        "seconds": round(time.perf_counter() - started, 2),
+    }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
 
@@ -227,8 +249,11 @@ def write_tokens(corpus: Path, out: Path, processes: int = 2, progress: bool = F
     from bot.search.tokenize import Tokenizer
 
     manifest = read_manifest(corpus) or {}
-    made_by = {"corpus_digest": manifest.get("digest"), "segmenter": segmenter_signature(),
-               "tokenizer": Tokenizer().signature}
+    made_by = {
+        "corpus_digest": manifest.get("digest"),
+        "segmenter": segmenter_signature(),
+        "tokenizer": Tokenizer().signature,
+    }
     meta_path = out / "meta.json"
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -243,19 +268,31 @@ def write_tokens(corpus: Path, out: Path, processes: int = 2, progress: bool = F
     n = tokens = 0
     shown = 0.0
     texts_tmp, tokens_tmp = out / "texts.txt.tmp", out / "tokens.txt.tmp"
-    with texts_tmp.open("w", encoding="utf-8") as texts, tokens_tmp.open("w", encoding="utf-8") as toks:
+    with (
+        texts_tmp.open("w", encoding="utf-8") as texts,
+        tokens_tmp.open("w", encoding="utf-8") as toks,
+    ):
         if processes > 1:
             import multiprocessing as mp
 
             with mp.get_context("fork").Pool(processes) as workers:
-                results: Iterable[list[tuple[str, str]]] = workers.imap(_segment_file, files, chunksize=8)
+                results: Iterable[list[tuple[str, str]]] = workers.imap(
+                    _segment_file, files, chunksize=8
+                )
                 n, tokens, shown = _write_results(results, texts, toks, progress, len(files))
         else:
-            n, tokens, shown = _write_results(map(_segment_file, files), texts, toks, progress, len(files))
+            n, tokens, shown = _write_results(
+                map(_segment_file, files), texts, toks, progress, len(files)
+            )
     os.replace(texts_tmp, out / "texts.txt")
     os.replace(tokens_tmp, out / "tokens.txt")
-    meta = {**made_by, "passages": n, "tokens": tokens,
-            "tokens_per_passage": round(tokens / max(n, 1), 2), "seconds": round(time.perf_counter() - started, 1)}
+    meta = {
+        **made_by,
+        "passages": n,
+        "tokens": tokens,
+        "tokens_per_passage": round(tokens / max(n, 1), 2),
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     meta_path.write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return meta
 
@@ -290,7 +327,9 @@ def read_texts(folder: Path) -> list[str]:
         return [line.rstrip("\n") for line in fh]
 
 
-def sample_questions(questions: Sequence[str], measured: int, warmup: int, seed: int) -> tuple[list[str], list[str]]:
+def sample_questions(
+    questions: Sequence[str], measured: int, warmup: int, seed: int
+) -> tuple[list[str], list[str]]:
     """A fixed random sample: (warm-up questions, measured questions), disjoint."""
     rng = random.Random(seed)
     picked = rng.sample(list(questions), min(len(questions), measured + warmup))

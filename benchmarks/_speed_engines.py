@@ -23,8 +23,8 @@ import pickle
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -74,6 +74,7 @@ def _params():
 
 # ---- project -------------------------------------------------------------------------------
 
+
 def project_build(spec: dict) -> dict:
     from bot.search.store import open_index
 
@@ -107,6 +108,7 @@ def project_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
 
 
 # ---- rank-bm25 -----------------------------------------------------------------------------
+
 
 def rank_bm25_build(spec: dict) -> dict:
     from _speed_corpus import read_texts, read_tokens
@@ -157,15 +159,21 @@ def bm25s_build(spec: dict) -> dict:
     tokens = read_tokens(Path(spec["tokens"]))
     texts = read_texts(Path(spec["tokens"]))
     started = time.perf_counter()
-    retriever = bm25s.BM25(method=_BM25S_METHOD[params.variant], k1=params.k1, b=params.b, delta=params.delta)
+    retriever = bm25s.BM25(
+        method=_BM25S_METHOD[params.variant], k1=params.k1, b=params.b, delta=params.delta
+    )
     retriever.index(tokens, show_progress=False)
     seconds = time.perf_counter() - started
     del tokens
     gc.collect()
     saved = time.perf_counter()
     retriever.save(spec["index"], corpus=texts, show_progress=False)
-    return {"build_s": seconds, "save_s": time.perf_counter() - saved, "passages": len(texts),
-            "method": _BM25S_METHOD[params.variant]}
+    return {
+        "build_s": seconds,
+        "save_s": time.perf_counter() - saved,
+        "passages": len(texts),
+        "method": _BM25S_METHOD[params.variant],
+    }
 
 
 def bm25s_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
@@ -176,13 +184,16 @@ def bm25s_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
     seconds = time.perf_counter() - started
 
     def query(q: dict) -> list[str]:
-        docs, _scores = retriever.retrieve([q["tokens"] or [""]], k=TOP, show_progress=False, n_threads=1)
+        docs, _scores = retriever.retrieve(
+            [q["tokens"] or [""]], k=TOP, show_progress=False, n_threads=1
+        )
         return [d["text"] for d in docs[0]]
 
     return {"load_s": seconds, "passages": int(retriever.scores["num_docs"])}, query
 
 
 # ---- tantivy -------------------------------------------------------------------------------
+
 
 def tantivy_build(spec: dict) -> dict:
     import tantivy
@@ -207,7 +218,11 @@ def tantivy_build(spec: dict) -> dict:
     writer.commit()
     writer.wait_merging_threads()
     seconds = time.perf_counter() - started
-    return {"build_s": seconds, "passages": len(texts), "note": "build includes writing the index (commit)"}
+    return {
+        "build_s": seconds,
+        "passages": len(texts),
+        "note": "build includes writing the index (commit)",
+    }
 
 
 def tantivy_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
@@ -221,18 +236,36 @@ def tantivy_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
     Occur, Query = tantivy.Occur, tantivy.Query
 
     def query(q: dict) -> list[str]:
-        clauses = [(Occur.Should, Query.term_query(schema, "body", t, index_option="freq")) for t in q["tokens"]]
+        clauses = [
+            (Occur.Should, Query.term_query(schema, "body", t, index_option="freq"))
+            for t in q["tokens"]
+        ]
         hits = searcher.search(Query.boolean_query(clauses), TOP, count=False).hits
         return [bytes(searcher.doc(address)["text"][0]).decode("utf-8") for _score, address in hits]
 
-    return {"load_s": seconds, "passages": searcher.num_docs, "segments": searcher.num_segments}, query
+    return {
+        "load_s": seconds,
+        "passages": searcher.num_docs,
+        "segments": searcher.num_segments,
+    }, query
 
 
-BUILD = {"project": project_build, "rank_bm25": rank_bm25_build, "bm25s": bm25s_build, "tantivy": tantivy_build}
-SERVE = {"project": project_serve, "rank_bm25": rank_bm25_serve, "bm25s": bm25s_serve, "tantivy": tantivy_serve}
+BUILD = {
+    "project": project_build,
+    "rank_bm25": rank_bm25_build,
+    "bm25s": bm25s_build,
+    "tantivy": tantivy_build,
+}
+SERVE = {
+    "project": project_serve,
+    "rank_bm25": rank_bm25_serve,
+    "bm25s": bm25s_serve,
+    "tantivy": tantivy_serve,
+}
 
 
 # ---- the worker ----------------------------------------------------------------------------
+
 
 def run_worker(spec: dict) -> dict:
     engine, phase = spec["engine"], spec["phase"]
@@ -259,24 +292,35 @@ def run_worker(spec: dict) -> dict:
         texts = query(q)
         times.append((time.perf_counter_ns() - started) / 1e6)
         empty += not texts
-        answers.append([hashlib.blake2b(t.encode("utf-8"), digest_size=8).hexdigest() for t in texts])
+        answers.append(
+            [hashlib.blake2b(t.encode("utf-8"), digest_size=8).hexdigest() for t in texts]
+        )
     if spec.get("answers"):  # to check that the engines agree on what they return
         Path(spec["answers"]).write_text(json.dumps(answers), encoding="utf-8")
     ms = np.asarray(times)
-    result.update({
-        "queries": len(times), "warmup": len(warmup), "no_result_queries": empty,
-        "p50_ms": float(np.percentile(ms, 50)), "p95_ms": float(np.percentile(ms, 95)),
-        "mean_ms": float(ms.mean()), "max_ms": float(ms.max()),
-        "rss_after_queries_mib": rss_mib(), "rss_after_queries_parts_mib": rss_parts_mib(),
-        "peak_rss_mib": peak_rss_mib(),
-    })
+    result.update(
+        {
+            "queries": len(times),
+            "warmup": len(warmup),
+            "no_result_queries": empty,
+            "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)),
+            "mean_ms": float(ms.mean()),
+            "max_ms": float(ms.max()),
+            "rss_after_queries_mib": rss_mib(),
+            "rss_after_queries_parts_mib": rss_parts_mib(),
+            "peak_rss_mib": peak_rss_mib(),
+        }
+    )
     return result
 
 
 def worker_main(raw_spec: str) -> int:
     spec = json.loads(raw_spec)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    if spec.get("code"):  # measure a snapshot of the project's code (--code-at), not the working tree
+    if spec.get(
+        "code"
+    ):  # measure a snapshot of the project's code (--code-at), not the working tree
         sys.path.insert(0, spec["code"])
     result = run_worker(spec)
     sys.stdout.write("RESULT " + json.dumps(result, ensure_ascii=False) + "\n")

@@ -46,15 +46,26 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "telegram"))
 
 import psutil  # noqa: E402
+from _questions import dev_questions  # noqa: E402
+from _questions import percentile as pct
 from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
 
 from bot import texts  # noqa: E402
 from bot.settings import DEFAULT_CORPUS  # noqa: E402
-from _questions import dev_questions, percentile as pct  # noqa: E402
 
-FALLBACK_QUESTIONS = ["人大代表需要学习哪些知识？", "怎样加强政治引领？", "调查研究工作要怎么改进？", "人大履职保障要怎么加强？",
-                      "今天天气怎么样？", "代表建议怎么办理？", "如何提高议事质量和效率？", "监督工作要注意什么？"]
-DRAIN_SECONDS = 180  # after the last question, how long answers may take before the rest count as lost
+FALLBACK_QUESTIONS = [
+    "人大代表需要学习哪些知识？",
+    "怎样加强政治引领？",
+    "调查研究工作要怎么改进？",
+    "人大履职保障要怎么加强？",
+    "今天天气怎么样？",
+    "代表建议怎么办理？",
+    "如何提高议事质量和效率？",
+    "监督工作要注意什么？",
+]
+DRAIN_SECONDS = (
+    180  # after the last question, how long answers may take before the rest count as lost
+)
 DUPLICATE_WAIT = 3.0  # and how long to keep watching for a second answer
 
 
@@ -86,7 +97,7 @@ class Ledger:
 
     def collect(self, api: FakeBotApi) -> None:
         calls = api.calls
-        for call in calls[self.seen:]:
+        for call in calls[self.seen :]:
             if call.method == "sendMessage" and call.ok and call.reply_to is not None:
                 key = (call.chat_id, call.reply_to)
                 if call.text == texts.TG_ERROR:
@@ -101,9 +112,13 @@ class Ledger:
     def tally(self, keys) -> dict:
         keys = list(keys)
         counts = [len(self.answers.get(k, ())) for k in keys]
-        return {"sent": len(keys), "answered": sum(1 for n in counts if n >= 1),
-                "lost": sum(1 for n in counts if n == 0), "duplicated": sum(1 for n in counts if n > 1),
-                "error_replies": sum(self.errors.get(k, 0) for k in keys)}
+        return {
+            "sent": len(keys),
+            "answered": sum(1 for n in counts if n >= 1),
+            "lost": sum(1 for n in counts if n == 0),
+            "duplicated": sum(1 for n in counts if n > 1),
+            "error_replies": sum(self.errors.get(k, 0) for k in keys),
+        }
 
     def latencies(self, keys, group: bool | None = None) -> list[float]:
         out = []
@@ -117,12 +132,26 @@ class Ledger:
 class Bot:
     """`speechbot run` in a subprocess, its log in a file, its memory read with psutil."""
 
-    def __init__(self, base_url: str, corpus: Path, cache: Path, log_path: Path, cooldown: str) -> None:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL", "OWNER_IDS", "ALLOWED_CHAT_IDS"))}
-        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=base_url, SPEECHBOT_CACHE_DIR=str(cache),
-                   SPEECHBOT_CORPUS=str(corpus), PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1", LOG_LEVEL="INFO",
-                   GROUP_COOLDOWN_SECONDS=cooldown)
+    def __init__(
+        self, base_url: str, corpus: Path, cache: Path, log_path: Path, cooldown: str
+    ) -> None:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(
+                ("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL", "OWNER_IDS", "ALLOWED_CHAT_IDS")
+            )
+        }
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=base_url,
+            SPEECHBOT_CACHE_DIR=str(cache),
+            SPEECHBOT_CORPUS=str(corpus),
+            PYTHONPATH=str(ROOT),
+            PYTHONUNBUFFERED="1",
+            LOG_LEVEL="INFO",
+            GROUP_COOLDOWN_SECONDS=cooldown,
+        )
         self.env = env
         self.log_path = log_path
         self.process: asyncio.subprocess.Process | None = None
@@ -131,8 +160,16 @@ class Bot:
     async def start(self) -> None:
         self._log = open(self.log_path, "wb")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", env=self.env, cwd=tempfile.gettempdir(),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=self._log)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            env=self.env,
+            cwd=tempfile.gettempdir(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=self._log,
+        )
         self.ps = psutil.Process(self.process.pid)
 
     def rss(self) -> int:
@@ -149,7 +186,7 @@ class Bot:
             self.process.send_signal(signal.SIGTERM)
             try:
                 await asyncio.wait_for(self.process.wait(), 15)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.process.kill()
                 await self.process.wait()
         self._log.close()
@@ -186,7 +223,9 @@ def phrase(api: FakeBotApi, question: str, group: int | None, i: int) -> str:
 
 def flood_figures(api: FakeBotApi, since: float) -> tuple[int, int]:
     """The most messages the bot sent in one second, and to one group in one minute (sliding windows)."""
-    sends = sorted((c.at, c.chat_id) for c in api.calls if c.method == "sendMessage" and c.ok and c.at >= since)
+    sends = sorted(
+        (c.at, c.chat_id) for c in api.calls if c.method == "sendMessage" and c.ok and c.at >= since
+    )
     per_second = per_group_minute = 0
     j = 0
     for i, (t, _) in enumerate(sends):
@@ -216,14 +255,24 @@ async def run(args: argparse.Namespace) -> dict:
         if group is not None and group not in api.chats:
             api.group(group, f"学习群{-group % 1000}")
     ledger = Ledger()
-    result: dict = {"settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}}
+    result: dict = {
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        bot = Bot(api.base_url, args.corpus, Path(tmp) / "cache", Path(tmp) / "bot.log", str(args.cooldown))
+        bot = Bot(
+            api.base_url,
+            args.corpus,
+            Path(tmp) / "cache",
+            Path(tmp) / "bot.log",
+            str(args.cooldown),
+        )
         started = time.perf_counter()
         await bot.start()
         try:
             if not await until(lambda: api.polls > 0, 120):
-                raise SystemExit("the bot did not start polling within 120 s; log:\n" + bot.log_path.read_text())
+                raise SystemExit(
+                    "the bot did not start polling within 120 s; log:\n" + bot.log_path.read_text()
+                )
             result["startup_seconds"] = round(time.perf_counter() - started, 2)
             warm = [(User(99_000 + i, "热身"), None) for i in range(5)]
             for i, (user, _) in enumerate(warm):
@@ -242,9 +291,14 @@ async def run(args: argparse.Namespace) -> dict:
             burst = 0
             while sent < args.questions:
                 burst_at = load_started + burst * args.interval
-                await until(lambda: (ledger.collect(api), time.perf_counter() >= burst_at)[1], args.interval + 5)
+                await until(
+                    lambda: (ledger.collect(api), time.perf_counter() >= burst_at)[1],
+                    args.interval + 5,
+                )
                 order = list(range(len(crowd)))
-                rng.shuffle(order)  # who comes first in a burst (and waits least for the flood limit) varies
+                rng.shuffle(
+                    order
+                )  # who comes first in a burst (and waits least for the flood limit) varies
                 for i in order:
                     user, group = crowd[i]
                     if sent >= args.questions:
@@ -278,15 +332,34 @@ async def run(args: argparse.Namespace) -> dict:
             search = bot.search_ms()
             result["load"] = {
                 **ledger.tally(load_keys),
-                "bursts": burst, "users": args.users, "group_users": args.group_users, "groups": args.groups,
+                "bursts": burst,
+                "users": args.users,
+                "group_users": args.group_users,
+                "groups": args.groups,
                 "sending_seconds": round(last_sent - load_started, 1),
                 "all_answered_after_seconds": round(done - DUPLICATE_WAIT - load_started, 1),
-                "latency_s": {name: {"n": len(v), "p50": pct(v, 50), "p95": pct(v, 95), "p99": pct(v, 99),
-                                     "max": max(v) if v else float("nan")}
-                              for name, v in (("all", lat_all), ("private", lat_private), ("groups", lat_group))},
-                "search_ms": {"n": len(search), "p50": pct(search, 50), "p99": pct(search, 99),
-                              "max": max(search) if search else float("nan")},
-                "max_messages_in_1s": per_second, "max_messages_to_one_group_in_60s": per_group_minute,
+                "latency_s": {
+                    name: {
+                        "n": len(v),
+                        "p50": pct(v, 50),
+                        "p95": pct(v, 95),
+                        "p99": pct(v, 99),
+                        "max": max(v) if v else float("nan"),
+                    }
+                    for name, v in (
+                        ("all", lat_all),
+                        ("private", lat_private),
+                        ("groups", lat_group),
+                    )
+                },
+                "search_ms": {
+                    "n": len(search),
+                    "p50": pct(search, 50),
+                    "p99": pct(search, 99),
+                    "max": max(search) if search else float("nan"),
+                },
+                "max_messages_in_1s": per_second,
+                "max_messages_to_one_group_in_60s": per_group_minute,
                 "rss_mb": {"before": mb(rss_before), "after": mb(rss_after), "peak": mb(peak)},
                 "bot_cpu_seconds": round(bot.cpu_seconds() - cpu_before, 1),
                 "getUpdates_calls": api.polls,
@@ -305,8 +378,13 @@ async def run(args: argparse.Namespace) -> dict:
                     tick = time.perf_counter()
                     for _ in range(args.soak_rate):
                         user, group = crowd[rng.randrange(len(crowd))]
-                        if group is not None and tick - last_group_ask.get(user.id, -1e9) < args.cooldown + 0.5:
-                            user, group = crowd[-1 - rng.randrange(max(1, len(crowd) - args.group_users))]
+                        if (
+                            group is not None
+                            and tick - last_group_ask.get(user.id, -1e9) < args.cooldown + 0.5
+                        ):
+                            user, group = crowd[
+                                -1 - rng.randrange(max(1, len(crowd) - args.group_users))
+                            ]
                         if group is not None:
                             last_group_ask[user.id] = tick
                         ledger.ask(api, user, phrase(api, rng.choice(pool), group, i), group)
@@ -321,23 +399,38 @@ async def run(args: argparse.Namespace) -> dict:
                 samples.append((time.perf_counter() - soak_started, bot.rss()))
                 xs = [t / 60 for t, _ in samples]
                 ys = [mb(r) for _, r in samples]
-                slope = statistics.linear_regression(xs, ys).slope if len(samples) > 2 else float("nan")
+                slope = (
+                    statistics.linear_regression(xs, ys).slope if len(samples) > 2 else float("nan")
+                )
                 first = [mb(r) for t, r in samples if t <= 60] or ys[:1]
                 last = [mb(r) for t, r in samples if t >= samples[-1][0] - 60] or ys[-1:]
                 lat = ledger.latencies(soak_keys)
                 result["soak"] = {
-                    **ledger.tally(soak_keys), "minutes": args.soak_minutes, "rate_per_s": args.soak_rate,
-                    "latency_s": {"p50": pct(lat, 50), "p95": pct(lat, 95), "p99": pct(lat, 99),
-                                  "max": max(lat) if lat else float("nan")},
-                    "rss_mb": {"first_minute": statistics.mean(first), "last_minute": statistics.mean(last),
-                               "min": min(ys), "max": max(ys), "slope_per_minute": slope},
+                    **ledger.tally(soak_keys),
+                    "minutes": args.soak_minutes,
+                    "rate_per_s": args.soak_rate,
+                    "latency_s": {
+                        "p50": pct(lat, 50),
+                        "p95": pct(lat, 95),
+                        "p99": pct(lat, 99),
+                        "max": max(lat) if lat else float("nan"),
+                    },
+                    "rss_mb": {
+                        "first_minute": statistics.mean(first),
+                        "last_minute": statistics.mean(last),
+                        "min": min(ys),
+                        "max": max(ys),
+                        "slope_per_minute": slope,
+                    },
                     "rss_samples_mb": [(round(t, 1), round(mb(r), 1)) for t, r in samples],
                 }
         finally:
             code = await bot.stop()
             result["bot_exit_code"] = code
             log = bot.log_path.read_text(encoding="utf-8", errors="replace")
-            result["bot_log_errors"] = [line for line in log.splitlines() if " ERROR " in line or "Traceback" in line][:20]
+            result["bot_log_errors"] = [
+                line for line in log.splitlines() if " ERROR " in line or "Traceback" in line
+            ][:20]
             result["token_in_log"] = TOKEN in log or TOKEN.split(":")[1].lower() in log.lower()
             await api.stop()
     return result
@@ -346,48 +439,74 @@ async def run(args: argparse.Namespace) -> dict:
 def report(r: dict) -> str:
     out = []
     load = r["load"]
-    out.append(f"speechbot run as a subprocess against the fake Bot API on 127.0.0.1 (started in "
-               f"{r['startup_seconds']} s); {load['users']} users ({load['group_users']} of them in {load['groups']} "
-               f"groups), {load['sent']} questions in {load['bursts']} bursts over {load['sending_seconds']} s\n")
-    out.append("| questions sent | answered once | lost | answered twice | error replies | all answered after |")
+    out.append(
+        f"speechbot run as a subprocess against the fake Bot API on 127.0.0.1 (started in "
+        f"{r['startup_seconds']} s); {load['users']} users ({load['group_users']} of them in {load['groups']} "
+        f"groups), {load['sent']} questions in {load['bursts']} bursts over {load['sending_seconds']} s\n"
+    )
+    out.append(
+        "| questions sent | answered once | lost | answered twice | error replies | all answered after |"
+    )
     out.append("|---|---|---|---|---|---|")
-    out.append(f"| {load['sent']} | {load['answered'] - load['duplicated']} | {load['lost']} | {load['duplicated']} | "
-               f"{load['error_replies']} | {load['all_answered_after_seconds']} s |\n")
+    out.append(
+        f"| {load['sent']} | {load['answered'] - load['duplicated']} | {load['lost']} | {load['duplicated']} | "
+        f"{load['error_replies']} | {load['all_answered_after_seconds']} s |\n"
+    )
     out.append("| latency, message to reply | n | p50 | p95 | p99 | max |")
     out.append("|---|---|---|---|---|---|")
     for name, v in load["latency_s"].items():
-        out.append(f"| {name} | {v['n']} | {v['p50']:.2f} s | {v['p95']:.2f} s | {v['p99']:.2f} s | {v['max']:.2f} s |")
+        out.append(
+            f"| {name} | {v['n']} | {v['p50']:.2f} s | {v['p95']:.2f} s | {v['p99']:.2f} s | {v['max']:.2f} s |"
+        )
     s = load["search_ms"]
-    out.append(f"\nbot's own search time per question: p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms, max {s['max']:.1f} ms "
-               f"(n={s['n']}); bot CPU {load['bot_cpu_seconds']} s")
-    out.append(f"most messages sent in 1 s: {load['max_messages_in_1s']} (Telegram: 30); to one group in 60 s: "
-               f"{load['max_messages_to_one_group_in_60s']} (Telegram: 20); getUpdates calls: {load['getUpdates_calls']}")
+    out.append(
+        f"\nbot's own search time per question: p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms, max {s['max']:.1f} ms "
+        f"(n={s['n']}); bot CPU {load['bot_cpu_seconds']} s"
+    )
+    out.append(
+        f"most messages sent in 1 s: {load['max_messages_in_1s']} (Telegram: 30); to one group in 60 s: "
+        f"{load['max_messages_to_one_group_in_60s']} (Telegram: 20); getUpdates calls: {load['getUpdates_calls']}"
+    )
     m = load["rss_mb"]
-    out.append(f"bot RSS: before {m['before']:.1f} MB, after {m['after']:.1f} MB, peak {m['peak']:.1f} MB")
+    out.append(
+        f"bot RSS: before {m['before']:.1f} MB, after {m['after']:.1f} MB, peak {m['peak']:.1f} MB"
+    )
     if "soak" in r:
         soak = r["soak"]
         m = soak["rss_mb"]
         lat = soak["latency_s"]
-        out.append(f"\nsoak: {soak['minutes']} min at {soak['rate_per_s']} questions/s: {soak['sent']} sent, "
-                   f"{soak['answered']} answered, {soak['lost']} lost, {soak['duplicated']} twice, "
-                   f"{soak['error_replies']} error replies; latency p50 {lat['p50']:.2f} s, p99 {lat['p99']:.2f} s")
-        out.append(f"soak RSS: first minute {m['first_minute']:.1f} MB, last minute {m['last_minute']:.1f} MB, "
-                   f"min {m['min']:.1f}, max {m['max']:.1f}, slope {m['slope_per_minute']:+.2f} MB/min")
-    out.append(f"\nbot exit code after SIGTERM: {r['bot_exit_code']}; ERROR lines in its log: "
-               f"{len(r['bot_log_errors'])}; token in log: {r['token_in_log']}")
+        out.append(
+            f"\nsoak: {soak['minutes']} min at {soak['rate_per_s']} questions/s: {soak['sent']} sent, "
+            f"{soak['answered']} answered, {soak['lost']} lost, {soak['duplicated']} twice, "
+            f"{soak['error_replies']} error replies; latency p50 {lat['p50']:.2f} s, p99 {lat['p99']:.2f} s"
+        )
+        out.append(
+            f"soak RSS: first minute {m['first_minute']:.1f} MB, last minute {m['last_minute']:.1f} MB, "
+            f"min {m['min']:.1f}, max {m['max']:.1f}, slope {m['slope_per_minute']:+.2f} MB/min"
+        )
+    out.append(
+        f"\nbot exit code after SIGTERM: {r['bot_exit_code']}; ERROR lines in its log: "
+        f"{len(r['bot_log_errors'])}; token in log: {r['token_in_log']}"
+    )
     return "\n".join(out)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--group-users", type=int, default=40, help="how many of the users ask in groups")
+    parser.add_argument(
+        "--group-users", type=int, default=40, help="how many of the users ask in groups"
+    )
     parser.add_argument("--groups", type=int, default=20)
     parser.add_argument("--questions", type=int, default=2000)
     parser.add_argument("--interval", type=float, default=10.0, help="seconds between bursts")
-    parser.add_argument("--cooldown", type=float, default=3.0, help="GROUP_COOLDOWN_SECONDS for the bot")
+    parser.add_argument(
+        "--cooldown", type=float, default=3.0, help="GROUP_COOLDOWN_SECONDS for the bot"
+    )
     parser.add_argument("--soak-minutes", type=float, default=0.0)
-    parser.add_argument("--soak-rate", type=int, default=10, help="questions a second during the soak")
+    parser.add_argument(
+        "--soak-rate", type=int, default=10, help="questions a second during the soak"
+    )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -395,8 +514,10 @@ def main() -> int:
     if not 0 <= args.group_users <= args.users or args.groups < 1:
         parser.error("--group-users must be between 0 and --users, --groups at least 1")
     if args.group_users and args.interval < args.cooldown + 1:
-        parser.error("--interval must exceed --cooldown by a second: the bot ignores a second question from "
-                     "one person in a group within GROUP_COOLDOWN_SECONDS (on purpose), which would count as lost")
+        parser.error(
+            "--interval must exceed --cooldown by a second: the bot ignores a second question from "
+            "one person in a group within GROUP_COOLDOWN_SECONDS (on purpose), which would count as lost"
+        )
     result = asyncio.run(run(args))
     print(report(result))
     if args.json:

@@ -29,9 +29,9 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -51,6 +51,7 @@ SEEDS = ROOT / "seeds"
 
 
 # ---- the set-ups compared -------------------------------------------------------------------
+
 
 class RawJiebaTokenizer(Tokenizer):
     """The obvious baseline: jieba.lcut as is, no folding, no stopwords, no punctuation removal."""
@@ -74,7 +75,9 @@ class RawJiebaTokenizer(Tokenizer):
 @dataclass(frozen=True)
 class Setup:
     name: str
-    tokenizer: str = "default"  # "raw" (jieba.lcut), "words" (search-mode words, no grams), "default"
+    tokenizer: str = (
+        "default"  # "raw" (jieba.lcut), "words" (search-mode words, no grams), "default"
+    )
     params: BM25Params = DEFAULT_PARAMS
     ranking: RankConfig = DEFAULT_RANKING
     packing: tuple[int, int, int] | None = None  # (target, min, max); None: the project's
@@ -87,28 +90,71 @@ class Setup:
         return Tokenizer()
 
 
-PURE_BM25 = RankConfig(paragraph_weight=0.0, local_weight=0.0, lead_weight=0.0, inherit=0.0, char_weight=1.0,
-                       paragraph_char_weight=1.0)
+PURE_BM25 = RankConfig(
+    paragraph_weight=0.0,
+    local_weight=0.0,
+    lead_weight=0.0,
+    inherit=0.0,
+    char_weight=1.0,
+    paragraph_char_weight=1.0,
+)
 OLD_PACKING = (100, 60, 150)
 OLD_PARAMS = BM25Params(variant="plus", k1=1.2, b=0.75)
-R = replace(DEFAULT_RANKING, char_weight=1.0, paragraph_char_weight=1.0)  # the rows before characters were weakened
+R = replace(
+    DEFAULT_RANKING, char_weight=1.0, paragraph_char_weight=1.0
+)  # the rows before characters were weakened
 
 ABLATION = [
-    Setup("jieba.lcut + BM25Okapi k1 1.5 (rank-bm25 defaults)", "raw", BM25Params("okapi", 1.5, 0.75), PURE_BM25,
-          OLD_PACKING),
-    Setup("+ folding, punctuation and stopwords removed, BM25Plus k1 1.2 (previous engine)", "words", OLD_PARAMS,
-          PURE_BM25, OLD_PACKING),
-    Setup("+ character unigrams and bigrams with the words", "default", OLD_PARAMS, PURE_BM25, OLD_PACKING),
+    Setup(
+        "jieba.lcut + BM25Okapi k1 1.5 (rank-bm25 defaults)",
+        "raw",
+        BM25Params("okapi", 1.5, 0.75),
+        PURE_BM25,
+        OLD_PACKING,
+    ),
+    Setup(
+        "+ folding, punctuation and stopwords removed, BM25Plus k1 1.2 (previous engine)",
+        "words",
+        OLD_PARAMS,
+        PURE_BM25,
+        OLD_PACKING,
+    ),
+    Setup(
+        "+ character unigrams and bigrams with the words",
+        "default",
+        OLD_PARAMS,
+        PURE_BM25,
+        OLD_PACKING,
+    ),
     Setup("+ k1 0.6", "default", DEFAULT_PARAMS, PURE_BM25, OLD_PACKING),
-    Setup("+ paragraph score blended in", "default", DEFAULT_PARAMS,
-          replace(PURE_BM25, paragraph_weight=R.paragraph_weight), OLD_PACKING),
-    Setup("+ local idf inside the paragraph", "default", DEFAULT_PARAMS,
-          replace(R, lead_weight=0.0, inherit=0.0), OLD_PACKING),
-    Setup("+ paragraph-lead bonus", "default", DEFAULT_PARAMS, replace(R, inherit=0.0), OLD_PACKING),
-    Setup("+ subject taken over from the passages before", "default", DEFAULT_PARAMS, R, OLD_PACKING),
+    Setup(
+        "+ paragraph score blended in",
+        "default",
+        DEFAULT_PARAMS,
+        replace(PURE_BM25, paragraph_weight=R.paragraph_weight),
+        OLD_PACKING,
+    ),
+    Setup(
+        "+ local idf inside the paragraph",
+        "default",
+        DEFAULT_PARAMS,
+        replace(R, lead_weight=0.0, inherit=0.0),
+        OLD_PACKING,
+    ),
+    Setup(
+        "+ paragraph-lead bonus", "default", DEFAULT_PARAMS, replace(R, inherit=0.0), OLD_PACKING
+    ),
+    Setup(
+        "+ subject taken over from the passages before", "default", DEFAULT_PARAMS, R, OLD_PACKING
+    ),
     Setup("+ passages packed to about 130 characters", "default", DEFAULT_PARAMS, R, None),
-    Setup("+ characters of longer question words: half weight in the passage, none in the paragraph (final)",
-          "default", DEFAULT_PARAMS, DEFAULT_RANKING, None),
+    Setup(
+        "+ characters of longer question words: half weight in the passage, none in the paragraph (final)",
+        "default",
+        DEFAULT_PARAMS,
+        DEFAULT_RANKING,
+        None,
+    ),
 ]
 FINAL = ABLATION[-1]
 
@@ -128,7 +174,9 @@ def packing_limits(limits: tuple[int, int, int] | None) -> Iterator[None]:
 
 
 def open_engine(corpus: Path, cache: Path, setup: Setup) -> Engine:
-    if setup.packing is not None:  # the cache keys do not know of the packing limits: keep each apart
+    if (
+        setup.packing is not None
+    ):  # the cache keys do not know of the packing limits: keep each apart
         cache = cache / ("packing-" + "-".join(map(str, setup.packing)))
     with packing_limits(setup.packing):
         index = open_index(corpus, cache, setup.params, setup.make_tokenizer())
@@ -136,6 +184,7 @@ def open_engine(corpus: Path, cache: Path, setup: Setup) -> Engine:
 
 
 # ---- CMRC -------------------------------------------------------------------------------------
+
 
 @dataclass
 class Context:
@@ -149,7 +198,10 @@ def load_cmrc(path: Path) -> list[Context]:
     out = []
     for article in data["data"]:
         for paragraph in article["paragraphs"]:
-            questions = [(q["question"], [a["text"] for a in q["answers"] if a["text"]]) for q in paragraph["qas"]]
+            questions = [
+                (q["question"], [a["text"] for a in q["answers"] if a["text"]])
+                for q in paragraph["qas"]
+            ]
             out.append(Context(paragraph["id"], paragraph["context"], questions))
     return out
 
@@ -208,7 +260,9 @@ def score_cmrc(engine: Engine, contexts: list[Context]) -> Scores:
     return scores
 
 
-def false_finds(engine_a: Engine, engine_b: Engine, a: list[Context], b: list[Context]) -> tuple[int, int]:
+def false_finds(
+    engine_a: Engine, engine_b: Engine, a: list[Context], b: list[Context]
+) -> tuple[int, int]:
     """(claimed finds, questions) asking each half's questions of the other half's index."""
     claimed = asked = 0
     for engine, contexts in ((engine_b, a), (engine_a, b)):
@@ -228,7 +282,10 @@ def speech_figures(cache: Path, setup: Setup, data: Path) -> dict[str, int] | No
 
 # ---- report -----------------------------------------------------------------------------------
 
-def run(setup: Setup, contexts: list[Context], work: Path, cache: Path, data: Path, holdout: bool) -> dict:
+
+def run(
+    setup: Setup, contexts: list[Context], work: Path, cache: Path, data: Path, holdout: bool
+) -> dict:
     full = work / "all"
     started = time.perf_counter()
     engine = open_engine(full, cache, setup)
@@ -239,7 +296,9 @@ def run(setup: Setup, contexts: list[Context], work: Path, cache: Path, data: Pa
     row["passages"] = len(engine.index.passages)
     if holdout:
         a, b = contexts[0::2], contexts[1::2]
-        claimed, asked = false_finds(open_engine(work / "a", cache, setup), open_engine(work / "b", cache, setup), a, b)
+        claimed, asked = false_finds(
+            open_engine(work / "a", cache, setup), open_engine(work / "b", cache, setup), a, b
+        )
         row["found_when_absent"] = claimed / asked
     speech = speech_figures(cache, setup, data)
     if speech:
@@ -248,13 +307,21 @@ def run(setup: Setup, contexts: list[Context], work: Path, cache: Path, data: Pa
 
 
 def format_table(rows: list[tuple[str, dict]], command: str) -> str:
-    head = ("| set-up | Answer@1 | Answer@5 | MRR@10 | top chars | Paragraph R@1 | not found, paragraph there "
-            "| found, paragraph held out | speech hit@1 / section@1 / negatives | median / p95 ms |")
+    head = (
+        "| set-up | Answer@1 | Answer@5 | MRR@10 | top chars | Paragraph R@1 | not found, paragraph there "
+        "| found, paragraph held out | speech hit@1 / section@1 / negatives | median / p95 ms |"
+    )
     lines = [f"command: {command}", "", head, "|" + " --- |" * 10]
     for name, r in rows:
         s = r.get("speech")
-        speech = (f"{s['hit@1']}/{s['answerable']} / {s['section@1']}/{s['answerable']} / "
-                  f"{s['negatives_rejected']}/{s['negatives']}") if s else "–"
+        speech = (
+            (
+                f"{s['hit@1']}/{s['answerable']} / {s['section@1']}/{s['answerable']} / "
+                f"{s['negatives_rejected']}/{s['negatives']}"
+            )
+            if s
+            else "–"
+        )
         absent = f"{r['found_when_absent']:.3f}" if "found_when_absent" in r else "–"
         lines.append(
             f"| {name} | {r['answer@1']:.3f} | {r['answer@5']:.3f} | {r['mrr@10']:.3f} | {r['top_chars']:.0f} "
@@ -266,9 +333,15 @@ def format_table(rows: list[tuple[str, dict]], command: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=DATA, help="folder with cmrc2018/ and speech_qa_dev.jsonl")
-    parser.add_argument("--ablation", action="store_true", help="also score each technique added in turn")
-    parser.add_argument("--cache", type=Path, help="index cache to reuse (default: a fresh temporary one)")
+    parser.add_argument(
+        "--data", type=Path, default=DATA, help="folder with cmrc2018/ and speech_qa_dev.jsonl"
+    )
+    parser.add_argument(
+        "--ablation", action="store_true", help="also score each technique added in turn"
+    )
+    parser.add_argument(
+        "--cache", type=Path, help="index cache to reuse (default: a fresh temporary one)"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     command = "python benchmarks/quality.py" + (" --ablation" if args.ablation else "")
@@ -285,16 +358,23 @@ def main(argv: list[str] | None = None) -> int:
         write_corpus(contexts[1::2], work / "b")
         cache = args.cache or work / "cache"
         rows: list[tuple[str, dict]] = []
-        for setup in (ABLATION if args.ablation else [FINAL]):
-            row = run(setup, contexts, work, cache, args.data, holdout=setup is FINAL or args.ablation)
+        for setup in ABLATION if args.ablation else [FINAL]:
+            row = run(
+                setup, contexts, work, cache, args.data, holdout=setup is FINAL or args.ablation
+            )
             rows.append((setup.name if args.ablation else "speechbot", row))
-            print(f"{setup.name}: {json.dumps({k: v for k, v in row.items()}, ensure_ascii=False)}", file=sys.stderr)
+            print(
+                f"{setup.name}: {json.dumps({k: v for k, v in row.items()}, ensure_ascii=False)}",
+                file=sys.stderr,
+            )
         if args.cache is None:
             shutil.rmtree(work / "cache", ignore_errors=True)
     print(format_table(rows, command))
-    print(f"\n{len(contexts)} contexts, {sum(len(c.questions) for c in contexts)} questions; "
-          f"passages {rows[-1][1]['passages']}, index built in {rows[-1][1]['build_s']:.1f} s; "
-          f"whole run {time.perf_counter() - started:.0f} s")
+    print(
+        f"\n{len(contexts)} contexts, {sum(len(c.questions) for c in contexts)} questions; "
+        f"passages {rows[-1][1]['passages']}, index built in {rows[-1][1]['build_s']:.1f} s; "
+        f"whole run {time.perf_counter() - started:.0f} s"
+    )
     if args.json:
         args.json.write_text(json.dumps(dict(rows), ensure_ascii=False, indent=2), encoding="utf-8")
     return 0

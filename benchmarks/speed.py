@@ -82,8 +82,13 @@ def machine() -> dict:
         ram = psutil.virtual_memory().total / 2**30
     except ImportError:  # pragma: no cover
         ram = 0.0
-    return {"nproc": os.cpu_count(), "cpu": model or platform.processor(), "ram_gib": round(ram, 1),
-            "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model or platform.processor(),
+        "ram_gib": round(ram, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 CODE: dict = {"dir": None, "commit": None}  # set by --code-at: the snapshot of bot/ being measured
@@ -91,12 +96,19 @@ CODE: dict = {"dir": None, "commit": None}  # set by --code-at: the snapshot of 
 
 def snapshot(commit: str, out: Path) -> tuple[Path, str]:
     """bot/ and seeds/ of `commit` extracted under `out` (git archive: the checkout is not touched)."""
-    sha = subprocess.run(["git", "rev-parse", "--short", commit], cwd=ROOT, capture_output=True, text=True,
-                         check=True).stdout.strip()
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short", commit],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     folder = out / f"code-{sha}"
     if not (folder / "bot").is_dir():
         folder.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(["git", "archive", sha, "bot", "seeds"], cwd=ROOT, capture_output=True, check=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "bot", "seeds"], cwd=ROOT, capture_output=True, check=True
+        )
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder, sha
 
@@ -114,7 +126,9 @@ def versions() -> dict:
         out["commit"], out["bot_uncommitted"] = CODE["commit"], []
         return out
     try:  # the project's code that was measured
-        git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, check=True).stdout.rstrip("\n")  # noqa: E731
+        git = lambda *a: subprocess.run(
+            ["git", *a], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.rstrip("\n")  # noqa: E731
         out["commit"] = git("rev-parse", "--short", "HEAD")
         out["bot_uncommitted"] = git("status", "--porcelain", "--", "bot").splitlines()
     except (OSError, subprocess.CalledProcessError):
@@ -124,11 +138,17 @@ def versions() -> dict:
 
 # ---- running one worker ----------------------------------------------------------------
 
+
 def run_worker(spec: dict, timeout: float, max_rss_gib: float) -> dict:
     """Run one phase in a fresh interpreter; kill it past `timeout` or `max_rss_gib`."""
     import psutil
 
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(spec, ensure_ascii=False)]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        json.dumps(spec, ensure_ascii=False),
+    ]
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, cwd=str(ROOT))
     watched = psutil.Process(proc.pid)
@@ -152,17 +172,24 @@ def run_worker(spec: dict, timeout: float, max_rss_gib: float) -> dict:
     wall = time.perf_counter() - started
     for line in reversed(out.splitlines()):
         if line.startswith("RESULT "):
-            result = json.loads(line[len("RESULT "):])
+            result = json.loads(line[len("RESULT ") :])
             result["wall_s"] = wall
             return result
-    return {"engine": spec["engine"], "phase": spec["phase"], "error": killed or f"exit code {proc.returncode}",
-            "wall_s": wall, "polled_peak_rss_mib": polled_peak}
+    return {
+        "engine": spec["engine"],
+        "phase": spec["phase"],
+        "error": killed or f"exit code {proc.returncode}",
+        "wall_s": wall,
+        "polled_peak_rss_mib": polled_peak,
+    }
 
 
 # ---- preparing inputs --------------------------------------------------------------------
 
+
 def prepare_queries(args: argparse.Namespace) -> Path:
     import _speed_corpus as corpus
+
     from bot.search.tokenize import Tokenizer
 
     path = args.out / f"queries-{args.queries}-{args.warmup}-{args.seed}.json"
@@ -172,7 +199,11 @@ def prepare_queries(args: argparse.Namespace) -> Path:
     warmup, measured = corpus.sample_questions(questions, args.queries, args.warmup, args.seed)
     tokenizer = Tokenizer()
     entry = lambda q: {"question": q, "tokens": tokenizer.query_terms(q)}  # noqa: E731
-    data = {"seed": args.seed, "warmup": [entry(q) for q in warmup], "measured": [entry(q) for q in measured]}
+    data = {
+        "seed": args.seed,
+        "warmup": [entry(q) for q in warmup],
+        "measured": [entry(q) for q in measured],
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
@@ -180,15 +211,22 @@ def prepare_queries(args: argparse.Namespace) -> Path:
 
 def extrapolated_peak_mib(engine: str, n: int, history: list[dict]) -> tuple[float, dict] | None:
     """The build's peak RSS at `n` passages, scaled linearly from the largest smaller size measured."""
-    earlier = [r for r in history if r["engine"] == engine and r["target_passages"] < n
-               and r.get("build", {}).get("peak_rss_mib")]
+    earlier = [
+        r
+        for r in history
+        if r["engine"] == engine
+        and r["target_passages"] < n
+        and r.get("build", {}).get("peak_rss_mib")
+    ]
     if not earlier:
         return None
     row = max(earlier, key=lambda r: r["target_passages"])
     return row["build"]["peak_rss_mib"] * n / row["target_passages"], row
 
 
-def measure_size(n: int, args: argparse.Namespace, queries: Path, history: list[dict]) -> list[dict]:
+def measure_size(
+    n: int, args: argparse.Namespace, queries: Path, history: list[dict]
+) -> list[dict]:
     import _speed_corpus as corpus
 
     label = size_label(n)
@@ -196,35 +234,57 @@ def measure_size(n: int, args: argparse.Namespace, queries: Path, history: list[
     pool = corpus.load_pool(corpus.cmrc_file(args.data))
     corpus_dir = args.out / f"corpus-{label}"
     manifest = corpus.generate_corpus(pool, n, corpus_dir, seed=args.seed, progress=True)
-    log(f"{label}: {manifest['passages']:,} passages in {manifest['documents']:,} documents, "
-        f"{manifest['chars'] / 1e6:.1f} M characters")
+    log(
+        f"{label}: {manifest['passages']:,} passages in {manifest['documents']:,} documents, "
+        f"{manifest['chars'] / 1e6:.1f} M characters"
+    )
     tokens_dir = args.out / f"tokens-{label}"
     token_meta = None
     if any(e != "project" for e in args.engines):
         log(f"{label}: segmenting passages for the anchors ({args.processes} processes)")
-        token_meta = corpus.write_tokens(corpus_dir, tokens_dir, processes=args.processes, progress=True)
-        log(f"{label}: {token_meta['passages']:,} passages, {token_meta['tokens_per_passage']} tokens a passage "
-            f"({token_meta['seconds']} s)")
+        token_meta = corpus.write_tokens(
+            corpus_dir, tokens_dir, processes=args.processes, progress=True
+        )
+        log(
+            f"{label}: {token_meta['passages']:,} passages, {token_meta['tokens_per_passage']} tokens a passage "
+            f"({token_meta['seconds']} s)"
+        )
     rows = []
     for engine in args.engines:
         index_dir = args.out / f"index-{label}" / engine
         if index_dir.exists():
             shutil.rmtree(index_dir)
         index_dir.mkdir(parents=True)
-        spec = {"engine": engine, "corpus": str(corpus_dir), "tokens": str(tokens_dir), "index": str(index_dir),
-                "queries": str(queries), "answers": str(args.out / f"answers-{label}-{engine}.json"),
-                "code": CODE["dir"]}
-        row = {"size": label, "target_passages": n, "engine": engine, "corpus_passages": manifest["passages"],
-               "loadavg_before": os.getloadavg()[0], "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
-               "commit": versions().get("commit")}
+        spec = {
+            "engine": engine,
+            "corpus": str(corpus_dir),
+            "tokens": str(tokens_dir),
+            "index": str(index_dir),
+            "queries": str(queries),
+            "answers": str(args.out / f"answers-{label}-{engine}.json"),
+            "code": CODE["dir"],
+        }
+        row = {
+            "size": label,
+            "target_passages": n,
+            "engine": engine,
+            "corpus_passages": manifest["passages"],
+            "loadavg_before": os.getloadavg()[0],
+            "measured_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "commit": versions().get("commit"),
+        }
         if engine != "project" and token_meta:
-            row["tokens"] = token_meta  # which tokenizer made the anchors' tokens, how many a passage
+            row["tokens"] = (
+                token_meta  # which tokenizer made the anchors' tokens, how many a passage
+            )
         guess = extrapolated_peak_mib(engine, n, history)
         if guess is not None and guess[0] > args.max_rss_gib * 1024:
             small = guess[1]
-            row["not_run"] = (f"build peak RSS would be ~{guess[0] / 1024:.0f} GiB (linear from "
-                              f"{small['build']['peak_rss_mib']:,.0f} MiB at {small['size']}), over --max-rss-gib "
-                              f"{args.max_rss_gib:g} on a {machine()['ram_gib']:.0f} GiB machine")
+            row["not_run"] = (
+                f"build peak RSS would be ~{guess[0] / 1024:.0f} GiB (linear from "
+                f"{small['build']['peak_rss_mib']:,.0f} MiB at {small['size']}), over --max-rss-gib "
+                f"{args.max_rss_gib:g} on a {machine()['ram_gib']:.0f} GiB machine"
+            )
             log(f"{label}: {engine} not run: {row['not_run']}")
             rows.append(row)
             continue
@@ -235,8 +295,10 @@ def measure_size(n: int, args: argparse.Namespace, queries: Path, history: list[
             log(f"{label}: {engine} build failed: {build['error']}")
             rows.append(row)
             continue
-        log(f"{label}: {engine} build {build['build_s']:.1f} s, peak {build['peak_rss_mib']:.0f} MiB, "
-            f"disk {build['disk_mib']:.0f} MiB")
+        log(
+            f"{label}: {engine} build {build['build_s']:.1f} s, peak {build['peak_rss_mib']:.0f} MiB, "
+            f"disk {build['disk_mib']:.0f} MiB"
+        )
         serve_spec = {**spec, "phase": "serve"}
         if engine == "rank_bm25" and n >= SLOW_ENGINE_SIZE:
             serve_spec.update(query_limit=args.slow_queries, warmup=min(args.warmup, 3))
@@ -245,8 +307,10 @@ def measure_size(n: int, args: argparse.Namespace, queries: Path, history: list[
         if "error" in serve:
             log(f"{label}: {engine} serve failed: {serve['error']}")
         else:
-            log(f"{label}: {engine} load {serve['load_s']:.2f} s, RSS {serve['rss_loaded_mib']:.0f} MiB, "
-                f"p50 {serve['p50_ms']:.2f} ms, p95 {serve['p95_ms']:.2f} ms ({serve['queries']} queries)")
+            log(
+                f"{label}: {engine} load {serve['load_s']:.2f} s, RSS {serve['rss_loaded_mib']:.0f} MiB, "
+                f"p50 {serve['p50_ms']:.2f} ms, p95 {serve['p95_ms']:.2f} ms ({serve['queries']} queries)"
+            )
         rows.append(row)
         if not args.keep_indexes:
             shutil.rmtree(index_dir, ignore_errors=True)
@@ -261,7 +325,9 @@ def agreement(rows: list[dict], out: Path, label: str) -> None:
         if "serve" in row and "error" not in row["serve"] and path.exists():
             answers[row["engine"]] = json.loads(path.read_text(encoding="utf-8"))
     # rank-bm25 is plain BM25 on the project's tokens; the project may re-rank on top of BM25
-    reference = "rank_bm25" if "rank_bm25" in answers else "project" if "project" in answers else None
+    reference = (
+        "rank_bm25" if "rank_bm25" in answers else "project" if "project" in answers else None
+    )
     if reference is None:
         return
     for row in rows:
@@ -270,8 +336,11 @@ def agreement(rows: list[dict], out: Path, label: str) -> None:
             continue
         pairs = list(zip(answers[reference], mine))
         shares = [len(set(a) & set(b)) / max(len(set(a)), 1) for a, b in pairs]
-        row["serve"]["top10_overlap"] = {"with": reference, "queries": len(pairs),
-                                         "mean": round(sum(shares) / max(len(shares), 1), 3)}
+        row["serve"]["top10_overlap"] = {
+            "with": reference,
+            "queries": len(pairs),
+            "mean": round(sum(shares) / max(len(shares), 1), 3),
+        }
 
 
 def speech_cold(args: argparse.Namespace, runs: int = 5) -> dict:
@@ -286,18 +355,28 @@ def speech_cold(args: argparse.Namespace, runs: int = 5) -> dict:
     shown = " ".join(["speechbot", "ask", SPEECH_QUESTION, "--corpus", "seeds"])
     times = []
     try:
-        subprocess.run(cmd, env=env, cwd=str(ROOT), check=True, capture_output=True)  # warms the cache
+        subprocess.run(
+            cmd, env=env, cwd=str(ROOT), check=True, capture_output=True
+        )  # warms the cache
         for _ in range(runs):
             started = time.perf_counter()
             subprocess.run(cmd, env=env, cwd=str(ROOT), check=True, capture_output=True)
             times.append(time.perf_counter() - started)
-    except (OSError, subprocess.CalledProcessError) as exc:  # a broken CLI must not lose the other results
+    except (
+        OSError,
+        subprocess.CalledProcessError,
+    ) as exc:  # a broken CLI must not lose the other results
         log(f"small scale: {shown} failed: {exc}")
         return {"command": shown, "error": str(exc)}
-    return {"command": shown, "runs_s": [round(t, 3) for t in times], "median_s": statistics.median(times)}
+    return {
+        "command": shown,
+        "runs_s": [round(t, 3) for t in times],
+        "median_s": statistics.median(times),
+    }
 
 
 # ---- reporting ---------------------------------------------------------------------------
+
 
 def _fmt(value, digits: int = 1) -> str:
     if value is None:
@@ -313,7 +392,9 @@ def _after(serve: dict) -> str:
     """RSS after queries, with the process's own (anonymous) part: the rest is mapped files,
     clean pages the kernel can take back."""
     anon = serve.get("rss_after_queries_parts_mib", {}).get("RssAnon")
-    return _fmt(serve["rss_after_queries_mib"]) + (f" ({_fmt(anon)} own)" if anon is not None else "")
+    return _fmt(serve["rss_after_queries_mib"]) + (
+        f" ({_fmt(anon)} own)" if anon is not None else ""
+    )
 
 
 def overlap(serve: dict) -> str:
@@ -322,37 +403,57 @@ def overlap(serve: dict) -> str:
 
 
 def table(results: dict) -> str:
-    head = ("| passages | engine | build s | build peak MiB | load s | RSS MiB loaded | RSS MiB after queries (own) "
-            "| p50 ms | p95 ms | disk MiB | queries | top-10 overlap |")
+    head = (
+        "| passages | engine | build s | build peak MiB | load s | RSS MiB loaded | RSS MiB after queries (own) "
+        "| p50 ms | p95 ms | disk MiB | queries | top-10 overlap |"
+    )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
     rows = sorted(results["rows"], key=lambda r: (r["target_passages"], ENGINES.index(r["engine"])))
     for r in rows:
         b, s = r.get("build", {}), r.get("serve", {})
         passages = s.get("passages") or b.get("passages") or r.get("corpus_passages")
         if r.get("not_run"):
-            lines.append(f"| {passages:,} | {r['engine']} | not run: {r['not_run']} " + "| " * 9 + "|")
+            lines.append(
+                f"| {passages:,} | {r['engine']} | not run: {r['not_run']} " + "| " * 9 + "|"
+            )
             continue
         if "error" in b or "error" in s:
             why = b.get("error") or s.get("error")
-            lines.append(f"| {passages:,} | {r['engine']} | {_fmt(b.get('build_s'))} | "
-                         f"{_fmt(b.get('peak_rss_mib') or b.get('polled_peak_rss_mib'))} | not run: {why} "
-                         + "| " * 7 + "|")
+            lines.append(
+                f"| {passages:,} | {r['engine']} | {_fmt(b.get('build_s'))} | "
+                f"{_fmt(b.get('peak_rss_mib') or b.get('polled_peak_rss_mib'))} | not run: {why} "
+                + "| " * 7
+                + "|"
+            )
             continue
         lines.append(
             f"| {passages:,} | {r['engine']} | {_fmt(b['build_s'])} | {_fmt(b['peak_rss_mib'])} | "
             f"{_fmt(s['load_s'], 2)} | {_fmt(s['rss_loaded_mib'])} | {_after(s)} | "
-            f"{_fmt(s['p50_ms'], 2)} | {_fmt(s['p95_ms'], 2)} | {_fmt(b['disk_mib'])} | {s['queries']} | {overlap(s)} |")
-    tantivy_1m = [r for r in rows if r["target_passages"] == 1_000_000 and r["engine"] == "tantivy" and "p95_ms" in r.get("serve", {})]
-    p95 = f"≤ {tantivy_1m[0]['serve']['p95_ms']:.2f} (tantivy's)" if tantivy_1m else "≤ tantivy's p95"
-    lines.append(f"| **target at 1M** | project | ≤ {TARGETS['build_s']:.0f} (2 cores, progress bar) | | "
-                 f"≤ {TARGETS['load_s']:.0f} | ≤ {TARGETS['rss_mib']:,.0f} | | ≤ {TARGETS['p50_ms']:.0f} | {p95} | | | |")
+            f"{_fmt(s['p50_ms'], 2)} | {_fmt(s['p95_ms'], 2)} | {_fmt(b['disk_mib'])} | {s['queries']} | {overlap(s)} |"
+        )
+    tantivy_1m = [
+        r
+        for r in rows
+        if r["target_passages"] == 1_000_000
+        and r["engine"] == "tantivy"
+        and "p95_ms" in r.get("serve", {})
+    ]
+    p95 = (
+        f"≤ {tantivy_1m[0]['serve']['p95_ms']:.2f} (tantivy's)" if tantivy_1m else "≤ tantivy's p95"
+    )
+    lines.append(
+        f"| **target at 1M** | project | ≤ {TARGETS['build_s']:.0f} (2 cores, progress bar) | | "
+        f"≤ {TARGETS['load_s']:.0f} | ≤ {TARGETS['rss_mib']:,.0f} | | ≤ {TARGETS['p50_ms']:.0f} | {p95} | | | |"
+    )
     speech = results.get("speech_cold")
     if speech and "error" in speech:
         lines += ["", f"Small scale: `{speech['command']}` failed: {speech['error']}"]
     elif speech:
         lines.append("")
-        lines.append(f"Small scale: `{speech['command']}`, fresh process, warm cache, median of "
-                     f"{len(speech['runs_s'])}: **{speech['median_s']:.2f} s** (target ≤ {TARGETS['speech_cold_s']} s).")
+        lines.append(
+            f"Small scale: `{speech['command']}`, fresh process, warm cache, median of "
+            f"{len(speech['runs_s'])}: **{speech['median_s']:.2f} s** (target ≤ {TARGETS['speech_cold_s']} s)."
+        )
     return "\n".join(lines)
 
 
@@ -362,19 +463,36 @@ def plot(results: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("build s", lambda r: r["build"].get("build_s"), TARGETS["build_s"]),
-              ("query p50 ms", lambda r: r["serve"].get("p50_ms"), TARGETS["p50_ms"]),
-              ("query p95 ms", lambda r: r["serve"].get("p95_ms"), None),
-              ("RSS MiB after queries", lambda r: r["serve"].get("rss_after_queries_mib"), TARGETS["rss_mib"])]
+    panels = [
+        ("build s", lambda r: r["build"].get("build_s"), TARGETS["build_s"]),
+        ("query p50 ms", lambda r: r["serve"].get("p50_ms"), TARGETS["p50_ms"]),
+        ("query p95 ms", lambda r: r["serve"].get("p95_ms"), None),
+        (
+            "RSS MiB after queries",
+            lambda r: r["serve"].get("rss_after_queries_mib"),
+            TARGETS["rss_mib"],
+        ),
+    ]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8))
     for ax, (title, get, target) in zip(axes, panels):
         if target is not None:
-            ax.plot([1_000_000], [target], marker="*", markersize=13, color="black", linestyle="none",
-                    label="project's target at 1M")
+            ax.plot(
+                [1_000_000],
+                [target],
+                marker="*",
+                markersize=13,
+                color="black",
+                linestyle="none",
+                label="project's target at 1M",
+            )
         for engine in ENGINES:
             pts = sorted(
-                (r["serve"]["passages"], get(r)) for r in results["rows"]
-                if r["engine"] == engine and "serve" in r and "error" not in r["serve"] and get(r) is not None
+                (r["serve"]["passages"], get(r))
+                for r in results["rows"]
+                if r["engine"] == engine
+                and "serve" in r
+                and "error" not in r["serve"]
+                and get(r) is not None
             )
             if pts:
                 ax.plot([p for p, _ in pts], [v for _, v in pts], marker="o", label=engine)
@@ -385,7 +503,9 @@ def plot(results: dict, path: Path) -> None:
         ax.grid(True, which="both", alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
-    fig.suptitle(f"speechbot speed benchmark, {results['date']} ({results['machine']['nproc']} cores)")
+    fig.suptitle(
+        f"speechbot speed benchmark, {results['date']} ({results['machine']['nproc']} cores)"
+    )
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
@@ -396,7 +516,12 @@ def merge(old: dict, new: dict) -> dict:
     """`new`'s rows replace `old`'s rows of the same size and engine."""
     keys = {(r["size"], r["engine"]) for r in new["rows"]}
     rows = [r for r in old.get("rows", []) if (r["size"], r["engine"]) not in keys] + new["rows"]
-    return {**old, **new, "rows": rows, "speech_cold": new.get("speech_cold") or old.get("speech_cold")}
+    return {
+        **old,
+        **new,
+        "rows": rows,
+        "speech_cold": new.get("speech_cold") or old.get("speech_cold"),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -404,27 +529,66 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--worker"]:
         return worker_main(argv[1])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10k,100k,1M", help="corpus sizes in passages (default 10k,100k,1M)")
+    parser.add_argument(
+        "--sizes", default="10k,100k,1M", help="corpus sizes in passages (default 10k,100k,1M)"
+    )
     parser.add_argument("--engines", default=",".join(ENGINES), help="of " + ",".join(ENGINES))
-    parser.add_argument("--queries", type=int, default=300, help="measured queries per engine (default 300)")
-    parser.add_argument("--warmup", type=int, default=20, help="warm-up queries before measuring (default 20)")
-    parser.add_argument("--slow-queries", type=int, default=30,
-                        help=f"measured queries for rank-bm25 from {SLOW_ENGINE_SIZE:,} passages on (default 30)")
+    parser.add_argument(
+        "--queries", type=int, default=300, help="measured queries per engine (default 300)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="warm-up queries before measuring (default 20)"
+    )
+    parser.add_argument(
+        "--slow-queries",
+        type=int,
+        default=30,
+        help=f"measured queries for rank-bm25 from {SLOW_ENGINE_SIZE:,} passages on (default 30)",
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder (../shared/data)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="corpora, tokens, indexes and results")
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1, help="for segmenting the anchors' tokens")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed to one build or serve process")
-    parser.add_argument("--max-rss-gib", type=float, default=16, help="kill a process whose RSS grows past this")
-    parser.add_argument("--no-speech", action="store_true", help="skip the small-scale `speechbot ask` timing")
-    parser.add_argument("--keep-indexes", action="store_true", help="keep benchmarks/out/index-<N>/ after measuring")
-    parser.add_argument("--fresh", action="store_true", help="do not merge with today's earlier results")
-    parser.add_argument("--plot", type=Path, help="also draw cost against corpus size into this PNG")
-    parser.add_argument("--code-at", metavar="COMMIT",
-                        help="measure the project's code at this commit (extracted with git archive) instead of "
-                             "the working tree, e.g. HEAD while others edit the checkout")
-    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
-                        help="only print the table (and --plot) of saved result files, merged in order")
+    parser.add_argument(
+        "--data", type=Path, default=DEFAULT_DATA, help="the shared data folder (../shared/data)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=DEFAULT_OUT, help="corpora, tokens, indexes and results"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="for segmenting the anchors' tokens",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds allowed to one build or serve process"
+    )
+    parser.add_argument(
+        "--max-rss-gib", type=float, default=16, help="kill a process whose RSS grows past this"
+    )
+    parser.add_argument(
+        "--no-speech", action="store_true", help="skip the small-scale `speechbot ask` timing"
+    )
+    parser.add_argument(
+        "--keep-indexes", action="store_true", help="keep benchmarks/out/index-<N>/ after measuring"
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="do not merge with today's earlier results"
+    )
+    parser.add_argument(
+        "--plot", type=Path, help="also draw cost against corpus size into this PNG"
+    )
+    parser.add_argument(
+        "--code-at",
+        metavar="COMMIT",
+        help="measure the project's code at this commit (extracted with git archive) instead of "
+        "the working tree, e.g. HEAD while others edit the checkout",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="only print the table (and --plot) of saved result files, merged in order",
+    )
     args = parser.parse_args(argv)
 
     if args.report:
@@ -452,11 +616,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"CMRC 2018 not found under {args.data}")
 
     today = dt.date.today().isoformat()
-    results = {"date": today, "machine": machine(), "versions": versions(),
-               "settings": {"queries": args.queries, "warmup": args.warmup, "slow_queries": args.slow_queries,
-                            "seed": args.seed, "top": 10},
-               "rows": []}
-    log(f"machine: {results['machine']['nproc']} cores, {results['machine']['cpu']}, {results['machine']['ram_gib']} GiB")
+    results = {
+        "date": today,
+        "machine": machine(),
+        "versions": versions(),
+        "settings": {
+            "queries": args.queries,
+            "warmup": args.warmup,
+            "slow_queries": args.slow_queries,
+            "seed": args.seed,
+            "top": 10,
+        },
+        "rows": [],
+    }
+    log(
+        f"machine: {results['machine']['nproc']} cores, {results['machine']['cpu']}, {results['machine']['ram_gib']} GiB"
+    )
     queries = prepare_queries(args)
     out_json = args.out / f"speed-{today}.json"
     earlier = {"rows": []}
@@ -466,7 +641,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def save() -> dict:  # after every size, so that a later failure loses nothing
         merged = merge(earlier, results)
-        for label in {r["size"] for r in merged["rows"]}:  # a row's answers file is rewritten when the row is
+        for label in {
+            r["size"] for r in merged["rows"]
+        }:  # a row's answers file is rewritten when the row is
             agreement([r for r in merged["rows"] if r["size"] == label], args.out, label)
         out_json.write_text(json.dumps(merged, ensure_ascii=False, indent=1), encoding="utf-8")
         return merged

@@ -23,20 +23,30 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "telegram"))
 
+from _questions import dev_questions as questions  # noqa: E402
+from _questions import percentile
 from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
 
 from bot.answer import Engine  # noqa: E402
 from bot.frontends.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
 from bot.settings import DEFAULT_CORPUS, Settings  # noqa: E402
-from _questions import dev_questions as questions, percentile  # noqa: E402
 
-async def measure(engine: Engine, corpus: Path, cache: Path, n: int, chats: int, rate_limiter: bool) -> dict:
+
+async def measure(
+    engine: Engine, corpus: Path, cache: Path, n: int, chats: int, rate_limiter: bool
+) -> dict:
     api = FakeBotApi()
     await api.start()
     settings = dataclasses.replace(
-        Settings.from_env(env_file=None), corpus=corpus, cache_dir=cache, telegram_token=TOKEN,
-        telegram_api_base_url=api.base_url, telegram_api_file_url=None, group_cooldown_seconds=0.0,
-        allowed_chat_ids=frozenset(), owner_ids=frozenset(),
+        Settings.from_env(env_file=None),
+        corpus=corpus,
+        cache_dir=cache,
+        telegram_token=TOKEN,
+        telegram_api_base_url=api.base_url,
+        telegram_api_file_url=None,
+        group_cooldown_seconds=0.0,
+        allowed_chat_ids=frozenset(),
+        owner_ids=frozenset(),
     )
     app = build_application(settings, engine, rate_limiter=rate_limiter)
     pool = questions()
@@ -70,8 +80,10 @@ async def measure(engine: Engine, corpus: Path, cache: Path, n: int, chats: int,
 
 def row(label: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
-    return (f"| {label:<48} | {len(ms):>4} | {percentile(ms, 50):>7.1f} | {percentile(ms, 95):>7.1f} | "
-            f"{max(ms):>7.1f} | {statistics.mean(ms):>7.1f} |")
+    return (
+        f"| {label:<48} | {len(ms):>4} | {percentile(ms, 50):>7.1f} | {percentile(ms, 95):>7.1f} | "
+        f"{max(ms):>7.1f} | {statistics.mean(ms):>7.1f} |"
+    )
 
 
 def main() -> int:
@@ -87,8 +99,10 @@ def main() -> int:
             flag: asyncio.run(measure(engine, args.corpus, cache, args.questions, args.chats, flag))
             for flag in (True, False)
         }
-    print(f"Telegram round trip, fake Bot API on 127.0.0.1, corpus {args.corpus} "
-          f"({len(engine.index.passages)} passages)\n")
+    print(
+        f"Telegram round trip, fake Bot API on 127.0.0.1, corpus {args.corpus} "
+        f"({len(engine.index.passages)} passages)\n"
+    )
     print(f"| {'run':<48} |    n | p50 ms  | p95 ms  | max ms  | mean ms |")
     print(f"|{'-' * 50}|------|---------|---------|---------|---------|")
     for flag, label in ((True, "with AIORateLimiter"), (False, "without rate limiter")):
@@ -98,8 +112,10 @@ def main() -> int:
     print()
     for flag, label in ((True, "with AIORateLimiter"), (False, "without rate limiter")):
         r = results[flag]
-        print(f"{args.chats} chats at once, {label}: {r['answered']}/{args.chats} answered, "
-              f"last reply after {r['wall'] * 1000:.0f} ms")
+        print(
+            f"{args.chats} chats at once, {label}: {r['answered']}/{args.chats} answered, "
+            f"last reply after {r['wall'] * 1000:.0f} ms"
+        )
     ok = all(r["answered"] == args.chats for r in results.values())
     return 0 if ok else 1
 

@@ -39,7 +39,7 @@ class Settings:
     log_level: str
 
     @classmethod
-    def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
+    def from_env(cls, env_file: str | Path | None = ".env") -> Settings:
         """Read settings; values already in the environment win over the `.env` file."""
         if env_file is not None:
             load_dotenv(env_file, override=False)

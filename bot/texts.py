@@ -51,8 +51,12 @@ TG_NO_TOKEN = (
     "3. 再运行 make run。"
 )
 TG_NO_TOKEN_CHAT = "现在先在终端里试试问答（同样的语料，同样的回答）："
-TG_INVALID_TOKEN = "speechbot: Telegram 不接受这个 token（{reason}），请检查 .env 里的 TELEGRAM_BOT_TOKEN。"
-TG_UNREACHABLE = "speechbot: 连不上 Telegram Bot API（{reason}），请检查网络或 TELEGRAM_API_BASE_URL。"
+TG_INVALID_TOKEN = (
+    "speechbot: Telegram 不接受这个 token（{reason}），请检查 .env 里的 TELEGRAM_BOT_TOKEN。"
+)
+TG_UNREACHABLE = (
+    "speechbot: 连不上 Telegram Bot API（{reason}），请检查网络或 TELEGRAM_API_BASE_URL。"
+)
 TG_BAD_WEBHOOK = "speechbot: webhook 设置有误：{reason}"
 
 # The document library: listing, narrowing, reloading, adding (command line and Telegram)
@@ -64,10 +68,14 @@ TG_COMMAND_DOCS = "文档列表：选一篇，只在其中提问"
 TG_DOCS_TITLE = "资料库：{documents} 篇文档，{passages} 个段落"
 TG_DOCS_LINE = "{number}. 《{title}》{date} · {passages} 段"
 TG_DOCS_SCOPE_ALL = "现在在全部文档中查找。发送 /doc 编号（或点下面的编号）只在那一篇中查找。"
-TG_DOCS_SCOPE_ONE = "现在只在第 {number} 篇《{title}》中查找。发送 /doc 0（或点「全部文档」）恢复全部。"
+TG_DOCS_SCOPE_ONE = (
+    "现在只在第 {number} 篇《{title}》中查找。发送 /doc 0（或点「全部文档」）恢复全部。"
+)
 TG_DOCS_BUTTONS_LIMIT = "按钮只列出前 {count} 篇，其余请发送 /doc 编号。"
 TG_ALL_DOCUMENTS = "全部文档"
-TG_NARROWED = "好的，之后的问题只在第 {number} 篇《{title}》中查找。发送 /doc 0 恢复在全部文档中查找。"
+TG_NARROWED = (
+    "好的，之后的问题只在第 {number} 篇《{title}》中查找。发送 /doc 0 恢复在全部文档中查找。"
+)
 TG_UNNARROWED = "好的，之后的问题在全部 {documents} 篇文档中查找。"
 TG_NO_SUCH_DOC = "没有第 {number} 篇文档（共 {documents} 篇）。发送 /docs 查看列表。"
 TG_DOC_USAGE = "用法：/doc 编号（编号见 /docs）；/doc 0 或 /doc all 恢复在全部文档中查找。"
@@ -86,7 +94,9 @@ TG_ADDED_RENAMED = "资料库里已有一个同名但内容不同的文件，这
 TG_ADD_ALREADY = "《{title}》已经在资料库里了（{name}），没有重复收录。"
 TG_ADD_UNSUPPORTED = "没有收录 {name}：只能添加 .txt、.md、.docx、.pdf 或 .html 文件。"
 TG_ADD_UNREADABLE = "没有收录 {name}：{reason}"
-TG_ADD_NOT_A_FOLDER = "资料库是单个文件（{path}），不能往里添加文档；请把 SPEECHBOT_CORPUS 设为一个文件夹。"
+TG_ADD_NOT_A_FOLDER = (
+    "资料库是单个文件（{path}），不能往里添加文档；请把 SPEECHBOT_CORPUS 设为一个文件夹。"
+)
 TG_ADD_FAILED = "没能收录 {name}：{reason}"
 TG_FILE_TOO_BIG = "文件太大（{size} MB）：Telegram 只允许机器人下载 {limit} MB 以内的文件。"
 TG_DOWNLOAD_FAILED = "没能从 Telegram 取得这个文件：{reason}"

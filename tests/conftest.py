@@ -18,7 +18,13 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test reads the developer's .env or writes to their ~/.cache."""
     cache = tmp_path_factory.mktemp("speechbot-cache")
     os.environ["SPEECHBOT_CACHE_DIR"] = str(cache)
-    for name in ("SPEECHBOT_CORPUS", "TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "OWNER_IDS", "ALLOWED_CHAT_IDS"):
+    for name in (
+        "SPEECHBOT_CORPUS",
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_API_BASE_URL",
+        "OWNER_IDS",
+        "ALLOWED_CHAT_IDS",
+    ):
         os.environ.pop(name, None)
 
 

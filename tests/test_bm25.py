@@ -13,7 +13,14 @@ def _corpus(seed: int = 7, n: int = 400):
     rng = random.Random(seed)
     vocab = [f"w{i}" for i in range(250)]
     # Zipf-like: some terms are in most passages (the rank-bm25 small-corpus IDF pitfall)
-    return rng, vocab, [[rng.choice(vocab[: rng.randint(3, 250)]) for _ in range(rng.randint(0, 40))] for _ in range(n)]
+    return (
+        rng,
+        vocab,
+        [
+            [rng.choice(vocab[: rng.randint(3, 250)]) for _ in range(rng.randint(0, 40))]
+            for _ in range(n)
+        ],
+    )
 
 
 @pytest.mark.parametrize("variant", ["okapi", "plus", "l"])

@@ -27,7 +27,9 @@ def test_ask_prints_passage_section_and_document(capsys):
     code, out, _ = run_cli(capsys, "ask", "人大代表需要学习哪些知识？")
     assert code == 0
     assert "《在全市2022年度人大代表集中视察座谈会上的讲话》" in out
-    assert "三、凝心凝力、强基固本，全面加强人大及其常委会自身建设 › 要夯实履职基础。 · 第5段" in out
+    assert (
+        "三、凝心凝力、强基固本，全面加强人大及其常委会自身建设 › 要夯实履职基础。 · 第5段" in out
+    )
     assert "宪法法律知识、经济社会发展知识、人大业务知识" in out
 
 
@@ -61,11 +63,20 @@ def test_ask_plain_not_found_says_so(capsys):
 def test_questions_from_stdin_in_order(capsys, monkeypatch):
     import io
 
-    monkeypatch.setattr(sys, "stdin", io.StringIO("人大代表需要学习哪些知识？\n\n如何申请护照？\n一府一委两院要树立什么观念？\n"))
+    monkeypatch.setattr(
+        sys,
+        "stdin",
+        io.StringIO("人大代表需要学习哪些知识？\n\n如何申请护照？\n一府一委两院要树立什么观念？\n"),
+    )
     code, out, _ = run_cli(capsys, "ask", "-", "--json")
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0
-    assert [r["question"] for r in rows] == ["人大代表需要学习哪些知识？", "", "如何申请护照？", "一府一委两院要树立什么观念？"]
+    assert [r["question"] for r in rows] == [
+        "人大代表需要学习哪些知识？",
+        "",
+        "如何申请护照？",
+        "一府一委两院要树立什么观念？",
+    ]
     assert [r["found"] for r in rows] == [True, False, False, True]
 
 
@@ -78,7 +89,10 @@ def test_sections_lists_the_table_of_contents(capsys):
     code, out, _ = run_cli(capsys, "sections")
     assert code == 0
     assert out.splitlines()[0] == "《在全市2022年度人大代表集中视察座谈会上的讲话》"
-    assert sum(line.strip().startswith(("一、", "二、", "三、", "四、")) for line in out.splitlines()) == 4
+    assert (
+        sum(line.strip().startswith(("一、", "二、", "三、", "四、")) for line in out.splitlines())
+        == 4
+    )
 
 
 def test_missing_corpus_exits_2_with_one_line(capsys, tmp_path):
@@ -97,18 +111,24 @@ def test_encodings_and_a_bad_file_among_good_ones(capsys, tmp_path):
     (tmp_path / "gbk.txt").write_bytes(gbk.encode("gbk"))
     bom = "关于垃圾分类的意见\n一、目标\n到年底实现垃圾分类全覆盖，设立回收站点。\n"
     (tmp_path / "bom.txt").write_bytes(codecs.BOM_UTF8 + bom.encode("utf-8"))
-    (tmp_path / "utf16.txt").write_bytes(("关于植树的安排\n春季组织义务植树活动，每人三棵。\n").encode("utf-16"))
+    (tmp_path / "utf16.txt").write_bytes(
+        ("关于植树的安排\n春季组织义务植树活动，每人三棵。\n").encode("utf-16")
+    )
     (tmp_path / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (tmp_path / "empty.txt").write_bytes(b"")
 
-    code, out, err = run_cli(capsys, "ask", "节水台账怎么报送？", "--corpus", str(tmp_path), "--json")
+    code, out, err = run_cli(
+        capsys, "ask", "节水台账怎么报送？", "--corpus", str(tmp_path), "--json"
+    )
     assert code == 0
     data = json.loads(out)
     assert data["found"] and "每月报送用水数据" in data["results"][0]["text"]
     assert data["results"][0]["document"] == "关于加强节水工作的通知"
     assert "binary.txt" in err and "empty.txt" in err
 
-    _, out, _ = run_cli(capsys, "ask", "垃圾分类的目标是什么？", "--corpus", str(tmp_path), "--json")
+    _, out, _ = run_cli(
+        capsys, "ask", "垃圾分类的目标是什么？", "--corpus", str(tmp_path), "--json"
+    )
     assert json.loads(out)["results"][0]["document"] == "关于垃圾分类的意见"
     _, out, _ = run_cli(capsys, "ask", "义务植树每人几棵？", "--corpus", str(tmp_path), "--json")
     assert "每人三棵" in json.loads(out)["results"][0]["text"]
@@ -122,7 +142,9 @@ def test_single_file_corpus(capsys, tmp_path):
     assert result["document"] == "学习计划" and result["section"] == "一、安排"
 
 
-@pytest.mark.skipif(not SPEECH_DEV.exists(), reason="shared/data/speech_qa_dev.jsonl is not present")
+@pytest.mark.skipif(
+    not SPEECH_DEV.exists(), reason="shared/data/speech_qa_dev.jsonl is not present"
+)
 def test_eval_reports_the_dev_set(capsys):
     code, out, _ = run_cli(capsys, "eval", str(SPEECH_DEV))
     assert code == 0
@@ -136,8 +158,18 @@ def test_eval_reports_the_dev_set(capsys):
 
 def test_eval_counts_hits_and_negatives(capsys, tmp_path):
     items = [
-        {"q": "人大代表需要学习哪些知识？", "accept": ["宪法法律知识"], "section": "三", "kind": "lexical"},
-        {"q": "人大代表需要学习哪些知识？", "accept": ["宪法法律知识"], "section": "一", "kind": "lexical"},
+        {
+            "q": "人大代表需要学习哪些知识？",
+            "accept": ["宪法法律知识"],
+            "section": "三",
+            "kind": "lexical",
+        },
+        {
+            "q": "人大代表需要学习哪些知识？",
+            "accept": ["宪法法律知识"],
+            "section": "一",
+            "kind": "lexical",
+        },
         {"q": "如何申请护照？", "accept": [], "section": None, "kind": "negative"},
     ]
     path = tmp_path / "qa.jsonl"
@@ -149,8 +181,14 @@ def test_eval_counts_hits_and_negatives(capsys, tmp_path):
 def test_real_entry_points(tmp_path):
     env = {**os.environ, "SPEECHBOT_CACHE_DIR": str(tmp_path)}
     for cmd in ([sys.executable, "-m", "bot"], [str(Path(sys.executable).with_name("speechbot"))]):
-        result = subprocess.run(cmd + ["ask", "调查研究工作要怎么改进？", "--json"], capture_output=True, text=True,
-                                env=env, cwd=ROOT, timeout=60)
+        result = subprocess.run(
+            cmd + ["ask", "调查研究工作要怎么改进？", "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
         assert result.returncode == 0, result.stderr
         assert "改进调查研究工作" in json.loads(result.stdout)["results"][0]["text"]
 
@@ -158,8 +196,15 @@ def test_real_entry_points(tmp_path):
 def test_chat_answers_like_the_bot(tmp_path):
     env = {**os.environ, "SPEECHBOT_CACHE_DIR": str(tmp_path)}
     script = "人大代表需要学习哪些知识？\n/more\n/context\n如何申请护照？\n/sections\n/quit\n"
-    result = subprocess.run([sys.executable, "-m", "bot", "chat"], input=script, capture_output=True, text=True,
-                            env=env, cwd=ROOT, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "chat"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "宪法法律知识" in out and "未找到相关内容" in out and "四、高度重视" in out

@@ -25,7 +25,12 @@ def test_full_width_and_noise_do_not_matter(speech_engine):
 
 
 def test_unanswerable_questions_are_not_found(speech_engine):
-    for question in ["如何申请护照？", "明天股票会涨吗？", "Who won the 1998 FIFA World Cup?", "今天中午吃什么好？"]:
+    for question in [
+        "如何申请护照？",
+        "明天股票会涨吗？",
+        "Who won the 1998 FIFA World Cup?",
+        "今天中午吃什么好？",
+    ]:
         answer = speech_engine.ask(question)
         assert not answer.found, question
 
@@ -101,7 +106,9 @@ def test_document_infos_count_passages_like_the_passages_do(speech_engine, tmp_p
 
     folder = tmp_path / "lib"
     folder.mkdir()
-    (folder / "a.txt").write_text("甲文件\n一、第一节\n第一段内容说明节水。\n第二段内容说明节电。\n", encoding="utf-8")
+    (folder / "a.txt").write_text(
+        "甲文件\n一、第一节\n第一段内容说明节水。\n第二段内容说明节电。\n", encoding="utf-8"
+    )
     (folder / "b.txt").write_text("乙文件\n植树造林的安排。\n", encoding="utf-8")
     for engine in (speech_engine, Engine.open(folder, tmp_path / "cache")):
         index = engine.index
@@ -109,4 +116,6 @@ def test_document_infos_count_passages_like_the_passages_do(speech_engine, tmp_p
         assert [i.title for i in infos] == [d.title for d in index.documents]
         counts = [sum(1 for p in index.passages if p.doc == d) for d in range(len(index.documents))]
         assert [i.count for i in infos] == counts
-        assert [index.doc_range(d) for d in range(len(infos))] == [(i.first, i.first + i.count) for i in infos]
+        assert [index.doc_range(d) for d in range(len(infos))] == [
+            (i.first, i.first + i.count) for i in infos
+        ]

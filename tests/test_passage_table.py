@@ -32,7 +32,9 @@ def test_columns_give_back_the_same_passages(speech_passages, tmp_path: Path):
 def test_headings_are_interned_once(speech_passages):
     title, passages = speech_passages
     table = PassageTable.from_passages(passages, [title])
-    distinct = {h for p in passages for h in p.headings} | {p.subsection for p in passages if p.subsection}
+    distinct = {h for p in passages for h in p.headings} | {
+        p.subsection for p in passages if p.subsection
+    }
     assert len(table.strings) == len(distinct)
     assert list(table.doc) == [0] * len(passages)
 

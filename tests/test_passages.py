@@ -10,7 +10,13 @@ from tests.conftest import SPEECH
 def test_sentences_keep_closing_quotes_and_lose_nothing():
     text = "习近平总书记强调：“我们要加强制度保障。”这为舞台，也提出了要求；要回应关切！对吗？尾巴"
     sentences = split_sentences(text)
-    assert sentences == ["习近平总书记强调：“我们要加强制度保障。”", "这为舞台，也提出了要求；", "要回应关切！", "对吗？", "尾巴"]
+    assert sentences == [
+        "习近平总书记强调：“我们要加强制度保障。”",
+        "这为舞台，也提出了要求；",
+        "要回应关切！",
+        "对吗？",
+        "尾巴",
+    ]
     assert "".join(sentences) == text
 
 

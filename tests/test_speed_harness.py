@@ -10,17 +10,26 @@ from bot.corpus.library import corpus_files, parse_file
 from bot.corpus.passages import make_passages
 from tests.conftest import ROOT
 
-_spec = importlib.util.spec_from_file_location("_speed_corpus", ROOT / "benchmarks" / "_speed_corpus.py")
+_spec = importlib.util.spec_from_file_location(
+    "_speed_corpus", ROOT / "benchmarks" / "_speed_corpus.py"
+)
 speed_corpus = sys.modules.setdefault("_speed_corpus", importlib.util.module_from_spec(_spec))
 _spec.loader.exec_module(speed_corpus)
 
 SENTENCES = (
-    "人大代表是人大工作的基础。", "要健全代表联系群众的制度。", "这座城市位于长江下游，气候温和湿润。",
-    "北土城站是北京地铁八号线与十号线的一座换乘站。", "他在一九七九年离开球队，先后加盟了多家俱乐部。",
-    "该作品在杂志创刊号上开始连载，并在国内获得了相当大的反响！", "遗体火化后，于淡水渔人码头海葬。",
-    "它们栖息在森林中，在树上筑巢；", "本作以三大故事为主轴，丰富了游戏内的剧情。",
-    "一年后球队再次晋级决赛卫冕冠军，但不幸以零比一落败。", "食品药物管理署发布了新的指标值参考指引。",
-    "经充分沟通后各方达成共识，以欧盟指标值为本，供业者参考改善品质？", "主上颌骨齿到达眼睛中央下方。",
+    "人大代表是人大工作的基础。",
+    "要健全代表联系群众的制度。",
+    "这座城市位于长江下游，气候温和湿润。",
+    "北土城站是北京地铁八号线与十号线的一座换乘站。",
+    "他在一九七九年离开球队，先后加盟了多家俱乐部。",
+    "该作品在杂志创刊号上开始连载，并在国内获得了相当大的反响！",
+    "遗体火化后，于淡水渔人码头海葬。",
+    "它们栖息在森林中，在树上筑巢；",
+    "本作以三大故事为主轴，丰富了游戏内的剧情。",
+    "一年后球队再次晋级决赛卫冕冠军，但不幸以零比一落败。",
+    "食品药物管理署发布了新的指标值参考指引。",
+    "经充分沟通后各方达成共识，以欧盟指标值为本，供业者参考改善品质？",
+    "主上颌骨齿到达眼睛中央下方。",
 )
 TITLES = ("长江电力", "北京地铁", "战国无双", "锣鼓经", "渔人码头")
 
@@ -37,7 +46,9 @@ def test_generator_is_deterministic_and_the_reader_cuts_the_requested_passages(t
 
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.txt"))
     assert files_a == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.txt"))
-    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files_a)
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files_a
+    )
     assert first["digest"] == second["digest"] != other["digest"]
 
     # the project's own reader finds exactly the passages counted while generating: about 200
@@ -57,4 +68,11 @@ def test_generator_reuses_a_finished_corpus(tmp_path):
 
 
 def test_chinese_section_numbers():
-    assert [speed_corpus.cn_number(n) for n in (1, 9, 10, 11, 20, 23)] == ["一", "九", "十", "十一", "二十", "二十三"]
+    assert [speed_corpus.cn_number(n) for n in (1, 9, 10, 11, 20, 23)] == [
+        "一",
+        "九",
+        "十",
+        "十一",
+        "二十",
+        "二十三",
+    ]

@@ -53,13 +53,28 @@ def test_heading_families_nest_by_rank():
     )
     assert doc.title == "年度工作报告"
     levels = {s.heading: s.level for s in doc.sections}
-    assert levels == {"第一章 总则": 1, "第一节 目的": 2, "一、基本原则": 3, "（一）依法办事": 4, "1. 具体要求": 5, "第二章 附则": 1}
+    assert levels == {
+        "第一章 总则": 1,
+        "第一节 目的": 2,
+        "一、基本原则": 3,
+        "（一）依法办事": 4,
+        "1. 具体要求": 5,
+        "第二章 附则": 1,
+    }
     body = next(p for p in doc.paragraphs if p.text == "严格执行。")
-    assert doc.heading_path(body.section) == ("第一章 总则", "第一节 目的", "一、基本原则", "（一）依法办事", "1. 具体要求")
+    assert doc.heading_path(body.section) == (
+        "第一章 总则",
+        "第一节 目的",
+        "一、基本原则",
+        "（一）依法办事",
+        "1. 具体要求",
+    )
 
 
 def test_heading_with_body_on_the_same_line():
-    doc = parse("通知\n（一）加强组织领导。各地要高度重视，抓好落实。\n（二）强化督查。定期通报进展情况。\n")
+    doc = parse(
+        "通知\n（一）加强组织领导。各地要高度重视，抓好落实。\n（二）强化督查。定期通报进展情况。\n"
+    )
     assert [s.heading for s in doc.sections] == ["（一）加强组织领导。", "（二）强化督查。"]
     assert [p.text for p in doc.paragraphs] == ["各地要高度重视，抓好落实。", "定期通报进展情况。"]
 
@@ -71,7 +86,11 @@ def test_numbers_that_are_not_headings():
 
 
 def test_markdown_headings():
-    doc = parse("# 工作要点\n\n引言段落。\n\n## 一、学习\n\n认真学习。\n\n### 细则\n\n每周一次。\n", markdown=True, name="a.md")
+    doc = parse(
+        "# 工作要点\n\n引言段落。\n\n## 一、学习\n\n认真学习。\n\n### 细则\n\n每周一次。\n",
+        markdown=True,
+        name="a.md",
+    )
     assert doc.title == "工作要点"
     assert [(s.heading, s.level) for s in doc.sections] == [("一、学习", 1), ("细则", 2)]
     assert doc.paragraphs[0].section is None
@@ -84,5 +103,7 @@ def test_document_without_headings_is_paragraphs():
 
 
 def test_subpoints_with_yishi_markers():
-    doc = parse("意见\n一、总体要求\n一是加强学习。认真学习文件精神，提高认识。二是强化落实。明确责任分工，按期完成任务。\n")
+    doc = parse(
+        "意见\n一、总体要求\n一是加强学习。认真学习文件精神，提高认识。二是强化落实。明确责任分工，按期完成任务。\n"
+    )
     assert [sp.title for sp in doc.paragraphs[0].subpoints] == ["一是加强学习。", "二是强化落实。"]

@@ -18,7 +18,9 @@ def test_words_drop_punctuation_and_question_words():
 
 def test_traditional_question_gives_simplified_terms():
     tok = Tokenizer()
-    assert tok.query_terms("人大代表應該怎樣依法履職？") == tok.query_terms("人大代表应该怎样依法履职？")
+    assert tok.query_terms("人大代表應該怎樣依法履職？") == tok.query_terms(
+        "人大代表应该怎样依法履职？"
+    )
 
 
 def test_index_terms_include_sub_words():

@@ -36,7 +36,9 @@ log = logging.getLogger(__name__)
 MAX_QUESTION_CHARS = 500
 MIN_COVERAGE = 0.55
 PARTIAL_CREDIT = 0.5
-CONTEXT_CREDIT = 0.5  # a word found only in the passage's title, headings or the passages just before
+CONTEXT_CREDIT = (
+    0.5  # a word found only in the passage's title, headings or the passages just before
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Engine:
         self.ranking = ranking
 
     @classmethod
-    def open(cls, corpus: Path, cache_dir: Path) -> "Engine":
+    def open(cls, corpus: Path, cache_dir: Path) -> Engine:
         return cls(open_index(corpus, cache_dir))
 
     # ---- questions ---------------------------------------------------------------------
@@ -91,8 +93,17 @@ class Engine:
         if query is None or not query.terms:
             return Answer(question=text, found=False, hits=(), empty=True, truncated=truncated)
         span = index.doc_range(doc) if doc is not None else None
-        ranked = rank(index.bm25, index.unit_of, index.leads, query.terms, top + offset, None, self.ranking,
-                      span, words=query.words)[offset:]
+        ranked = rank(
+            index.bm25,
+            index.unit_of,
+            index.leads,
+            query.terms,
+            top + offset,
+            None,
+            self.ranking,
+            span,
+            words=query.words,
+        )[offset:]
         words = query.words
         weights = {w: index.tokenizer.informativeness(w) ** 2 for w in words}
         hits = []
@@ -109,7 +120,9 @@ class Engine:
     def _context(self, passage: Passage) -> str:
         """What a passage is read with, folded: its document title, headings and the passages
         just before it."""
-        return _folded_head(passage.document, passage.headings, passage.subsection or "") + fold(self._before(passage))
+        return _folded_head(passage.document, passage.headings, passage.subsection or "") + fold(
+            self._before(passage)
+        )
 
     def _before(self, passage: Passage) -> str:
         """The text of the passages just before `passage` in its paragraph (what it refers back to)."""
@@ -127,7 +140,11 @@ class Engine:
 
     def paragraph_text(self, passage: Passage) -> str:
         document = self.index.documents[passage.doc]
-        return document.title if passage.paragraph == 0 else document.paragraphs[passage.paragraph - 1].text
+        return (
+            document.title
+            if passage.paragraph == 0
+            else document.paragraphs[passage.paragraph - 1].text
+        )
 
     def neighbours(self, passage: Passage) -> tuple[Passage | None, Passage | None]:
         before = self.passage(passage.pid - 1)
@@ -138,7 +155,9 @@ class Engine:
     def toc(self, doc: int | None = None) -> list[TocEntry]:
         entries = []
         documents = self.index.documents
-        for d in range(len(documents)) if doc is None else [doc] if 0 <= doc < len(documents) else []:
+        for d in (
+            range(len(documents)) if doc is None else [doc] if 0 <= doc < len(documents) else []
+        ):
             document = documents[d]
             lo, hi = self.index.doc_range(d)
             paragraphs = np.asarray(self.index.passages.paragraph[lo:hi])
@@ -180,7 +199,9 @@ class Engine:
                 question = f"怎样{m.group(1)}？"
                 if question not in found:
                     found.append(question)
-        if len(found) < n:  # headings of the first documents (a large library is not read whole for this)
+        if (
+            len(found) < n
+        ):  # headings of the first documents (a large library is not read whole for this)
             for document in self.index.documents[:DOCUMENT_CACHE]:
                 for section in document.sections:
                     body = re.sub(r"^[^、）)]*[、）)]\s*", "", section.heading).strip("。 ")
@@ -197,7 +218,9 @@ def _folded_head(document: str, headings: tuple[str, ...], subsection: str) -> s
     return fold("\n".join((document, *headings, subsection, "")))
 
 
-def _coverage(words: list[str], weights: dict[str, float], folded_passage: str, folded_context: str = "") -> float:
+def _coverage(
+    words: list[str], weights: dict[str, float], folded_passage: str, folded_context: str = ""
+) -> float:
     total = sum(weights[w] for w in words)
     if not total:
         return 0.0

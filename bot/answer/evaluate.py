@@ -59,7 +59,11 @@ def _section_matches(expected: str | None, section: str | None) -> bool:
         return True
     if expected == "":
         return section is None
-    return section is not None and section.startswith(expected) and section[len(expected):][:1] in "、．. "
+    return (
+        section is not None
+        and section.startswith(expected)
+        and section[len(expected) :][:1] in "、．. "
+    )
 
 
 def evaluate(engine: Engine, items: list[dict]) -> Report:
@@ -74,13 +78,24 @@ def evaluate(engine: Engine, items: list[dict]) -> Report:
         hit = bool(answer.found and text and any(a in text for a in accept))
         section_ok = bool(best and _section_matches(item.get("section"), best.passage.section))
         report.outcomes.append(
-            Outcome(item["q"], item.get("kind", ""), bool(accept), hit, section_ok, answer.found, text, seconds)
+            Outcome(
+                item["q"],
+                item.get("kind", ""),
+                bool(accept),
+                hit,
+                section_ok,
+                answer.found,
+                text,
+                seconds,
+            )
         )
     return report
 
 
 def evaluate_file(engine: Engine, path: Path) -> Report:
-    items = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
     return evaluate(engine, items)
 
 
@@ -89,7 +104,11 @@ def format_report(report: Report, verbose: bool = False) -> str:
     lines = []
     if verbose:
         for o in report.outcomes:
-            mark = ("✓" if o.hit and o.section_ok else "✗") if o.answerable else ("✓" if not o.found else "✗")
+            mark = (
+                ("✓" if o.hit and o.section_ok else "✗")
+                if o.answerable
+                else ("✓" if not o.found else "✗")
+            )
             lines.append(f"{mark} [{o.kind}] {o.question} -> {(o.top or '未找到')[:40]}")
         lines.append("")
     lines += [

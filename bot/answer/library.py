@@ -27,9 +27,9 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from bot.answer.engine import Engine
 from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files, parse_file
@@ -49,6 +49,7 @@ ADDABLE_SUFFIXES = tuple(sorted(READERS))  # .txt .md .docx .pdf .html ...
 
 
 # ---- what is in an edition ------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DocInfo:
@@ -91,7 +92,7 @@ class Edition:
     version: int  # 1 for the first load, +1 for each successful reload
 
     @classmethod
-    def of(cls, engine: Engine, version: int = 1) -> "Edition":
+    def of(cls, engine: Engine, version: int = 1) -> Edition:
         return cls(engine, documents_of(engine), tuple(engine.examples(EXAMPLES)), version)
 
     @property
@@ -111,7 +112,9 @@ class Edition:
             return None
         return self.documents[index]
 
-    def locate(self, path: str | None, title: str | None = None, index: int | None = None) -> DocInfo | None:
+    def locate(
+        self, path: str | None, title: str | None = None, index: int | None = None
+    ) -> DocInfo | None:
         """The document a choice made earlier refers to now: the same file (at `index`, or
         wherever it moved to after a reload), else the only document with that title; None
         if it is gone."""
@@ -132,12 +135,16 @@ class Edition:
         """The indexed document with exactly the paragraphs of `document`, if any."""
         wanted = tuple(p.text for p in document.paragraphs)
         for info, indexed in zip(self.documents, self.engine.index.documents):
-            if len(indexed.paragraphs) == len(wanted) and tuple(p.text for p in indexed.paragraphs) == wanted:
+            if (
+                len(indexed.paragraphs) == len(wanted)
+                and tuple(p.text for p in indexed.paragraphs) == wanted
+            ):
                 return info
         return None
 
 
 # ---- results --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Reloaded:
@@ -224,7 +231,11 @@ def _place(folder: Path, name: str, data: bytes) -> tuple[Path, bool, bool]:
         for n in range(1, 1000):
             target = folder / _numbered(name, n)
             if target.exists() or target.is_symlink():
-                if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+                if (
+                    target.is_file()
+                    and target.stat().st_size == len(data)
+                    and target.read_bytes() == data
+                ):
                     return target, False, n > 1
                 continue
             try:
@@ -253,19 +264,27 @@ def _check(name: str, data: bytes) -> Document:
 
 # ---- the library ----------------------------------------------------------------------------
 
+
 class Library:
-    def __init__(self, corpus: Path, cache_dir: Path, engine: Engine | None = None,
-                 builder: Builder | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Path,
+        cache_dir: Path,
+        engine: Engine | None = None,
+        builder: Builder | None = None,
+    ) -> None:
         self.corpus = Path(corpus).expanduser()
         self.cache_dir = Path(cache_dir)
         self._builder: Builder = builder or Engine.open
         self._loaded: Snapshot | None = self._snapshot_or_none()
-        self._current = Edition.of(engine if engine is not None else self._builder(self.corpus, self.cache_dir))
+        self._current = Edition.of(
+            engine if engine is not None else self._builder(self.corpus, self.cache_dir)
+        )
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
 
     @classmethod
-    def of(cls, engine: Engine, cache_dir: Path, builder: Builder | None = None) -> "Library":
+    def of(cls, engine: Engine, cache_dir: Path, builder: Builder | None = None) -> Library:
         """The library of an engine already opened (its corpus is the engine's root)."""
         return cls(Path(engine.index.root), cache_dir, engine, builder)
 
@@ -332,8 +351,13 @@ class Library:
             log.exception("reload of %s failed", self.corpus)
             return Reloaded(False, previous, previous, f"{type(exc).__name__}: {exc}")
         self._current, self._loaded = edition, seen
-        log.info("library reloaded: %d documents, %d passages (was %d, %d)", len(edition.documents),
-                 edition.passages, len(previous.documents), previous.passages)
+        log.info(
+            "library reloaded: %d documents, %d passages (was %d, %d)",
+            len(edition.documents),
+            edition.passages,
+            len(previous.documents),
+            previous.passages,
+        )
         return Reloaded(True, previous, edition)
 
     # ---- adding a document ----------------------------------------------------------------
@@ -362,17 +386,33 @@ class Library:
             if not reloaded.ok:
                 if created:
                     path.unlink(missing_ok=True)
-                return Added(AddStatus.FAILED, path.name, detail=reloaded.error or "", renamed=renamed,
-                             edition=reloaded.current)
+                return Added(
+                    AddStatus.FAILED,
+                    path.name,
+                    detail=reloaded.error or "",
+                    renamed=renamed,
+                    edition=reloaded.current,
+                )
             edition = reloaded.current
             info = edition.locate(str(path.resolve()))
             if info is None:  # the index passed it over after all
-                reason = next((p.reason for p in edition.problems if Path(p.path).resolve() == path.resolve()), "")
+                reason = next(
+                    (
+                        p.reason
+                        for p in edition.problems
+                        if Path(p.path).resolve() == path.resolve()
+                    ),
+                    "",
+                )
                 if created:
                     path.unlink(missing_ok=True)
-                return Added(AddStatus.UNREADABLE, path.name, detail=reason, renamed=renamed, edition=edition)
+                return Added(
+                    AddStatus.UNREADABLE, path.name, detail=reason, renamed=renamed, edition=edition
+                )
             log.info("added %s to the library: %d passages", path.name, info.passages)
-            return Added(AddStatus.ADDED, path.name, renamed=renamed, document=info, edition=edition)
+            return Added(
+                AddStatus.ADDED, path.name, renamed=renamed, document=info, edition=edition
+            )
 
     # ---- watching the folder --------------------------------------------------------------
     async def watch(self, interval: float = DEFAULT_WATCH_SECONDS) -> None:
@@ -390,8 +430,12 @@ class Library:
             nonlocal trouble
             if reason != trouble:
                 edition = self._current
-                log.warning("watch: %s; still answering from the last good index (%d documents, %d passages)",
-                            reason, len(edition.documents), edition.passages)
+                log.warning(
+                    "watch: %s; still answering from the last good index (%d documents, %d passages)",
+                    reason,
+                    len(edition.documents),
+                    edition.passages,
+                )
                 trouble = reason
 
         while True:
@@ -416,8 +460,11 @@ class Library:
                 result = await self.reload()
                 if result.ok:
                     failed, trouble = None, None
-                    log.info("watch: the corpus changed; now %d documents, %d passages",
-                             len(result.current.documents), result.current.passages)
+                    log.info(
+                        "watch: the corpus changed; now %d documents, %d passages",
+                        len(result.current.documents),
+                        result.current.passages,
+                    )
                 else:
                     failed = seen
                     complain(f"reload failed ({result.error})")

@@ -45,16 +45,36 @@ def _chinese(n: int) -> str:
 
 def _roman(n: int) -> str:
     out = ""
-    for value, sym in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-                       (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+    for value, sym in (
+        (1000, "M"),
+        (900, "CM"),
+        (500, "D"),
+        (400, "CD"),
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
         while n >= value:
             out, n = out + sym, n - value
     return out
 
 
 def _format_number(n: int, fmt: str) -> str:
-    if fmt in {"chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "taiwaneseCounting",
-               "taiwaneseCountingThousand", "japaneseCounting", "ideographDigital"}:
+    if fmt in {
+        "chineseCounting",
+        "chineseCountingThousand",
+        "chineseLegalSimplified",
+        "taiwaneseCounting",
+        "taiwaneseCountingThousand",
+        "japaneseCounting",
+        "ideographDigital",
+    }:
         return _chinese(n)
     if fmt == "ideographTraditional":
         return "甲乙丙丁戊己庚辛壬癸"[(n - 1) % 10]
@@ -79,7 +99,9 @@ class _Numbering:
 
     def __init__(self, document, qn) -> None:
         self.qn = qn
-        self.levels: dict[tuple[str, int], tuple[str, str, int]] = {}  # (numId, ilvl) -> (fmt, text, start)
+        self.levels: dict[
+            tuple[str, int], tuple[str, str, int]
+        ] = {}  # (numId, ilvl) -> (fmt, text, start)
         self.abstract_of: dict[str, str] = {}
         self.counters: dict[str, list[int]] = {}  # abstractNumId -> counter per level
         try:
@@ -128,13 +150,19 @@ class _Numbering:
             counters.append(0)
         starts = [self.levels.get((num_id, i), ("decimal", "", 1))[2] for i in range(ilvl + 1)]
         counters[ilvl] = starts[ilvl] if counters[ilvl] == 0 else counters[ilvl] + 1
-        del counters[ilvl + 1:]
+        del counters[ilvl + 1 :]
         if fmt in {"bullet", "none"}:
             return ""
 
         def level_number(m: re.Match[str]) -> str:
             i = int(m.group(1)) - 1
-            value = counters[i] if i < len(counters) and counters[i] else starts[i] if i < len(starts) else 1
+            value = (
+                counters[i]
+                if i < len(counters) and counters[i]
+                else starts[i]
+                if i < len(starts)
+                else 1
+            )
             level_fmt = self.levels.get((num_id, i), (fmt,))[0]
             return _format_number(value, level_fmt)
 
@@ -288,12 +316,17 @@ def _blocks(document, qn, Paragraph, Table) -> list[_Block]:
                     continue
                 seen.add(id(cell._tc))
                 cells.append(cell)
-            texts = [" ".join(p.text.split()) for c in cells for p in c.paragraphs if p.text.strip()]
+            texts = [
+                " ".join(p.text.split()) for c in cells for p in c.paragraphs if p.text.strip()
+            ]
             simple = all(len(c.paragraphs) <= 1 and not c.tables for c in cells) and all(
-                len(t) <= _SHORT_CELL for t in texts)
+                len(t) <= _SHORT_CELL for t in texts
+            )
             if simple:
                 if texts:
-                    out.append(_Block("\u3000".join(texts), None))  # structure reads it as one space
+                    out.append(
+                        _Block("\u3000".join(texts), None)
+                    )  # structure reads it as one space
                 continue
             for cell in cells:
                 walk(cell._tc, cell)
@@ -343,7 +376,11 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
             continue
         if kind is None and "\n" not in text and len(text) <= _MAX_HEADING_CHARS:
             family = heading_family(text)
-            if family is not None and family in family_level and not re.search(r"[。！？；]", text[:-1]):
+            if (
+                family is not None
+                and family in family_level
+                and not re.search(r"[。！？；]", text[:-1])
+            ):
                 kind = family_level[family]
         if kind == "title":
             kind = 1

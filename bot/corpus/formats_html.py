@@ -25,23 +25,76 @@ from bot.corpus.reading import (
     squeeze_cjk_spaces,
 )
 
-_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "iframe",
-         "svg", "canvas", "button", "select", "textarea", "object", "embed", "menu", "dialog", "head")
+_DROP = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "canvas",
+    "button",
+    "select",
+    "textarea",
+    "object",
+    "embed",
+    "menu",
+    "dialog",
+    "head",
+)
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "search", "menu", "menubar", "complementary"}
-_BLOCK = {"p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "tr", "table", "tbody",
-          "thead", "tfoot", "blockquote", "pre", "figure", "figcaption", "address", "center", "hr", "caption",
-          "fieldset", "details", "summary", "body", "html"}
+_BLOCK = {
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "tr",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "blockquote",
+    "pre",
+    "figure",
+    "figcaption",
+    "address",
+    "center",
+    "hr",
+    "caption",
+    "fieldset",
+    "details",
+    "summary",
+    "body",
+    "html",
+}
 _CELL = {"td", "th"}
 _HEADINGS = {f"h{i}": i for i in range(1, 7)}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.I)
-_TITLE_TAIL = re.compile(r"\s*[-_|｜]\s*(?!\d)[^-_|｜]{2,30}$")  # 「……_中国政府网」, not 「2021-2025年」
+_TITLE_TAIL = re.compile(
+    r"\s*[-_|｜]\s*(?!\d)[^-_|｜]{2,30}$"
+)  # 「……_中国政府网」, not 「2021-2025年」
 _SPACES = re.compile(r"[ \t\r\n\f\u00a0\u200b]+")
 
 
 def _decode(data: bytes) -> str:
     """BOM, else valid UTF-8 (pages that declare gb2312 but are UTF-8 are common), else the
     declared charset if the text it gives is plausible, else detection."""
-    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) and b"\x00" not in data[:4096]:
+    if (
+        not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
+        and b"\x00" not in data[:4096]
+    ):
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
@@ -125,7 +178,15 @@ def _walk(node, out: _Lines, NavigableString, skip_types) -> None:
 
 def read_html(path: Path) -> SourceText:
     try:
-        from bs4 import BeautifulSoup, CData, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction
+        from bs4 import (
+            BeautifulSoup,
+            CData,
+            Comment,
+            Declaration,
+            Doctype,
+            NavigableString,
+            ProcessingInstruction,
+        )
     except ImportError as exc:  # pragma: no cover - a broken installation
         raise DocumentError("读取网页需要 beautifulsoup4：pip install beautifulsoup4") from exc
     text = _decode(path.read_bytes())
@@ -141,7 +202,10 @@ def read_html(path: Path) -> SourceText:
             continue  # an article's own header holds its title and byline
         element.decompose()
     for element in soup.find_all(attrs={"role": True}):
-        if not getattr(element, "decomposed", False) and str(element.get("role", "")).lower() in _DROP_ROLES:
+        if (
+            not getattr(element, "decomposed", False)
+            and str(element.get("role", "")).lower() in _DROP_ROLES
+        ):
             element.decompose()
     for element in soup.find_all(attrs={"hidden": True}):
         if not getattr(element, "decomposed", False):
@@ -160,7 +224,7 @@ def read_html(path: Path) -> SourceText:
     if first_h1 is not None:
         title = lines[first_h1][2:]
         if first_h1 >= 6:  # far down: what precedes it is not its byline
-            lines = [lines[first_h1]] + lines[:first_h1] + lines[first_h1 + 1:]
+            lines = [lines[first_h1]] + lines[:first_h1] + lines[first_h1 + 1 :]
     else:
         title = _TITLE_TAIL.sub("", page_title).strip() or fallback_h1
         if title:

@@ -43,7 +43,10 @@ _COMPAT = re.compile("[\u2e80-\u2fdf\uf900-\ufaff]")
 
 def _compat(text: str) -> str:
     """Kangxi radicals and compatibility ideographs -> the ordinary characters."""
-    return _COMPAT.sub(lambda m: n if len(n := unicodedata.normalize("NFKC", m.group(0))) == 1 else m.group(0), text)
+    return _COMPAT.sub(
+        lambda m: n if len(n := unicodedata.normalize("NFKC", m.group(0))) == 1 else m.group(0),
+        text,
+    )
 
 
 def _key(line: str) -> str:
@@ -122,7 +125,11 @@ def join_lines(lines: list[str]) -> list[str]:
             or _width(previous) < full_from
             # a numbered heading that fills the line is followed by a body line, not by its own
             # short tail: 「二、……发展」 + 「要加强……」 are two paragraphs
-            or (current == previous and heading_family(previous) is not None and _width(line) >= full_from)
+            or (
+                current == previous
+                and heading_family(previous) is not None
+                and _width(line) >= full_from
+            )
         )
         if starts_new:
             if current:
@@ -150,7 +157,9 @@ def read_pdf(path: Path) -> SourceText:
                 if not reader.decrypt(""):
                     raise DocumentError("PDF 设有打开密码，请先去掉密码")
             except DependencyError as exc:
-                raise DocumentError("PDF 已加密，需要 cryptography 才能解密：pip install cryptography") from exc
+                raise DocumentError(
+                    "PDF 已加密，需要 cryptography 才能解密：pip install cryptography"
+                ) from exc
         pages = list(reader.pages)
     except DocumentError:
         raise
@@ -180,6 +189,8 @@ def read_pdf(path: Path) -> SourceText:
     paragraphs = join_lines(lines)
     notes: tuple[str, ...] = ()
     if without_text:
-        shown = "、".join(str(n) for n in without_text[:10]) + ("等" if len(without_text) > 10 else "")
+        shown = "、".join(str(n) for n in without_text[:10]) + (
+            "等" if len(without_text) > 10 else ""
+        )
         notes = (f"第 {shown} 页没有文字层（扫描页或图片），这些页的内容未收录",)
     return SourceText(path=path, text="\n".join(paragraphs) + "\n", notes=notes)

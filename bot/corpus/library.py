@@ -33,7 +33,11 @@ def _ignored(name: str) -> bool:
     """Files in a document folder that are not documents: the user dictionary, a README,
     and the lock files Word and WPS leave beside an open document (~$报告.docx)."""
     lowered = name.lower()
-    return name == USER_DICT_NAME or lowered in {"readme.md", "readme.txt"} or name.startswith(("~$", ".~"))
+    return (
+        name == USER_DICT_NAME
+        or lowered in {"readme.md", "readme.txt"}
+        or name.startswith(("~$", ".~"))
+    )
 
 
 def corpus_files(root: Path) -> list[Path]:

@@ -17,8 +17,22 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "Ｏ": 0,
+    "O": 0,
+    "一": 1,
+    "二": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_DIGIT = "〇零○Ｏ一二三四五六七八九"
 
 # 2023年1月5日 / 2023-01-05 / 2023.1.5 / 2023/1/5 / 二〇二三年一月五日 / 2023年1月
@@ -30,10 +44,22 @@ _DATE = re.compile(
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 _DASHES = "—－-–―"
 _BRACKETS = "（）()【】[]〔〕"
-_VENUE = re.compile(r"^(?:在|于).{2,}(?:上|时|中|会|期间)(?:的(?:讲话|致辞|发言|演讲|报告|主旨演讲|重要讲话))?$")
+_VENUE = re.compile(
+    r"^(?:在|于).{2,}(?:上|时|中|会|期间)(?:的(?:讲话|致辞|发言|演讲|报告|主旨演讲|重要讲话))?$"
+)
 _NAME_CHARS = re.compile(r"^[\u4e00-\u9fff·•*＊×Ｘ\s]{1,24}$")
 _LABEL = re.compile(r"([\u4e00-\u9fff]{2,6}|[A-Za-z]{2,12})\s*[：:]\s*")
-_DATE_LABELS = {"时间", "日期", "发布时间", "发布日期", "发文日期", "成文日期", "印发日期", "讲话时间", "date"}
+_DATE_LABELS = {
+    "时间",
+    "日期",
+    "发布时间",
+    "发布日期",
+    "发文日期",
+    "成文日期",
+    "印发日期",
+    "讲话时间",
+    "date",
+}
 _SPEAKER_LABELS = {"讲话人", "发言人", "主讲人", "报告人", "作者", "speaker", "author"}
 _TITLE_SPEAKER = re.compile(
     r"^(?P<who>[^在于，,：:、“”《》（）()]{2,16}?)(?:同志)?(?:在|于).{2,}(?:上|时|中)的"
@@ -46,9 +72,17 @@ _OFFICIAL_HEADER = re.compile(
 )
 
 FRONT_MATTER_KEYS = {
-    "title": "title", "标题": "title", "题目": "title",
-    "date": "date", "日期": "date", "时间": "date",
-    "speaker": "speaker", "讲话人": "speaker", "发言人": "speaker", "author": "speaker", "作者": "speaker",
+    "title": "title",
+    "标题": "title",
+    "题目": "title",
+    "date": "date",
+    "日期": "date",
+    "时间": "date",
+    "speaker": "speaker",
+    "讲话人": "speaker",
+    "发言人": "speaker",
+    "author": "speaker",
+    "作者": "speaker",
 }
 
 
@@ -58,7 +92,9 @@ def _cn_number(text: str) -> int | None:
         return int(text)
     if "十" in text:
         tens, _, units = text.partition("十")
-        return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (_CN_DIGITS.get(units, 0) if units else 0)
+        return (_CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (
+            _CN_DIGITS.get(units, 0) if units else 0
+        )
     return _CN_DIGITS.get(text)
 
 
@@ -110,7 +146,9 @@ def normalize_date(value: object) -> str | None:
 
 # ---- front matter --------------------------------------------------------------------------
 
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?P<body>.*?)(?:\r?\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_FRONT_MATTER = re.compile(
+    r"\A\ufeff?---[ \t]*\r?\n(?P<body>.*?)(?:\r?\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S
+)
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -134,7 +172,7 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         value = normalize_date(value) if field == "date" else " ".join(str(value).split())
         if value:
             out[field] = value
-    return out, text[m.end():]
+    return out, text[m.end() :]
 
 
 def _parse_yaml(body: str) -> dict | None:
@@ -146,7 +184,11 @@ def _parse_yaml(body: str) -> dict | None:
         data = None
     if isinstance(data, dict):
         return data
-    pairs = [re.match(r"^\s*([^:：#\s][^:：]*?)\s*[:：]\s*(.*?)\s*$", ln) for ln in body.splitlines() if ln.strip()]
+    pairs = [
+        re.match(r"^\s*([^:：#\s][^:：]*?)\s*[:：]\s*(.*?)\s*$", ln)
+        for ln in body.splitlines()
+        if ln.strip()
+    ]
     if pairs and all(pairs):
         return {p.group(1): p.group(2).strip("'\"") for p in pairs if p}
     return None
@@ -154,9 +196,14 @@ def _parse_yaml(body: str) -> dict | None:
 
 # ---- lines of the text --------------------------------------------------------------------
 
+
 def is_official_header(line: str) -> bool:
     """A line that sits above the title of an official document (版头, 文号, 密级, 附件)."""
-    return len(line) <= 40 and _OFFICIAL_HEADER.match(line) is not None and not _SENTENCE_END.search(line)
+    return (
+        len(line) <= 40
+        and _OFFICIAL_HEADER.match(line) is not None
+        and not _SENTENCE_END.search(line)
+    )
 
 
 @dataclass(frozen=True)
@@ -196,7 +243,9 @@ def parse_byline(line: str) -> tuple[Byline, bool] | None:
     if labels and any(m.group(1).lower() in _DATE_LABELS | _SPEAKER_LABELS for m in labels):
         date = speaker = None
         for i, m in enumerate(labels):
-            value = text[m.end(): labels[i + 1].start() if i + 1 < len(labels) else len(text)].strip()
+            value = text[
+                m.end() : labels[i + 1].start() if i + 1 < len(labels) else len(text)
+            ].strip()
             label = m.group(1).lower()
             if label in _DATE_LABELS and date is None:
                 found = find_date(value)
@@ -209,17 +258,23 @@ def parse_byline(line: str) -> tuple[Byline, bool] | None:
         if marked and len(line) <= 60:  # 「——在……上的讲话」: a subtitle without a date
             venue = re.match(r"^(?P<who>[^在于]{2,16}?)(?:同志)?(?:在|于)", text)
             return Byline(None, _clean_name(venue.group("who")) if venue else None), False
-        if len(text) <= 24 and _NAME_CHARS.match(text) and (re.search(r"\s", text) or "*" in text or "＊" in text):
+        if (
+            len(text) <= 24
+            and _NAME_CHARS.match(text)
+            and (re.search(r"\s", text) or "*" in text or "＊" in text)
+        ):
             return Byline(None, _clean_name(text)), True  # 「国务院总理　李强」
         return None
     if len(text) > 60:
         return None
     before = text[: found.start].strip()
-    after = re.sub(r"^[日号]", "", text[found.end:]).strip(" ，,、")
+    after = re.sub(r"^[日号]", "", text[found.end :]).strip(" ，,、")
     speaker = _clean_name(before) if before else None
     if before and speaker is None and not _VENUE.match(before):
         return None
-    if after and not (_VENUE.match(after) or _clean_name(after) or re.match(r"^[（(].*[）)]$", after)):
+    if after and not (
+        _VENUE.match(after) or _clean_name(after) or re.match(r"^[（(].*[）)]$", after)
+    ):
         return None
     if speaker is None and after and not _VENUE.match(after):
         speaker = _clean_name(after)
@@ -272,7 +327,7 @@ def trailing_date(lines: list[str]) -> str | None:
         found = find_date(line)
         if found is None:
             continue
-        rest = (line[: found.start] + line[found.end:]).strip(" 日号" + _BRACKETS)
+        rest = (line[: found.start] + line[found.end :]).strip(" 日号" + _BRACKETS)
         if not rest or _clean_name(rest):
             return found.iso
     return None

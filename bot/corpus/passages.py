@@ -88,7 +88,11 @@ def _cost(length: int, target: int, min_chars: int, max_chars: int) -> float:
 
 
 def pack_spans(
-    text: str, start: int, end: int, max_chars: int | None = None, min_chars: int | None = None,
+    text: str,
+    start: int,
+    end: int,
+    max_chars: int | None = None,
+    min_chars: int | None = None,
     target: int | None = None,
 ) -> list[tuple[int, int]]:
     """Offsets of passages covering text[start:end].
@@ -125,7 +129,9 @@ def pack_spans(
     return spans[::-1]
 
 
-def _paragraph_spans(paragraph: Paragraph, max_chars: int | None) -> list[tuple[int, int, str | None]]:
+def _paragraph_spans(
+    paragraph: Paragraph, max_chars: int | None
+) -> list[tuple[int, int, str | None]]:
     """(start, end, sub-point title) for each passage of a paragraph."""
     text = paragraph.text
     bounds: list[tuple[int, int, str | None]] = []
@@ -137,7 +143,9 @@ def _paragraph_spans(paragraph: Paragraph, max_chars: int | None) -> list[tuple[
         pos = point.end
     if pos < len(text):
         bounds.append((pos, len(text), None))
-    return [(a, b, title) for lo, hi, title in bounds for a, b in pack_spans(text, lo, hi, max_chars)]
+    return [
+        (a, b, title) for lo, hi, title in bounds for a, b in pack_spans(text, lo, hi, max_chars)
+    ]
 
 
 def make_passages(
@@ -145,8 +153,20 @@ def make_passages(
 ) -> list[Passage]:
     passages: list[Passage] = []
     if document.title_in_text:  # the title line is searchable too (paragraph 0)
-        passages.append(Passage(first_pid, doc_index, document.title, None, None, (), 0, 0, len(document.title),
-                                document.title))
+        passages.append(
+            Passage(
+                first_pid,
+                doc_index,
+                document.title,
+                None,
+                None,
+                (),
+                0,
+                0,
+                len(document.title),
+                document.title,
+            )
+        )
     for paragraph in document.paragraphs:
         path = document.heading_path(paragraph.section)
         deeper = path[-1] if len(path) > 1 else None

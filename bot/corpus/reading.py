@@ -17,10 +17,10 @@ import codecs
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # text and web pages
 MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # .docx and .pdf, whose bytes are mostly images
@@ -97,10 +97,18 @@ def plausibility(text: str) -> float:
             continue
         total += 1
         o = ord(ch)
-        if 0x20 <= o < 0x7F or 0x3000 <= o <= 0x303F or 0xFF01 <= o <= 0xFF5E or 0x2010 <= o <= 0x2027 \
-                or ch in "·×…—‘’“”°±÷" or (0x4E00 <= o <= 0x9FFF and _common_hanzi(ch)):
+        if (
+            0x20 <= o < 0x7F
+            or 0x3000 <= o <= 0x303F
+            or 0xFF01 <= o <= 0xFF5E
+            or 0x2010 <= o <= 0x2027
+            or ch in "·×…—‘’“”°±÷"
+            or (0x4E00 <= o <= 0x9FFF and _common_hanzi(ch))
+        ):
             good += 1
-        elif unicodedata.category(ch)[0] == "L" and o < 0x2000:  # Latin letters with accents, Greek, ...
+        elif (
+            unicodedata.category(ch)[0] == "L" and o < 0x2000
+        ):  # Latin letters with accents, Greek, ...
             good += 1
     return good / total if total else 1.0
 
@@ -161,11 +169,17 @@ def decode(data: bytes) -> str:
 
 def _clean_text(text: str) -> str:
     """Unify line ends and drop characters that only get in the way (stray BOMs, NULs)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    text = (
+        text.replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\u2028", "\n")
+        .replace("\u2029", "\n")
+    )
     return text.replace("\ufeff", "").replace("\x00", "")
 
 
 # ---- readers --------------------------------------------------------------------------------
+
 
 def read_plain(path: Path) -> SourceText:
     from bot.corpus.metadata import split_front_matter
@@ -173,10 +187,19 @@ def read_plain(path: Path) -> SourceText:
     decoded = decode_bytes(path.read_bytes())
     if _looks_binary(decoded.text):
         raise DocumentError("是二进制文件，不是文本")
-    notes = ("部分字节无法按 {0} 解码，已用 � 代替".format(decoded.encoding.upper()),) if decoded.lossy else ()
+    notes = (
+        (f"部分字节无法按 {decoded.encoding.upper()} 解码，已用 � 代替",) if decoded.lossy else ()
+    )
     meta, text = split_front_matter(_clean_text(decoded.text))
-    return SourceText(path=path, text=text, markdown=path.suffix.lower() in {".md", ".markdown"},
-                      title=meta.get("title"), date=meta.get("date"), speaker=meta.get("speaker"), notes=notes)
+    return SourceText(
+        path=path,
+        text=text,
+        markdown=path.suffix.lower() in {".md", ".markdown"},
+        title=meta.get("title"),
+        date=meta.get("date"),
+        speaker=meta.get("speaker"),
+        notes=notes,
+    )
 
 
 def read_docx(path: Path) -> SourceText:
@@ -254,7 +277,9 @@ def _sniff(path: Path) -> str | None:
     lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if lowered.startswith(b"mime-version:") or b"\nmime-version:" in lowered[:512]:
         return "mime"
-    if lowered.startswith((b"<!doctype html", b"<html")) or (lowered.startswith(b"<") and b"<html" in lowered):
+    if lowered.startswith((b"<!doctype html", b"<html")) or (
+        lowered.startswith(b"<") and b"<html" in lowered
+    ):
         return "html"
     return None
 
@@ -272,7 +297,9 @@ def _choose_reader(path: Path) -> tuple[Reader, str | None]:
         raise DocumentError("不是 PDF 文件（文件头不对，可能已损坏或只是改了扩展名）")
     if suffix == ".docx" and kind != "docx":
         if kind == "ole":
-            raise DocumentError("不是 .docx 格式：可能是旧版 .doc 或加密的文档，请用 Word 或 WPS 另存为不加密的 .docx")
+            raise DocumentError(
+                "不是 .docx 格式：可能是旧版 .doc 或加密的文档，请用 Word 或 WPS 另存为不加密的 .docx"
+            )
         raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏")
     if suffix in UNSUPPORTED:
         if kind == "html":
@@ -296,7 +323,9 @@ def read_document(path: Path) -> SourceText:
         raise DocumentError("文件为空")
     limit = _LIMITS.get(suffix, MAX_FILE_BYTES)
     if size > limit:
-        raise DocumentError(f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）")
+        raise DocumentError(
+            f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"
+        )
     try:
         reader, note = _choose_reader(path)
         source = reader(path)
@@ -313,8 +342,15 @@ def read_document(path: Path) -> SourceText:
     if len(source.text) > MAX_TEXT_CHARS:
         raise DocumentError(f"文字过多（{len(source.text)} 字，上限 {MAX_TEXT_CHARS} 字）")
     if note:
-        source = SourceText(source.path, source.text, source.markdown, source.title, source.date, source.speaker,
-                            (note, *source.notes))
+        source = SourceText(
+            source.path,
+            source.text,
+            source.markdown,
+            source.title,
+            source.date,
+            source.speaker,
+            (note, *source.notes),
+        )
     return source
 
 

@@ -42,7 +42,9 @@ _TOPIC_OPENERS = re.compile(
 _TOPIC_MAX_CHARS = 30
 _TOPIC_INNER_PUNCT = re.compile(r"[，,；;：:“”\"（）()]")
 # A vocative that opens the closing words: 「各位代表、同志们，当前……」
-_CLOSING = re.compile(r"^(?:各位[^，。：]{0,10}、)?(?:同志们|各位代表|朋友们|女士们、先生们)[，：,:]")
+_CLOSING = re.compile(
+    r"^(?:各位[^，。：]{0,10}、)?(?:同志们|各位代表|朋友们|女士们、先生们)[，：,:]"
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,12 @@ class Document:
     # Metadata, from YAML front matter or from the text (see bot.corpus.metadata); None if not stated.
     date: str | None = None  # ISO: YYYY-MM-DD, or YYYY-MM
     speaker: str | None = None
-    byline: tuple[str, ...] = ()  # lines around the title that carry metadata; not numbered paragraphs
-    notes: tuple[str, ...] = ()  # what reading the file noticed (lossy decoding, pages without text, ...)
+    byline: tuple[
+        str, ...
+    ] = ()  # lines around the title that carry metadata; not numbered paragraphs
+    notes: tuple[
+        str, ...
+    ] = ()  # what reading the file noticed (lossy decoding, pages without text, ...)
 
     def heading_path(self, section: int | None) -> tuple[str, ...]:
         """Headings from the outermost section down to `section`."""
@@ -160,10 +166,14 @@ def _subpoints(text: str) -> tuple[SubPoint, ...]:
 
 
 def _is_heading_line(line: str, markdown: bool) -> bool:
-    return (markdown and _MARKDOWN_HEADING.match(line) is not None) or _heading_family(line) is not None
+    return (markdown and _MARKDOWN_HEADING.match(line) is not None) or _heading_family(
+        line
+    ) is not None
 
 
-def _title_and_byline(lines: list[str], source: SourceText) -> tuple[str, bool, list[str], list[str], metadata.Byline]:
+def _title_and_byline(
+    lines: list[str], source: SourceText
+) -> tuple[str, bool, list[str], list[str], metadata.Byline]:
     """(title, title_in_text, byline lines, remaining lines, what the byline says)."""
     title = Path(source.path).stem
     title_in_text = False
@@ -175,14 +185,19 @@ def _title_and_byline(lines: list[str], source: SourceText) -> tuple[str, bool, 
         title, title_in_text = source.title, True
         at = next((i for i, ln in enumerate(lines[:6]) if _same_title(ln, source.title)), None)
         if at is not None:
-            byline, lines = lines[:at], lines[at + 1:]
+            byline, lines = lines[:at], lines[at + 1 :]
     elif lines:
         byline, lines = lines[:header], lines[header:]
         first = lines[0]
         md = _MARKDOWN_HEADING.match(first) if source.markdown else None
         if md and len(md.group(1)) == 1:
             title, lines, title_in_text = md.group(2), lines[1:], True
-        elif not md and _heading_family(first) is None and len(first) <= 80 and not _NOT_A_TITLE_END.search(first):
+        elif (
+            not md
+            and _heading_family(first) is None
+            and len(first) <= 80
+            and not _NOT_A_TITLE_END.search(first)
+        ):
             title, lines, title_in_text = first, lines[1:], True
         else:
             lines = byline + lines  # no title in the text: nothing above it to set aside
@@ -193,14 +208,29 @@ def _title_and_byline(lines: list[str], source: SourceText) -> tuple[str, bool, 
 
 
 def parse_document(source: SourceText) -> Document:
-    lines = [ln.strip().replace("\u3000", " ").strip() for ln in source.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [
+        ln.strip().replace("\u3000", " ").strip()
+        for ln in source.text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    ]
     lines = [ln for ln in lines if ln]
     title, title_in_text, byline, lines, said = _title_and_byline(lines, source)
-    date = source.date or said.date or (metadata.date_from_title(title) if title_in_text else None) \
+    date = (
+        source.date
+        or said.date
+        or (metadata.date_from_title(title) if title_in_text else None)
         or metadata.trailing_date(lines)
-    speaker = source.speaker or said.speaker or (metadata.speaker_from_title(title) if title_in_text else None)
+    )
+    speaker = (
+        source.speaker
+        or said.speaker
+        or (metadata.speaker_from_title(title) if title_in_text else None)
+    )
     # Lines without a single letter or digit (「***」, 「——」, a Markdown rule) are not paragraphs.
-    lines = [ln for ln in lines if _HAS_WORD.search(ln) and not (source.markdown and _MARKDOWN_RULE.match(ln))]
+    lines = [
+        ln
+        for ln in lines
+        if _HAS_WORD.search(ln) and not (source.markdown and _MARKDOWN_RULE.match(ln))
+    ]
 
     # First pass: classify lines into headings (with family) and body paragraphs.
     items: list[tuple[str, str | int]] = []  # ("h", family key) / ("p", text)
@@ -226,7 +256,9 @@ def parse_document(source: SourceText) -> Document:
         if body:
             items.append(("p", body))
 
-    families = sorted({key for kind, key in items if kind == "h"}, key=lambda k: (k[:2] != "md", int(k[2:])))
+    families = sorted(
+        {key for kind, key in items if kind == "h"}, key=lambda k: (k[:2] != "md", int(k[2:]))
+    )
     level_of = {key: i + 1 for i, key in enumerate(families)}
 
     sections: list[dict] = []
@@ -239,8 +271,15 @@ def parse_document(source: SourceText) -> Document:
             while stack and sections[stack[-1]]["level"] >= level:
                 stack.pop()
             index = len(sections)
-            sections.append({"index": index, "heading": next(heading_iter), "level": level,
-                             "parent": stack[-1] if stack else None, "paragraphs": []})
+            sections.append(
+                {
+                    "index": index,
+                    "heading": next(heading_iter),
+                    "level": level,
+                    "parent": stack[-1] if stack else None,
+                    "paragraphs": [],
+                }
+            )
             stack.append(index)
         else:
             text = str(value)
@@ -248,7 +287,9 @@ def parse_document(source: SourceText) -> Document:
             number = len(paragraphs) + 1
             if current is not None:
                 sections[current]["paragraphs"].append(number)
-            paragraphs.append(Paragraph(number=number, text=text, section=current, subpoints=_subpoints(text)))
+            paragraphs.append(
+                Paragraph(number=number, text=text, section=current, subpoints=_subpoints(text))
+            )
 
     return Document(
         title=title,

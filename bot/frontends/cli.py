@@ -6,8 +6,9 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
 from bot import texts
 from bot.answer import Answer, Engine
@@ -99,8 +100,15 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open_engine(args, settings)
     for info in documents_of(engine):
         date = texts.DOCS_DATE.format(date=info.date) if info.date else ""
-        print(texts.DOCS_LINE.format(number=info.number, title=info.title, date=date, passages=info.passages,
-                                     name=info.name))
+        print(
+            texts.DOCS_LINE.format(
+                number=info.number,
+                title=info.title,
+                date=date,
+                passages=info.passages,
+                name=info.name,
+            )
+        )
     return 0
 
 
@@ -122,8 +130,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open_engine(args, settings)
     index = engine.index
-    print(texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages))
-          + f" ({index.load_seconds:.2f} s)")
+    print(
+        texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages))
+        + f" ({index.load_seconds:.2f} s)"
+    )
     return 0
 
 
@@ -166,33 +176,64 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="speechbot", description="按原文回答关于讲话和公文的问题。")
+    parser = argparse.ArgumentParser(
+        prog="speechbot", description="按原文回答关于讲话和公文的问题。"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_corpus(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--corpus", help="folder or file of documents (default: SPEECHBOT_CORPUS or seeds/)")
+        p.add_argument(
+            "--corpus", help="folder or file of documents (default: SPEECHBOT_CORPUS or seeds/)"
+        )
         return p
 
-    ask = with_corpus(sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)"))
+    ask = with_corpus(
+        sub.add_parser("ask", help="answer a question ('-' reads one question a line from stdin)")
+    )
     ask.add_argument("question")
     ask.add_argument("--top", type=int, default=1, help="how many results to show (default 1)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
     ask.set_defaults(func=cmd_ask)
 
-    with_corpus(sub.add_parser("sections", help="table of contents")).set_defaults(func=cmd_sections)
+    with_corpus(sub.add_parser("sections", help="table of contents")).set_defaults(
+        func=cmd_sections
+    )
     with_corpus(sub.add_parser("docs", help="list the documents")).set_defaults(func=cmd_docs)
-    with_corpus(sub.add_parser("chat", help="interactive chat in the terminal")).set_defaults(func=cmd_chat)
-    with_corpus(sub.add_parser("index", help="build and save the index")).set_defaults(func=cmd_index)
+    with_corpus(sub.add_parser("chat", help="interactive chat in the terminal")).set_defaults(
+        func=cmd_chat
+    )
+    with_corpus(sub.add_parser("index", help="build and save the index")).set_defaults(
+        func=cmd_index
+    )
     run = with_corpus(sub.add_parser("run", help="run the bot (long polling unless --webhook-url)"))
-    run.add_argument("--webhook-url", help="public HTTPS URL for Telegram to post updates to (env TELEGRAM_WEBHOOK_URL)")
-    run.add_argument("--listen", help="address the webhook server binds (env TELEGRAM_WEBHOOK_LISTEN, default 127.0.0.1)")
-    run.add_argument("--port", type=int, help="port the webhook server binds (env TELEGRAM_WEBHOOK_PORT, default 8443)")
-    run.add_argument("--secret-token", help="webhook secret Telegram must send back (env TELEGRAM_WEBHOOK_SECRET; "
-                     "default: a random one per start)")
-    run.add_argument("--watch", nargs="?", type=float, const=DEFAULT_WATCH_SECONDS, metavar="SECONDS",
-                     help="reload the corpus by itself when its files change, checking every SECONDS "
-                     f"(default {DEFAULT_WATCH_SECONDS:g})")
+    run.add_argument(
+        "--webhook-url",
+        help="public HTTPS URL for Telegram to post updates to (env TELEGRAM_WEBHOOK_URL)",
+    )
+    run.add_argument(
+        "--listen",
+        help="address the webhook server binds (env TELEGRAM_WEBHOOK_LISTEN, default 127.0.0.1)",
+    )
+    run.add_argument(
+        "--port",
+        type=int,
+        help="port the webhook server binds (env TELEGRAM_WEBHOOK_PORT, default 8443)",
+    )
+    run.add_argument(
+        "--secret-token",
+        help="webhook secret Telegram must send back (env TELEGRAM_WEBHOOK_SECRET; "
+        "default: a random one per start)",
+    )
+    run.add_argument(
+        "--watch",
+        nargs="?",
+        type=float,
+        const=DEFAULT_WATCH_SECONDS,
+        metavar="SECONDS",
+        help="reload the corpus by itself when its files change, checking every SECONDS "
+        f"(default {DEFAULT_WATCH_SECONDS:g})",
+    )
     run.set_defaults(func=cmd_run)
 
     ev = with_corpus(sub.add_parser("eval", help="score a question file (JSON lines)"))
@@ -206,8 +247,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings.from_env()
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else getattr(logging, settings.log_level, logging.INFO)
-        if args.command == "run" else logging.WARNING,
+        level=logging.DEBUG
+        if args.verbose
+        else getattr(logging, settings.log_level, logging.INFO)
+        if args.command == "run"
+        else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

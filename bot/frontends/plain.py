@@ -12,7 +12,11 @@ def location(passage: Passage) -> str:
     parts = [passage.section or texts.FRONT_MATTER]
     if passage.subsection and passage.subsection != passage.section:
         parts.append(passage.subsection)
-    where = texts.TITLE_LABEL if passage.paragraph == 0 else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
+    where = (
+        texts.TITLE_LABEL
+        if passage.paragraph == 0
+        else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
+    )
     return " › ".join(parts) + " · " + where
 
 

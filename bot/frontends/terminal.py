@@ -15,7 +15,10 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     index = engine.index
-    print(texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages)), file=stdout)
+    print(
+        texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages)),
+        file=stdout,
+    )
     print(texts.CHAT_WELCOME.format(examples="、".join(engine.examples())), file=stdout)
     last: Answer | None = None
     shown = 0
@@ -50,7 +53,9 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
             last = engine.ask(line, top=5)
             shown = 1
             if last.empty:
-                print(texts.EMPTY_QUESTION.format(example="、".join(engine.examples())), file=stdout)
+                print(
+                    texts.EMPTY_QUESTION.format(example="、".join(engine.examples())), file=stdout
+                )
             else:
                 print(format_answer(last), file=stdout)
         print(file=stdout)

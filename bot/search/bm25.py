@@ -49,9 +49,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -65,9 +65,25 @@ class BM25Params:
     epsilon: float = 0.25  # okapi
 
 
-_ARRAYS = ("offsets", "docs", "tfs", "lengths", "idf", "baseline", "bound", "fwd_offsets", "fwd_terms", "fwd_tfs",
-           "fwd_row_of")
-_MAPPED = ("docs", "tfs", "fwd_terms", "fwd_tfs")  # memory-mapped on load: postings, read where queries touch them
+_ARRAYS = (
+    "offsets",
+    "docs",
+    "tfs",
+    "lengths",
+    "idf",
+    "baseline",
+    "bound",
+    "fwd_offsets",
+    "fwd_terms",
+    "fwd_tfs",
+    "fwd_row_of",
+)
+_MAPPED = (
+    "docs",
+    "tfs",
+    "fwd_terms",
+    "fwd_tfs",
+)  # memory-mapped on load: postings, read where queries touch them
 _EXHAUSTIVE = 30_000  # below this many postings a query is simply scored in full
 # forward rows keep the terms in at least max(n_docs // ROW_DF_DIVISOR, ROW_DF_FLOOR) passages (2%: at 1M
 # passages 833 terms, 42% of the postings, 138 MB; rows of all terms were 571 MB, nearly all resident)
@@ -109,31 +125,55 @@ class BM25Index:
         self.bound = arrays["bound"]  # term -> its largest weight (MaxScore upper bound)
         # the same postings passage by passage (terms sorted within a passage): a few passages'
         # weights for many terms are read from their rows instead of a binary search per list
-        self.fwd_offsets = arrays.get("fwd_offsets")  # passage -> start of its row (len passages + 1)
-        self.fwd_terms = None if arrays.get("fwd_terms") is None else np.asarray(arrays["fwd_terms"])
+        self.fwd_offsets = arrays.get(
+            "fwd_offsets"
+        )  # passage -> start of its row (len passages + 1)
+        self.fwd_terms = (
+            None if arrays.get("fwd_terms") is None else np.asarray(arrays["fwd_terms"])
+        )
         self.fwd_tfs = None if arrays.get("fwd_tfs") is None else np.asarray(arrays["fwd_tfs"])
-        self.fwd_row_of = arrays.get("fwd_row_of")  # term -> its id in the rows (-1: only in its list)
-        self.n_row_terms = 0 if self.fwd_row_of is None or not self.fwd_row_of.size else int(self.fwd_row_of.max()) + 1
+        self.fwd_row_of = arrays.get(
+            "fwd_row_of"
+        )  # term -> its id in the rows (-1: only in its list)
+        self.n_row_terms = (
+            0
+            if self.fwd_row_of is None or not self.fwd_row_of.size
+            else int(self.fwd_row_of.max()) + 1
+        )
         self.n_docs = n_docs
         self._local = threading.local()
-        self.seed_postings = 6144  # MaxScore's first estimate of the k-th score: postings of the strongest terms
-        self.long_list: int | None = None  # essential lists longer than this wait for a better theta (None: auto)
+        self.seed_postings = (
+            6144  # MaxScore's first estimate of the k-th score: postings of the strongest terms
+        )
+        self.long_list: int | None = (
+            None  # essential lists longer than this wait for a better theta (None: auto)
+        )
         self.seed_factor = 4  # candidates scored in full to raise theta: this many times k
-        self.rows_below = 256  # this few candidates left: their rows give all remaining terms at once
-        self.seed_scored = 40  # ... and this many of the seed's (0: the seed's partial sums give theta)
+        self.rows_below = (
+            256  # this few candidates left: their rows give all remaining terms at once
+        )
+        self.seed_scored = (
+            40  # ... and this many of the seed's (0: the seed's partial sums give theta)
+        )
         total = float(np.asarray(self.lengths, dtype=np.float64).sum())
         avgdl = total / n_docs if n_docs and total else 0.0
         lengths = np.asarray(self.lengths, dtype=np.float64)
         rel = lengths / avgdl if avgdl else lengths
-        norm = 1 - params.b + params.b * rel  # passage -> BM25 length norm, as rank-bm25 computes it
+        norm = (
+            1 - params.b + params.b * rel
+        )  # passage -> BM25 length norm, as rank-bm25 computes it
         # okapi and plus only ever use k1 * norm: kept multiplied (the same values, one pass less a weighing)
         self.norm = norm if params.variant == "l" else None
         self.k1_norm = None if params.variant == "l" else params.k1 * norm
 
     # ---- build -------------------------------------------------------------------------
     @classmethod
-    def build(cls, corpus: Sequence[Sequence[str]], params: BM25Params = BM25Params(),
-              rows_min_df: int | None = None) -> "BM25Index":
+    def build(
+        cls,
+        corpus: Sequence[Sequence[str]],
+        params: BM25Params = BM25Params(),
+        rows_min_df: int | None = None,
+    ) -> BM25Index:
         n = len(corpus)
         vocab: dict[str, int] = {}
         doc_ids: list[int] = []
@@ -149,8 +189,15 @@ class BM25Index:
         terms = [""] * len(vocab)
         for term, i in vocab.items():
             terms[i] = term
-        return cls.from_postings(terms, np.asarray(term_ids, dtype=np.int64), np.asarray(doc_ids, dtype=np.int64),
-                                 np.asarray(tfs, dtype=np.int64), lengths, params, rows_min_df)
+        return cls.from_postings(
+            terms,
+            np.asarray(term_ids, dtype=np.int64),
+            np.asarray(doc_ids, dtype=np.int64),
+            np.asarray(tfs, dtype=np.int64),
+            lengths,
+            params,
+            rows_min_df,
+        )
 
     @classmethod
     def from_postings(
@@ -162,7 +209,7 @@ class BM25Index:
         lengths: np.ndarray,
         params: BM25Params = BM25Params(),
         rows_min_df: int | None = None,
-    ) -> "BM25Index":
+    ) -> BM25Index:
         """The index of postings given as parallel arrays (term id, passage, count), any order;
         the forward rows keep the terms in at least `rows_min_df` passages (default `row_min_df`)."""
         n = int(len(lengths))
@@ -173,22 +220,37 @@ class BM25Index:
         if sum(bits) <= 64:
             t, docs, tf_sorted = _sorted_postings(term_of, doc_of, tf_of, bits)
         else:
-            order = np.argsort((term_of.astype(np.uint64) << np.uint64(32)) | doc_of.astype(np.uint64))
+            order = np.argsort(
+                (term_of.astype(np.uint64) << np.uint64(32)) | doc_of.astype(np.uint64)
+            )
             t = term_of[order].astype(np.int64)
             docs = doc_of[order].astype(np.uint32)
             tf_sorted = tf_of[order]
             del order
         top_tf = int(tf_sorted.max()) if tf_sorted.size else 0
-        tfs = tf_sorted.astype(np.uint8 if top_tf < 2**8 else np.uint16 if top_tf < 2**16 else np.uint32)
+        tfs = tf_sorted.astype(
+            np.uint8 if top_tf < 2**8 else np.uint16 if top_tf < 2**16 else np.uint32
+        )
         del tf_sorted
         df = np.bincount(t, minlength=n_terms).astype(np.int64)
         offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(df, out=offsets[1:])
         lengths = np.asarray(lengths, dtype=np.int32)
         idf, baseline = _idf(params, n, df.astype(np.float64))
-        arrays = {"offsets": offsets, "docs": docs, "tfs": tfs, "lengths": lengths, "idf": idf,
-                  "baseline": baseline, "bound": np.zeros(n_terms)}
-        arrays.update(forward_postings(offsets, docs, tfs, n, row_min_df(n) if rows_min_df is None else rows_min_df))
+        arrays = {
+            "offsets": offsets,
+            "docs": docs,
+            "tfs": tfs,
+            "lengths": lengths,
+            "idf": idf,
+            "baseline": baseline,
+            "bound": np.zeros(n_terms),
+        }
+        arrays.update(
+            forward_postings(
+                offsets, docs, tfs, n, row_min_df(n) if rows_min_df is None else rows_min_df
+            )
+        )
         index = cls(params, terms, arrays, n)
         bound = np.zeros(n_terms)
         step = 1 << 22
@@ -215,14 +277,18 @@ class BM25Index:
             return idf * tf * (k1 + 1) * (ctd + delta) / (k1 + ctd + delta)
         raise ValueError(f"unknown BM25 variant {p.variant!r}")
 
-    def term_weights(self, tl: TermList, docs: np.ndarray | None = None, tfs: np.ndarray | None = None) -> np.ndarray:
+    def term_weights(
+        self, tl: TermList, docs: np.ndarray | None = None, tfs: np.ndarray | None = None
+    ) -> np.ndarray:
         docs = tl.docs if docs is None else docs
         tfs = tl.tfs if tfs is None else tfs
         w = self._weights(tl.tid, docs, tfs)
         return w * tl.times if tl.times != 1 else w
 
     # ---- query -------------------------------------------------------------------------
-    def term_lists(self, query: Iterable[str], span: tuple[int, int] | None = None) -> list[TermList]:
+    def term_lists(
+        self, query: Iterable[str], span: tuple[int, int] | None = None
+    ) -> list[TermList]:
         """The postings of the query's known terms, in order of first occurrence; `span`
         (lo, hi) keeps only passages lo <= pid < hi."""
         out = []
@@ -238,14 +304,19 @@ class BM25Index:
                 lo += int(a)
                 if not docs.size:
                     continue
-            whole = docs.size == int(self.offsets[tid + 1]) - int(self.offsets[tid])  # no span cut it: the rows hold the same
+            whole = docs.size == int(self.offsets[tid + 1]) - int(
+                self.offsets[tid]
+            )  # no span cut it: the rows hold the same
             in_rows = whole and self.fwd_row_of is not None and int(self.fwd_row_of[tid]) >= 0
             out.append(TermList(tid, times, docs, tfs, times * float(self.bound[tid]), lo, in_rows))
         return out
 
     def constant(self, query: Iterable[str]) -> float:
-        return sum(times * float(self.baseline[tid]) for term, times in Counter(query).items()
-                   if (tid := self.vocab.get(term)) is not None)
+        return sum(
+            times * float(self.baseline[tid])
+            for term, times in Counter(query).items()
+            if (tid := self.vocab.get(term)) is not None
+        )
 
     def get_scores(self, query: Sequence[str]) -> np.ndarray:
         """Scores of every passage, equal to rank-bm25's `get_scores(query)`."""
@@ -258,7 +329,9 @@ class BM25Index:
         """(found mask, weight) of the term in each of the sorted passages `pids`."""
         if not tl.docs.size or not pids.size:
             return np.zeros(pids.size, bool), np.zeros(pids.size)
-        pos = np.searchsorted(tl.docs, _as_docs(pids, tl.docs))  # same dtype: the list is not converted
+        pos = np.searchsorted(
+            tl.docs, _as_docs(pids, tl.docs)
+        )  # same dtype: the list is not converted
         np.minimum(pos, tl.docs.size - 1, out=pos)
         found = tl.docs[pos] == pids
         w = np.zeros(pids.size)
@@ -267,8 +340,13 @@ class BM25Index:
             w[at] = self.term_weights(tl, pids.take(at), tl.tfs[pos.take(at)])
         return found, w
 
-    def top_lists(self, lists: list[TermList], k: int, allowed: np.ndarray | None = None,
-                  exhaustive_below: int = _EXHAUSTIVE) -> tuple[np.ndarray, np.ndarray]:
+    def top_lists(
+        self,
+        lists: list[TermList],
+        k: int,
+        allowed: np.ndarray | None = None,
+        exhaustive_below: int = _EXHAUSTIVE,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The exact k best (passages, scores without the constant) among passages that have
         one of the terms (and are `allowed`), best first; ties by passage id."""
         if not lists or k <= 0:
@@ -282,9 +360,14 @@ class BM25Index:
         in_seed: set[int] = set()
         seeded = 0
         short_cap = max(4 * k, self.seed_postings // 4)
-        by_strength = [tl for tl in sorted(lists, key=lambda tl: (-tl.bound, tl.docs.size))
-                       if tl.docs.size <= short_cap]
-        for tl in by_strength + sorted(lists, key=lambda tl: tl.docs.size):  # short strong ones, then by length
+        by_strength = [
+            tl
+            for tl in sorted(lists, key=lambda tl: (-tl.bound, tl.docs.size))
+            if tl.docs.size <= short_cap
+        ]
+        for tl in by_strength + sorted(
+            lists, key=lambda tl: tl.docs.size
+        ):  # short strong ones, then by length
             if id(tl) in in_seed or (tl.docs.size > short_cap and seeded >= 2 * k):
                 continue
             seed_lists.append(tl)
@@ -295,10 +378,16 @@ class BM25Index:
         # a passage's sum over some of its terms is a lower bound of its score: the k-th best
         # of these sums is a valid theta without looking anything up
         seed, seed_partial = self._masked(self._sums(seed_lists), allowed)
-        theta = float(np.partition(seed_partial, seed.size - k)[seed.size - k]) if seed.size >= k else -np.inf
+        theta = (
+            float(np.partition(seed_partial, seed.size - k)[seed.size - k])
+            if seed.size >= k
+            else -np.inf
+        )
         probes = _Scored()
         if self.seed_scored:  # full scores of the best few: a higher theta
-            theta = self._probe(lists, seed_lists, seed, seed_partial, k, theta, probes, self.seed_scored)
+            theta = self._probe(
+                lists, seed_lists, seed, seed_partial, k, theta, probes, self.seed_scored
+            )
 
         # 2. essential terms: any set of terms whose complement's bounds add up to less than
         #    theta will do (a passage in none of them cannot reach the top k). The cheapest
@@ -310,7 +399,9 @@ class BM25Index:
         short = [tl for tl in essential if tl.docs.size <= long_list]
         probed = False  # theta already probed from the present candidates
         if short and len(short) < len(essential):
-            cands, partial = self._masked(self._sums_after(short, seed_lists, (seed, seed_partial)), allowed)
+            cands, partial = self._masked(
+                self._sums_after(short, seed_lists, (seed, seed_partial)), allowed
+            )
             theta = self._probe(lists, short, cands, partial, k, theta, probes)
             essential = self._essential(lists, theta, short)
             more = [tl for tl in essential if not any(tl is s for s in short)]
@@ -319,9 +410,13 @@ class BM25Index:
             else:
                 probed = True
         else:
-            cands, partial = self._masked(self._sums_after(essential, seed_lists, (seed, seed_partial)), allowed)
+            cands, partial = self._masked(
+                self._sums_after(essential, seed_lists, (seed, seed_partial)), allowed
+            )
         in_essential = {id(tl) for tl in essential}
-        other = sorted((tl for tl in lists if id(tl) not in in_essential), key=lambda tl: tl.bound)  # weakest first
+        other = sorted(
+            (tl for tl in lists if id(tl) not in in_essential), key=lambda tl: tl.bound
+        )  # weakest first
         remaining = [0.0]  # remaining[j]: bound of other[:j]
         for tl in other:
             remaining.append(remaining[-1] + max(tl.bound, 0.0))
@@ -333,12 +428,16 @@ class BM25Index:
             cut = theta - 1e-9 * abs(theta)
             hopeful = partial + remaining[-1] >= cut
             cands, partial = _kept(hopeful, cands, partial)
-            for j in range(len(other) - 1, -1, -1):  # strongest of the weak terms first, pruning as bounds shrink
+            for j in range(
+                len(other) - 1, -1, -1
+            ):  # strongest of the weak terms first, pruning as bounds shrink
                 if j and cands.size <= self.rows_below and self.fwd_offsets is not None:
                     # passages probed already keep their probed score (below): not looked up again
                     fresh = ~probes.has(cands)
                     cands, partial = cands[fresh], partial[fresh]
-                    partial = partial + self._scores_of(other[: j + 1], cands)  # the rest at once, from rows
+                    partial = partial + self._scores_of(
+                        other[: j + 1], cands
+                    )  # the rest at once, from rows
                     break
                 partial = partial + self._weights_at(other[j], cands)
                 if j and cands.size:
@@ -347,8 +446,9 @@ class BM25Index:
         probes.add(cands, partial)  # where a passage was probed too, the probed score is kept
         return self._final(lists, probes.pids.astype(np.int64), probes.scores, k)
 
-    def _final(self, lists: list[TermList], pids: np.ndarray, scores: np.ndarray, k: int
-               ) -> tuple[np.ndarray, np.ndarray]:
+    def _final(
+        self, lists: list[TermList], pids: np.ndarray, scores: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The k best of the sorted candidates. Their sums were added up in different orders
         (seed, probes, essential lists then looked-up ones), so passages with equal scores
         (repeated text) may differ in the last bit; when several are near the k-th score they
@@ -371,7 +471,9 @@ class BM25Index:
         cut = theta - 1e-9 * abs(theta)
         done = {id(tl) for tl in summed}
         free = [tl for tl in lists if id(tl) not in done]
-        free.sort(key=lambda tl: (-tl.docs.size / tl.bound if tl.bound > 0 else -np.inf, -tl.docs.size))
+        free.sort(
+            key=lambda tl: (-tl.docs.size / tl.bound if tl.bound > 0 else -np.inf, -tl.docs.size)
+        )
         left_out: set[int] = set()
         budget = 0.0
         for tl in free:
@@ -382,15 +484,26 @@ class BM25Index:
         return [tl for tl in lists if id(tl) not in left_out]
 
     @staticmethod
-    def _masked(pair: tuple[np.ndarray, np.ndarray], allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def _masked(
+        pair: tuple[np.ndarray, np.ndarray], allowed: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray]:
         cands, partial = pair
         if allowed is None:
             return cands, partial
         keep = allowed[cands]
         return cands[keep], partial[keep]
 
-    def _probe(self, lists: list[TermList], summed: list[TermList], cands: np.ndarray, partial: np.ndarray, k: int,
-               theta: float, probes: "_Scored", n: int | None = None) -> float:
+    def _probe(
+        self,
+        lists: list[TermList],
+        summed: list[TermList],
+        cands: np.ndarray,
+        partial: np.ndarray,
+        k: int,
+        theta: float,
+        probes: _Scored,
+        n: int | None = None,
+    ) -> float:
         """A k-th score at least `theta`, from full scores of the `n` (default seed_factor * k)
         best candidates by `partial` (the sums over `summed`); the scored passages are kept in
         `probes`. Passages an earlier probe scored (the best candidates of the phases overlap)
@@ -398,18 +511,21 @@ class BM25Index:
         n = max(n or self.seed_factor * k, k)
         if cands.size <= n:
             return theta
-        best = np.sort(np.argpartition(partial, partial.size - n)[partial.size - n:])
+        best = np.sort(np.argpartition(partial, partial.size - n)[partial.size - n :])
         probe = cands[best]
         new = ~probes.has(probe)
         done = {id(tl) for tl in summed}
-        fresh = partial[best[new]] + self._scores_of([tl for tl in lists if id(tl) not in done], probe[new])
+        fresh = partial[best[new]] + self._scores_of(
+            [tl for tl in lists if id(tl) not in done], probe[new]
+        )
         known = probes.score_of(probe[~new])
         probes.add(probe[new], fresh)
         scores = np.concatenate([fresh, known])
         return max(theta, float(np.partition(scores, scores.size - k)[scores.size - k]))
 
-    def _sums_after(self, lists: list[TermList], summed: list[TermList], sums: tuple[np.ndarray, np.ndarray]
-                    ) -> tuple[np.ndarray, np.ndarray]:
+    def _sums_after(
+        self, lists: list[TermList], summed: list[TermList], sums: tuple[np.ndarray, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`_sums(lists)`, starting from `sums` (the sums over `summed`) when all of `summed` are
         among `lists`: the seed's short lists are not weighed and added up a second time."""
         ids = {id(tl) for tl in lists}
@@ -431,12 +547,16 @@ class BM25Index:
             if in_rows:
                 rest = [i for i, tl in enumerate(lists) if not tl.in_rows]
                 found, weights = np.empty((m, n), bool), np.empty((m, n))
-                found[in_rows], weights[in_rows] = self._lookup_rows([lists[i] for i in in_rows], pids)
+                found[in_rows], weights[in_rows] = self._lookup_rows(
+                    [lists[i] for i in in_rows], pids
+                )
                 found[rest], weights[rest] = self._lookup_lists([lists[i] for i in rest], pids)
                 return found, weights
         return self._lookup_lists(lists, pids)
 
-    def _lookup_lists(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _lookup_lists(
+        self, lists: list[TermList], pids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`lookup_many` by binary searches in the lists."""
         m, n = len(lists), pids.size
         if not m or not n or any(tl.start < 0 for tl in lists):
@@ -459,13 +579,20 @@ class BM25Index:
         if empty:
             found[empty] = False
         tids = np.fromiter((tl.tid for tl in lists), dtype=np.int64, count=m)[:, None]
-        weights = self._weights(tids, pids[None, :], self.tfs[pos])  # as `term_weights`, element by element
+        weights = self._weights(
+            tids, pids[None, :], self.tfs[pos]
+        )  # as `term_weights`, element by element
         if any(tl.times != 1 for tl in lists):
-            weights = weights * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
+            weights = (
+                weights
+                * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
+            )
         weights[~found] = 0.0
         return found, weights
 
-    def _lookup_rows(self, lists: list[TermList], pids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _lookup_rows(
+        self, lists: list[TermList], pids: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`lookup_many` from the passages' rows of the forward postings (terms kept in the rows).
         Each row posting is placed by its term's list number (a small table from row id to list)
         and its passage's: gathers and one scatter, where a search of every (list, passage) pair
@@ -485,7 +612,10 @@ class BM25Index:
         at = np.repeat(lo - firsts, lens) + np.arange(total)  # positions of the rows' postings
         col = column[self.fwd_terms[at]]
         hit = np.flatnonzero(col >= 0)
-        where = (col[hit], np.repeat(np.arange(n), lens)[hit])  # (term, passage) of the postings wanted
+        where = (
+            col[hit],
+            np.repeat(np.arange(n), lens)[hit],
+        )  # (term, passage) of the postings wanted
         found = np.zeros((len(distinct), n), bool)
         tfs = np.zeros((len(distinct), n), self.fwd_tfs.dtype)
         found[where] = True
@@ -493,9 +623,14 @@ class BM25Index:
         if len(distinct) < m:
             back = column[rids]
             found, tfs = found[back], tfs[back]
-        weights = self._weights(tids[:, None], pids[None, :], tfs)  # as `term_weights`, element by element
+        weights = self._weights(
+            tids[:, None], pids[None, :], tfs
+        )  # as `term_weights`, element by element
         if any(tl.times != 1 for tl in lists):
-            weights = weights * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
+            weights = (
+                weights
+                * np.fromiter((tl.times for tl in lists), dtype=np.float64, count=m)[:, None]
+            )
         weights[~found] = 0.0
         return found, weights
 
@@ -525,8 +660,9 @@ class BM25Index:
             self._local.marks = marks
         return marks
 
-    def _sums(self, lists: list[TermList], init: tuple[np.ndarray, np.ndarray] | None = None
-              ) -> tuple[np.ndarray, np.ndarray]:
+    def _sums(
+        self, lists: list[TermList], init: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(sorted passages in any of the lists, their summed weights), added to `init`
         (sorted passages, their partial sums) when given."""
         if init is None and len(lists) == 1:
@@ -534,8 +670,10 @@ class BM25Index:
         parts = ([init[0]] if init is not None else []) + [tl.docs for tl in lists]
         docs = np.concatenate(parts) if len(parts) > 1 else parts[0].copy()
         docs.sort()
-        cands, = _kept(_firsts(docs), docs)
-        acc = self._scratch()  # dense accumulation (cleared again below): cheaper than sorting the weights along
+        (cands,) = _kept(_firsts(docs), docs)
+        acc = (
+            self._scratch()
+        )  # dense accumulation (cleared again below): cheaper than sorting the weights along
         try:
             if init is not None:
                 acc[init[0]] = init[1]
@@ -571,8 +709,13 @@ class BM25Index:
             cands, sums = cands[keep], sums[keep]
         return _best(cands.astype(np.int64), sums, k)
 
-    def top(self, query: Sequence[str], k: int, allowed: np.ndarray | None = None,
-            span: tuple[int, int] | None = None) -> list[tuple[int, float]]:
+    def top(
+        self,
+        query: Sequence[str],
+        k: int,
+        allowed: np.ndarray | None = None,
+        span: tuple[int, int] | None = None,
+    ) -> list[tuple[int, float]]:
         """The k best (passage, score) pairs among passages that contain a query term, best first.
 
         `allowed` is an optional boolean mask over passages (e.g. one document only)."""
@@ -596,14 +739,16 @@ class BM25Index:
         (folder / "bm25.terms").write_text("\n".join(self.terms), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, mmap: bool = True) -> "BM25Index":
+    def load(cls, folder: Path, mmap: bool = True) -> BM25Index:
         meta = json.loads((folder / "bm25.json").read_text(encoding="utf-8"))
         text = (folder / "bm25.terms").read_text(encoding="utf-8")
         terms = text.split("\n") if meta["n_terms"] else []
         if len(terms) != meta["n_terms"]:
             raise ValueError("bm25.terms does not match bm25.json")
         arrays = {}
-        rows = all((folder / f"bm25.{name}.npy").exists() for name in _ARRAYS if name.startswith("fwd_"))
+        rows = all(
+            (folder / f"bm25.{name}.npy").exists() for name in _ARRAYS if name.startswith("fwd_")
+        )
         for name in _ARRAYS:
             if name.startswith("fwd_") and not rows:
                 continue  # an index saved without (all of) the forward postings: look-ups search the lists
@@ -618,11 +763,14 @@ def row_min_df(n_docs: int) -> int:
     return max(n_docs // ROW_DF_DIVISOR, ROW_DF_FLOOR)
 
 
-_CHUNK = 1 << 22  # postings packed or unpacked at a time: temporaries of 32 MB, not of the whole corpus
+_CHUNK = (
+    1 << 22
+)  # postings packed or unpacked at a time: temporaries of 32 MB, not of the whole corpus
 
 
-def _sorted_postings(term_of: np.ndarray, doc_of: np.ndarray, tf_of: np.ndarray, bits: list[int]
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _sorted_postings(
+    term_of: np.ndarray, doc_of: np.ndarray, tf_of: np.ndarray, bits: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term ids, passages, counts) in (term, passage) order, by one sort of packed uint64
     (term, passage, count) keys: several times faster than an argsort. The keys are packed
     and unpacked chunk by chunk, so that besides the inputs the build holds the keys and the
@@ -651,8 +799,9 @@ def _sorted_postings(term_of: np.ndarray, doc_of: np.ndarray, tf_of: np.ndarray,
     return t, docs, tfs
 
 
-def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_docs: int,
-                     min_df: int = 1) -> dict[str, np.ndarray]:
+def forward_postings(
+    offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_docs: int, min_df: int = 1
+) -> dict[str, np.ndarray]:
     """The postings of the terms in at least `min_df` passages (`offsets`, `docs`, `tfs`, term
     by term) passage by passage: row offsets per passage, and in each row its terms' row ids
     (the kept terms numbered densely in term-id order, so sorted as the term ids are) and
@@ -669,11 +818,15 @@ def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_d
         docs, tfs = np.asarray(docs)[sel], np.asarray(tfs)[sel]
         del sel
     df = df[keep]
-    tid_dtype = np.uint8 if n_rows_terms <= 2**8 else np.uint16 if n_rows_terms <= 2**16 else np.uint32
+    tid_dtype = (
+        np.uint8 if n_rows_terms <= 2**8 else np.uint16 if n_rows_terms <= 2**16 else np.uint32
+    )
     top_tf = int(tfs.max()) if tfs.size else 0
     bits = [max(int(x), 1).bit_length() for x in (n_docs, n_rows_terms, top_tf)]
     u64 = np.uint64
-    counts = np.bincount(np.asarray(docs), minlength=n_docs) if docs.size else np.zeros(n_docs, np.int64)
+    counts = (
+        np.bincount(np.asarray(docs), minlength=n_docs) if docs.size else np.zeros(n_docs, np.int64)
+    )
     total = int(counts.sum())
     fwd_offsets = np.zeros(n_docs + 1, dtype=np.uint32 if total < 2**32 else np.int64)
     np.cumsum(counts, out=fwd_offsets[1:])
@@ -693,10 +846,17 @@ def forward_postings(offsets: np.ndarray, docs: np.ndarray, tfs: np.ndarray, n_d
         fwd_terms = key.astype(tid_dtype)
         del key
     else:
-        order = np.argsort(np.asarray(docs), kind="stable")  # term-major already: stable keeps terms sorted
+        order = np.argsort(
+            np.asarray(docs), kind="stable"
+        )  # term-major already: stable keeps terms sorted
         fwd_terms = np.repeat(np.arange(n_rows_terms, dtype=tid_dtype), df)[order]
         fwd_tfs = np.asarray(tfs)[order]
-    return {"fwd_offsets": fwd_offsets, "fwd_terms": fwd_terms, "fwd_tfs": fwd_tfs, "fwd_row_of": row_of}
+    return {
+        "fwd_offsets": fwd_offsets,
+        "fwd_terms": fwd_terms,
+        "fwd_tfs": fwd_tfs,
+        "fwd_row_of": row_of,
+    }
 
 
 class _Scored:
@@ -735,7 +895,9 @@ def _as_docs(pids: np.ndarray, docs: np.ndarray) -> np.ndarray:
     (a whole posting list) to the keys' dtype otherwise, at every call."""
     if pids.dtype == docs.dtype or not pids.size:
         return pids
-    if docs.dtype == np.uint32 and 0 <= int(pids[0]) and int(pids[-1]) < 2**32:  # sorted: the ends bound it
+    if (
+        docs.dtype == np.uint32 and 0 <= int(pids[0]) and int(pids[-1]) < 2**32
+    ):  # sorted: the ends bound it
         return pids.astype(np.uint32)
     return pids
 
@@ -792,7 +954,9 @@ def _idf(params: BM25Params, n: int, df: np.ndarray) -> tuple[np.ndarray, np.nda
     raise ValueError(f"unknown BM25 variant {params.variant!r}")
 
 
-def rank_bm25_reference(corpus: Sequence[Sequence[str]], params: BM25Params):  # pragma: no cover - thin factory
+def rank_bm25_reference(
+    corpus: Sequence[Sequence[str]], params: BM25Params
+):  # pragma: no cover - thin factory
     """The rank-bm25 object that `BM25Index` must agree with (used by tests and benchmarks)."""
     import rank_bm25
 

@@ -14,8 +14,9 @@ import os
 import threading
 import weakref
 from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence, overload
+from typing import overload
 
 import numpy as np
 
@@ -28,7 +29,7 @@ class PassageTable(Sequence[Passage]):
     def __init__(
         self,
         columns: dict[str, np.ndarray],
-        blob: "bytes | TextFile",
+        blob: bytes | TextFile,
         titles: list[str],
         strings: list[str],
         paths: list[tuple[int, ...]],
@@ -47,7 +48,7 @@ class PassageTable(Sequence[Passage]):
 
     # ---- build -------------------------------------------------------------------------
     @classmethod
-    def from_passages(cls, passages: Iterable[Passage], titles: list[str]) -> "PassageTable":
+    def from_passages(cls, passages: Iterable[Passage], titles: list[str]) -> PassageTable:
         builder = TableBuilder()
         for p in passages:
             builder.add(p.doc, p)
@@ -102,14 +103,25 @@ class PassageTable(Sequence[Passage]):
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "texts.bin").write_bytes(bytes(self.blob))
-        _save_columns(folder, {name: getattr(self, name) for name in _COLUMNS}, self.titles, self.strings, self.paths)
+        _save_columns(
+            folder,
+            {name: getattr(self, name) for name in _COLUMNS},
+            self.titles,
+            self.strings,
+            self.paths,
+        )
 
     @classmethod
-    def load(cls, folder: Path) -> "PassageTable":
-        columns = {name: np.asarray(np.load(folder / f"passages.{name}.npy", mmap_mode="r")) for name in _COLUMNS}
+    def load(cls, folder: Path) -> PassageTable:
+        columns = {
+            name: np.asarray(np.load(folder / f"passages.{name}.npy", mmap_mode="r"))
+            for name in _COLUMNS
+        }
         meta = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
         blob = TextFile(folder / "texts.bin")
-        return cls(columns, blob, meta["titles"], meta["strings"], [tuple(p) for p in meta["paths"]])
+        return cls(
+            columns, blob, meta["titles"], meta["strings"], [tuple(p) for p in meta["paths"]]
+        )
 
 
 class TextFile:
@@ -171,7 +183,9 @@ class TableBuilder:
         rows["start"].append(p.start)
         rows["end"].append(p.end)
         rows["path"].append(self.path_ids.setdefault(path, len(self.path_ids)))
-        rows["sub"].append(-1 if p.subsection is None else interned.setdefault(p.subsection, len(interned)))
+        rows["sub"].append(
+            -1 if p.subsection is None else interned.setdefault(p.subsection, len(interned))
+        )
         data = p.text.encode("utf-8")
         if self.sink is not None:
             self.sink.write(data)
@@ -180,8 +194,12 @@ class TableBuilder:
         self.offsets.append(self.offsets[-1] + len(data))
 
     def columns(self) -> dict[str, np.ndarray]:
-        out = {name: np.frombuffer(values, dtype=np.int32).copy() if len(values) else np.zeros(0, np.int32)
-               for name, values in self.rows.items()}
+        out = {
+            name: np.frombuffer(values, dtype=np.int32).copy()
+            if len(values)
+            else np.zeros(0, np.int32)
+            for name, values in self.rows.items()
+        }
         out["offsets"] = np.frombuffer(self.offsets, dtype=np.int64).copy()
         return out
 

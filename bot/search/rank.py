@@ -39,8 +39,8 @@ search in each term's sorted posting list.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Collection, Sequence
 
 import numpy as np
 
@@ -52,7 +52,9 @@ class RankConfig:
     paragraph_weight: float = 3.0
     local_weight: float = 0.3
     lead_weight: float = 0.1
-    inherit: float = 0.7  # share of a term's weight a passage takes over from the passages before it
+    inherit: float = (
+        0.7  # share of a term's weight a passage takes over from the passages before it
+    )
     inherit_span: int = 2  # how many passages before it (same paragraph)
     candidates: int = 50
     first_stage: int = 20  # exact BM25 top passages whose paragraphs are re-ranked
@@ -118,7 +120,9 @@ def rank(
     if words is not None:
         chars = np.array([_is_char_gram(bm25.terms[tl.tid], words) for tl in lists], dtype=bool)
         if chars.any():
-            paragraph_weights = np.where(chars[:, None], config.paragraph_char_weight * weights, weights)
+            paragraph_weights = np.where(
+                chars[:, None], config.paragraph_char_weight * weights, weights
+            )
             weights = np.where(chars[:, None], config.char_weight * weights, weights)
 
     eligible = present.any(axis=0)
@@ -151,10 +155,14 @@ def rank(
         inherited = np.maximum(own, config.inherit * before).sum(axis=0)
         score = score - passage_part + _normalised(inherited)
     if config.local_weight:
-        df = np.add.reduceat(present, seg, axis=1)[:, unit_index[cand]]  # passages of the unit with the term
+        df = np.add.reduceat(present, seg, axis=1)[
+            :, unit_index[cand]
+        ]  # passages of the unit with the term
         n = sizes[unit_index[cand]].astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
-            local = np.where(present[:, cand], weights[:, cand] * np.log((n + 1) / np.maximum(df, 1)), 0.0)
+            local = np.where(
+                present[:, cand], weights[:, cand] * np.log((n + 1) / np.maximum(df, 1)), 0.0
+            )
         score = score + config.local_weight * _normalised(local.sum(axis=0))
     pids = pool[cand].astype(np.int64)
     if config.lead_weight:

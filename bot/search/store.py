@@ -36,15 +36,23 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
 import bot.corpus
 from bot.corpus import reading
-from bot.corpus.library import CorpusError, Problem, corpus_files, notices, parse_file, report, user_dictionary
+from bot.corpus.library import (
+    CorpusError,
+    Problem,
+    corpus_files,
+    notices,
+    parse_file,
+    report,
+    user_dictionary,
+)
 from bot.corpus.passages import Passage, make_passages
 from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
@@ -71,6 +79,7 @@ def parser_version() -> str:
 
 # ---- documents ----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class DocumentInfo:
     """What is kept in memory of each document: enough to list it and find its passages."""
@@ -87,7 +96,9 @@ class DocumentInfo:
 class LazyDocuments(Sequence[Document]):
     """The indexed documents, read from their cache entries when asked for."""
 
-    def __init__(self, infos: list[DocumentInfo], cache_dir: Path, size: int = DOCUMENT_CACHE) -> None:
+    def __init__(
+        self, infos: list[DocumentInfo], cache_dir: Path, size: int = DOCUMENT_CACHE
+    ) -> None:
         self.infos = infos
         self.cache_dir = cache_dir
         self.size = size
@@ -137,12 +148,16 @@ class SearchIndex:
     unit_of: np.ndarray  # passage -> its paragraph (numbered in passage order)
     leads: np.ndarray  # passage -> True if it opens its paragraph
     load_seconds: float = 0.0
-    doc_starts: np.ndarray | None = field(default=None, repr=False)  # doc -> first passage (len docs + 1)
+    doc_starts: np.ndarray | None = field(
+        default=None, repr=False
+    )  # doc -> first passage (len docs + 1)
 
     def doc_range(self, doc: int) -> tuple[int, int]:
         """Passages lo <= pid < hi of document `doc`."""
         if self.doc_starts is None:
-            self.doc_starts = np.searchsorted(np.asarray(self.passages.doc), np.arange(len(self.documents) + 1))
+            self.doc_starts = np.searchsorted(
+                np.asarray(self.passages.doc), np.arange(len(self.documents) + 1)
+            )
         return int(self.doc_starts[doc]), int(self.doc_starts[doc + 1])
 
     def document_infos(self) -> list[DocumentInfo]:
@@ -154,11 +169,16 @@ class SearchIndex:
         out = []
         for i, document in enumerate(self.documents):
             lo, hi = self.doc_range(i)
-            out.append(DocumentInfo(document.title, document.path, document.date, document.speaker, "", lo, hi - lo))
+            out.append(
+                DocumentInfo(
+                    document.title, document.path, document.date, document.speaker, "", lo, hi - lo
+                )
+            )
         return out
 
 
 # ---- cache files --------------------------------------------------------------------------
+
 
 def _atomic_pickle(obj: object, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +205,7 @@ def _load_pickle(path: Path) -> object | None:
 
 # ---- segmenting one document (in a worker or in-process) ------------------------------------
 
+
 class TermNumbers:
     """Numbers terms in the process that segments (a worker, or the parent without a pool).
 
@@ -203,7 +224,9 @@ class TermNumbers:
         `vocab` and `grams` dropped."""
         vocab = self.vocab  # words by their string, grams by their code (an int never equals a str)
         vocab.added = []
-        local = np.concatenate([vocab.numbers(entry.pop("vocab")), vocab.numbers(entry.pop("grams").tolist())])
+        local = np.concatenate(
+            [vocab.numbers(entry.pop("vocab")), vocab.numbers(entry.pop("grams").tolist())]
+        )
         entry["ids"] = local[entry["ids"]].astype(np.int32)
         entry["new"] = vocab.added
         entry["numbering"] = os.getpid()
@@ -226,7 +249,10 @@ class _GlobalNumbers:
         new: list[str | int] = entry["new"]
         if new:
             vocab = self.vocab
-            gids = [vocab.setdefault(t if isinstance(t, str) else gram_string(t), len(vocab)) for t in new]
+            gids = [
+                vocab.setdefault(t if isinstance(t, str) else gram_string(t), len(vocab))
+                for t in new
+            ]
             if size + len(gids) > table.size:  # grow by doubling: amortised O(1) a term
                 grown = np.zeros(max(2 * table.size, size + len(gids), 1024), dtype=np.int32)
                 grown[:size] = table[:size]
@@ -255,7 +281,9 @@ def _init_worker(tokenizer: Tokenizer | None, spec: tuple[str | None, bool, bool
     global _worker_tokenizer, _worker_numbers
     if tokenizer is None:
         userdict, grams, search_mode = spec
-        tokenizer = Tokenizer(Path(userdict) if userdict else None, grams=grams, search_mode=search_mode)
+        tokenizer = Tokenizer(
+            Path(userdict) if userdict else None, grams=grams, search_mode=search_mode
+        )
     _worker_tokenizer = tokenizer
     _worker_numbers = TermNumbers()
 
@@ -294,7 +322,9 @@ def _segment(document: Document, tokenizer: Tokenizer) -> dict:
         word_counts.append(len(passage_words))
         gram_texts.append(gram_text)
     distinct = list(dict.fromkeys(words))
-    word_code = np.fromiter(map(WORD_CODES.__getitem__, distinct), dtype=np.int64, count=len(distinct))
+    word_code = np.fromiter(
+        map(WORD_CODES.__getitem__, distinct), dtype=np.int64, count=len(distinct)
+    )
     plain = word_code < 0
     vocab = list(itertools.compress(distinct, plain.tolist()))
     which = dict(zip(distinct, range(len(distinct))))
@@ -339,7 +369,9 @@ def _light(path: Path, entry: dict) -> dict:
     out = {k: v for k, v in entry.items() if k != "document"}
     out["title"], out["date"], out["speaker"] = document.title, document.date, document.speaker
     out["notices"] = notices(path, document)
-    out["text_key"] = hashlib.sha256("\n".join(p.text for p in document.paragraphs).encode()).hexdigest()
+    out["text_key"] = hashlib.sha256(
+        "\n".join(p.text for p in document.paragraphs).encode()
+    ).hexdigest()
     return out
 
 
@@ -348,12 +380,15 @@ def _work(job: tuple[str, str, str]) -> dict:
     tokenizer, numbers = _worker_tokenizer, _worker_numbers
     assert tokenizer is not None and numbers is not None
     try:
-        return numbers.renumber(_light(Path(path), _document_entry(Path(path), key, tokenizer, Path(cache))))
+        return numbers.renumber(
+            _light(Path(path), _document_entry(Path(path), key, tokenizer, Path(cache)))
+        )
     except DocumentError as exc:
         return {"error": str(exc)}
 
 
 # ---- building -----------------------------------------------------------------------------
+
 
 def paragraph_layout(doc: np.ndarray, paragraph: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(paragraph unit of each passage, whether it is the first passage of its unit)."""
@@ -378,8 +413,17 @@ def build_index(
     """The in-memory index of passages already cut and tokenised (no cache involved)."""
     table = PassageTable.from_passages(passages, [d.title for d in documents])
     unit_of, leads = paragraph_layout(table.doc, table.paragraph)
-    return SearchIndex(root, documents, table, list(problems or []), BM25Index.build(terms, params), tokenizer,
-                       fingerprint, unit_of, leads)
+    return SearchIndex(
+        root,
+        documents,
+        table,
+        list(problems or []),
+        BM25Index.build(terms, params),
+        tokenizer,
+        fingerprint,
+        unit_of,
+        leads,
+    )
 
 
 def _progress(total: int, enabled: bool | None, desc: str):  # noqa: ANN202
@@ -394,8 +438,9 @@ def _progress(total: int, enabled: bool | None, desc: str):  # noqa: ANN202
     return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr, smoothing=0.05)
 
 
-def _entries(jobs: list[tuple[Path, str]], tokenizer: Tokenizer, cache_dir: Path, workers: int | None,
-             bar) -> Iterator[tuple[Path, str, dict]]:  # noqa: ANN001
+def _entries(
+    jobs: list[tuple[Path, str]], tokenizer: Tokenizer, cache_dir: Path, workers: int | None, bar
+) -> Iterator[tuple[Path, str, dict]]:  # noqa: ANN001
     """Each document's light entry, in order; segmenting in a process pool when many are new."""
     todo = sum(1 for _, key in jobs if not (cache_dir / "docs" / f"{key}.pkl").exists())
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
@@ -416,7 +461,9 @@ def _entries(jobs: list[tuple[Path, str]], tokenizer: Tokenizer, cache_dir: Path
     numbers = TermNumbers()
     for path, key in jobs:
         try:
-            result = numbers.renumber(_light(path, _document_entry(path, key, tokenizer, cache_dir)))
+            result = numbers.renumber(
+                _light(path, _document_entry(path, key, tokenizer, cache_dir))
+            )
         except DocumentError as exc:
             result = {"error": str(exc)}
         if bar is not None:
@@ -431,7 +478,12 @@ def _read_keys(files: list[Path], salt: bytes, problems: list[Problem]) -> list[
             size = path.stat().st_size
             limit = reading._LIMITS.get(path.suffix.lower(), reading.MAX_FILE_BYTES)
             if size > limit:  # refused before reading it whole just to hash it
-                problems.append(Problem(str(path), f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"))
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）",
+                    )
+                )
                 continue
             data = path.read_bytes()
         except OSError as exc:
@@ -441,15 +493,24 @@ def _read_keys(files: list[Path], salt: bytes, problems: list[Problem]) -> list[
     return keys
 
 
-def _load_saved(index_dir: Path, root: Path, cache_dir: Path, tokenizer: Tokenizer, corpus_key: str,
-                problems: list[Problem], started: float) -> SearchIndex | None:
+def _load_saved(
+    index_dir: Path,
+    root: Path,
+    cache_dir: Path,
+    tokenizer: Tokenizer,
+    corpus_key: str,
+    problems: list[Problem],
+    started: float,
+) -> SearchIndex | None:
     try:
         meta = json.loads((index_dir / "index.json").read_text(encoding="utf-8"))
         if meta.get("format") != _FORMAT:
             return None
         bm25 = BM25Index.load(index_dir)
         table = PassageTable.load(index_dir)
-        unit_of = np.asarray(np.load(index_dir / "layout.unit_of.npy", mmap_mode="r"))  # plain views: fast slicing
+        unit_of = np.asarray(
+            np.load(index_dir / "layout.unit_of.npy", mmap_mode="r")
+        )  # plain views: fast slicing
         leads = np.asarray(np.load(index_dir / "layout.leads.npy", mmap_mode="r"))
         doc_starts = np.load(index_dir / "layout.doc_starts.npy")
     except FileNotFoundError:
@@ -460,8 +521,19 @@ def _load_saved(index_dir: Path, root: Path, cache_dir: Path, tokenizer: Tokeniz
     saved = [Problem(**p) for p in meta["problems"]]
     report(saved)
     infos = [DocumentInfo(**d) for d in meta["documents"]]
-    return SearchIndex(root, LazyDocuments(infos, cache_dir), table, saved + problems, bm25, tokenizer, corpus_key,
-                       unit_of, leads, time.perf_counter() - started, doc_starts)
+    return SearchIndex(
+        root,
+        LazyDocuments(infos, cache_dir),
+        table,
+        saved + problems,
+        bm25,
+        tokenizer,
+        corpus_key,
+        unit_of,
+        leads,
+        time.perf_counter() - started,
+        doc_starts,
+    )
 
 
 def open_index(
@@ -485,19 +557,31 @@ def open_index(
     problems: list[Problem] = []
     keys = _read_keys(files, salt, problems)
     corpus_key = hashlib.sha256(
-        (f"{_FORMAT}|{params}|" + "\n".join(f"{p}|{k}" for p, k in keys)).encode()).hexdigest()[:32]
+        (f"{_FORMAT}|{params}|" + "\n".join(f"{p}|{k}" for p, k in keys)).encode()
+    ).hexdigest()[:32]
     index_dir = cache_dir / "index" / corpus_key
     loaded = _load_saved(index_dir, root, cache_dir, tokenizer, corpus_key, problems, started)
     if loaded is not None:
         return loaded
-    index = _build(root, cache_dir, keys, tokenizer, params, problems, corpus_key, index_dir, progress, workers)
+    index = _build(
+        root, cache_dir, keys, tokenizer, params, problems, corpus_key, index_dir, progress, workers
+    )
     index.load_seconds = time.perf_counter() - started
     return index
 
 
-def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer: Tokenizer, params: BM25Params,
-           problems: list[Problem], corpus_key: str, index_dir: Path, progress: bool | None,
-           workers: int | None) -> SearchIndex:
+def _build(
+    root: Path,
+    cache_dir: Path,
+    keys: list[tuple[Path, str]],
+    tokenizer: Tokenizer,
+    params: BM25Params,
+    problems: list[Problem],
+    corpus_key: str,
+    index_dir: Path,
+    progress: bool | None,
+    workers: int | None,
+) -> SearchIndex:
     (cache_dir / "index").mkdir(parents=True, exist_ok=True)
     read_problems = len(problems)  # found again at every open: not saved
     work = Path(tempfile.mkdtemp(dir=cache_dir / "index", prefix=f"{corpus_key}.tmp"))
@@ -525,13 +609,26 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
                 problems.extend(result["notices"])
                 doc = len(infos)
                 passages: list[Passage] = result["passages"]
-                infos.append(DocumentInfo(result["title"], str(path), result["date"], result["speaker"],
-                                          key, n_passages, len(passages)))
+                infos.append(
+                    DocumentInfo(
+                        result["title"],
+                        str(path),
+                        result["date"],
+                        result["speaker"],
+                        key,
+                        n_passages,
+                        len(passages),
+                    )
+                )
                 for p in passages:
                     table.add(doc, p)
                 term_parts.append(ids)
-                pid_parts.append(np.repeat(np.arange(n_passages, n_passages + len(passages), dtype=np.uint32),
-                                           result["counts"]))
+                pid_parts.append(
+                    np.repeat(
+                        np.arange(n_passages, n_passages + len(passages), dtype=np.uint32),
+                        result["counts"],
+                    )
+                )
                 tf_parts.append(result["tfs"])
                 length_parts.append(result["lengths"])
                 n_passages += len(passages)
@@ -547,7 +644,9 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
         del table
         term_of, pid_of = _concat(term_parts, np.int32), _concat(pid_parts, np.uint32)
         tf_of = _concat(tf_parts, np.result_type(*tf_parts) if tf_parts else np.uint8)
-        bm25 = BM25Index.from_postings(terms, term_of, pid_of, tf_of, _concat(length_parts, np.int32), params)
+        bm25 = BM25Index.from_postings(
+            terms, term_of, pid_of, tf_of, _concat(length_parts, np.int32), params
+        )
         del term_of, pid_of, tf_of
         bm25.save(work)
         passages_table = PassageTable.load(work)
@@ -556,8 +655,11 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
         np.save(work / "layout.unit_of.npy", unit_of)
         np.save(work / "layout.leads.npy", leads)
         np.save(work / "layout.doc_starts.npy", doc_starts)
-        meta = {"format": _FORMAT, "documents": [info.__dict__ for info in infos],
-                "problems": [p.__dict__ for p in problems[read_problems:]]}
+        meta = {
+            "format": _FORMAT,
+            "documents": [info.__dict__ for info in infos],
+            "problems": [p.__dict__ for p in problems[read_problems:]],
+        }
         (work / "index.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         final = work
         try:
@@ -569,8 +671,19 @@ def _build(root: Path, cache_dir: Path, keys: list[tuple[Path, str]], tokenizer:
             log.warning("could not save the index to %s: %s", index_dir, exc)
         bm25 = BM25Index.load(final)
         passages_table = PassageTable.load(final)
-        return SearchIndex(root, LazyDocuments(infos, cache_dir), passages_table, problems, bm25, tokenizer,
-                           corpus_key, unit_of, leads, 0.0, doc_starts)
+        return SearchIndex(
+            root,
+            LazyDocuments(infos, cache_dir),
+            passages_table,
+            problems,
+            bm25,
+            tokenizer,
+            corpus_key,
+            unit_of,
+            leads,
+            0.0,
+            doc_starts,
+        )
     finally:
         if work.exists() and work != index_dir:
             # the texts file stays readable through open mmaps even once removed

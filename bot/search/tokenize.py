@@ -74,7 +74,9 @@ def fold(text: str) -> str:
     text = text.translate(_FOLD_TABLE)
     try:
         simplified = _t2s().convert(text)
-    except UnicodeEncodeError:  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD instead
+    except (
+        UnicodeEncodeError
+    ):  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD instead
         text = _SURROGATE.sub("\ufffd", text)
         simplified = _t2s().convert(text)
     if len(simplified) != len(text):  # a phrase conversion changed the length: go char by char
@@ -106,9 +108,14 @@ def gram_codes(gram_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.fromiter(map(len, gram_texts), dtype=np.int64, count=n)
     joined = "\n".join(gram_texts).encode("utf-32-le", "surrogatepass")
     codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
-    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[: codes.size]  # each text and its "\n"
-    han = (((codes >= 0x4E00) & (codes <= 0x9FFF)) | ((codes >= 0x3400) & (codes <= 0x4DBF))
-           | ((codes >= 0x20000) & (codes <= 0x2FFFF)))
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[
+        : codes.size
+    ]  # each text and its "\n"
+    han = (
+        ((codes >= 0x4E00) & (codes <= 0x9FFF))
+        | ((codes >= 0x3400) & (codes <= 0x4DBF))
+        | ((codes >= 0x20000) & (codes <= 0x2FFFF))
+    )
     pair = han[:-1] & han[1:]
     bigrams = (codes[:-1][pair] << 21) | codes[1:][pair]
     return np.concatenate([codes[han], bigrams]), np.concatenate([owner[han], owner[:-1][pair]])
@@ -239,7 +246,9 @@ def _dictionary_frequencies() -> tuple[dict[str, int], int]:
 class Tokenizer:
     """jieba (rjieba) with an optional user dictionary, loaded lazily (~0.05 s)."""
 
-    def __init__(self, userdict: Path | None = None, grams: bool = True, search_mode: bool = False) -> None:
+    def __init__(
+        self, userdict: Path | None = None, grams: bool = True, search_mode: bool = False
+    ) -> None:
         self.userdict = userdict if userdict is not None and userdict.is_file() else None
         self.grams = grams  # add character unigrams and bigrams to the words
         self.search_mode = search_mode  # index jieba's search-mode words (sub-words too) instead
@@ -313,7 +322,7 @@ class Tokenizer:
     def query_terms(self, text: str) -> list[str]:
         return self.index_terms(text)
 
-    def analyse(self, text: str) -> "Query":
+    def analyse(self, text: str) -> Query:
         """Everything the engine needs from a question, from one jieba pass."""
         runs = self._runs(fold(text))
         words = [w for w in runs if w]
@@ -322,7 +331,9 @@ class Tokenizer:
             terms = self.index_terms(text)
         freq = self._frequencies()[0]
         shown: list[str] = []
-        for w in words:  # jieba's search mode: known 2- and 3-character parts of longer words, then the word
+        for w in (
+            words
+        ):  # jieba's search mode: known 2- and 3-character parts of longer words, then the word
             if len(w) > 2:
                 shown += [w[i : i + 2] for i in range(len(w) - 1) if freq.get(w[i : i + 2])]
             if len(w) > 3:

@@ -6,8 +6,8 @@ PDFs are drawn with reportlab's built-in CID font STSong-Light, which needs no f
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 SPEECH_TITLE = "在全市人大代表工作会议上的讲话"
 SPEECH_BODY = (
@@ -22,11 +22,14 @@ SPEECH_BODY = (
 )
 
 
-def speech_text(title: str = SPEECH_TITLE, body: Sequence[str] = SPEECH_BODY, byline: Iterable[str] = ()) -> str:
+def speech_text(
+    title: str = SPEECH_TITLE, body: Sequence[str] = SPEECH_BODY, byline: Iterable[str] = ()
+) -> str:
     return "\n".join([title, *byline, *body]) + "\n"
 
 
 # ---- .docx -------------------------------------------------------------------------------
+
 
 def write_docx(path: Path, paragraphs: Sequence[tuple[str, str | None]]) -> Path:
     """(text, style) pairs; style None is the Normal style. A style name that the default
@@ -47,6 +50,7 @@ def write_docx(path: Path, paragraphs: Sequence[tuple[str, str | None]]) -> Path
 
 # ---- .pdf --------------------------------------------------------------------------------
 
+
 def _register_font() -> str:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -60,12 +64,18 @@ def wrap(paragraphs: Sequence[str], width: int) -> list[str]:
     """Paragraphs cut into lines of `width` characters, as a typesetter fills a line."""
     lines: list[str] = []
     for paragraph in paragraphs:
-        lines.extend(paragraph[i:i + width] for i in range(0, len(paragraph), width))
+        lines.extend(paragraph[i : i + width] for i in range(0, len(paragraph), width))
     return lines
 
 
-def write_pdf(path: Path, lines: Sequence[str], per_page: int = 12, header: str | None = None,
-              page_numbers: str | None = "— {n} —", blank_pages: Sequence[int] = ()) -> Path:
+def write_pdf(
+    path: Path,
+    lines: Sequence[str],
+    per_page: int = 12,
+    header: str | None = None,
+    page_numbers: str | None = "— {n} —",
+    blank_pages: Sequence[int] = (),
+) -> Path:
     """A PDF with one text line per `lines` item, `per_page` lines a page, an optional running
     header and page-number footer on every page, and image-only (text-less) pages at the
     1-based positions in `blank_pages`."""
@@ -73,7 +83,7 @@ def write_pdf(path: Path, lines: Sequence[str], per_page: int = 12, header: str 
 
     font = _register_font()
     pdf = canvas.Canvas(str(path))
-    pages = [lines[i:i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
     for index in sorted(blank_pages):
         pages.insert(index - 1, None)
     for number, page in enumerate(pages, start=1):
@@ -105,5 +115,3 @@ def write_image_pdf(path: Path, pages: int = 2) -> Path:
         pdf.showPage()
     pdf.save()
     return path
-
-

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-
 # ---- fixtures ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:

@@ -29,7 +29,9 @@ def test_paragraphs_headings_and_metadata(tmp_path: Path):
     texts = [p.text for p in doc.paragraphs]
     # every paragraph comes back whole, joined across lines and page breaks without spaces;
     # one that a sentence end happens to split at a line end may come back as two
-    assert "".join(texts) == "".join(b for b in SPEECH_BODY if b not in (SPEECH_BODY[2], SPEECH_BODY[4]))
+    assert "".join(texts) == "".join(
+        b for b in SPEECH_BODY if b not in (SPEECH_BODY[2], SPEECH_BODY[4])
+    )
     assert SPEECH_BODY[1] in texts
     assert all(" " not in t for t in texts)
     # the running header and the page numbers are gone
@@ -42,22 +44,30 @@ def test_sub_points_survive_line_joining(tmp_path: Path):
     assert "要加强代表履职能力建设。" in points and "要密切代表同人民群众的联系。" in points
 
 
-@pytest.mark.parametrize("footer", ["第 {n} 页", "- {n} -", "{n}", "第{n}页 共9页", "{n}/9", "Page {n}"])
+@pytest.mark.parametrize(
+    "footer", ["第 {n} 页", "- {n} -", "{n}", "第{n}页 共9页", "{n}/9", "Page {n}"]
+)
 def test_page_number_styles(tmp_path: Path, footer: str):
     path = speech_pdf(tmp_path / "speech.pdf", per_page=5, page_numbers=footer)
     lines = read_document(path).text.splitlines()
     assert lines[0] == SPEECH_TITLE
-    assert "".join(lines[2:]) == "".join(SPEECH_BODY)  # not a page number left, in a line or joined to one
+    assert "".join(lines[2:]) == "".join(
+        SPEECH_BODY
+    )  # not a page number left, in a line or joined to one
 
 
 def test_header_that_names_the_page_is_dropped(tmp_path: Path):
-    path = speech_pdf(tmp_path / "speech.pdf", per_page=6, header="2023年工作文件汇编", page_numbers=None)
+    path = speech_pdf(
+        tmp_path / "speech.pdf", per_page=6, header="2023年工作文件汇编", page_numbers=None
+    )
     text = read_document(path).text
     assert "汇编" not in text
 
 
 def test_a_one_page_pdf_keeps_its_first_line(tmp_path: Path):
-    path = write_pdf(tmp_path / "short.pdf", ["会议纪要", "会议决定下周开展集中视察。"], page_numbers=None)
+    path = write_pdf(
+        tmp_path / "short.pdf", ["会议纪要", "会议决定下周开展集中视察。"], page_numbers=None
+    )
     doc = parse_document(read_document(path))
     assert doc.title == "会议纪要" and doc.paragraphs[0].text == "会议决定下周开展集中视察。"
 
@@ -98,13 +108,22 @@ def test_pdf_saved_as_txt_is_read_as_pdf(tmp_path: Path):
 
 
 def test_table_of_contents_is_dropped(tmp_path: Path):
-    lines = ["年度工作报告", "目录", "一、工作回顾…………………1", "二、下一步打算………………2",
-             "一、工作回顾", "去年工作成效明显。", "二、下一步打算", "今年继续努力。"]
+    lines = [
+        "年度工作报告",
+        "目录",
+        "一、工作回顾…………………1",
+        "二、下一步打算………………2",
+        "一、工作回顾",
+        "去年工作成效明显。",
+        "二、下一步打算",
+        "今年继续努力。",
+    ]
     doc = parse_document(read_document(write_pdf(tmp_path / "toc.pdf", lines)))
     assert [s.heading for s in doc.sections] == ["一、工作回顾", "二、下一步打算"]
 
 
 # ---- the line joiner on its own -------------------------------------------------------------
+
 
 def test_join_lines_rules():
     lines = [
@@ -129,12 +148,24 @@ def test_join_lines_rules():
 
 
 def test_join_lines_indent_and_blank_line_start_paragraphs():
-    lines = ["第一段的第一行文字写满了整整一行没有标点", "\u3000\u3000第二段以全角空格缩进开头写满一行没有标", "点", "",
-             "第三段在空行之后开始写满了一行也没有标点"]
-    assert join_lines(lines) == ["第一段的第一行文字写满了整整一行没有标点", "第二段以全角空格缩进开头写满一行没有标点",
-                                 "第三段在空行之后开始写满了一行也没有标点"]
+    lines = [
+        "第一段的第一行文字写满了整整一行没有标点",
+        "\u3000\u3000第二段以全角空格缩进开头写满一行没有标",
+        "点",
+        "",
+        "第三段在空行之后开始写满了一行也没有标点",
+    ]
+    assert join_lines(lines) == [
+        "第一段的第一行文字写满了整整一行没有标点",
+        "第二段以全角空格缩进开头写满一行没有标点",
+        "第三段在空行之后开始写满了一行也没有标点",
+    ]
 
 
 def test_kangxi_radicals_are_mapped_back(tmp_path: Path):
-    path = write_pdf(tmp_path / "kangxi.pdf", ["会议纪要", "\u2f00是加强学习。\u2f06是强化落实。"], page_numbers=None)
+    path = write_pdf(
+        tmp_path / "kangxi.pdf",
+        ["会议纪要", "\u2f00是加强学习。\u2f06是强化落实。"],
+        page_numbers=None,
+    )
     assert "一是加强学习。二是强化落实。" in read_document(path).text

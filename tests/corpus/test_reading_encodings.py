@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.reading import DocumentError, MAX_FILE_BYTES, decode, decode_bytes, read_document, supported
+from bot.corpus.reading import (
+    MAX_FILE_BYTES,
+    DocumentError,
+    decode,
+    decode_bytes,
+    read_document,
+    supported,
+)
 from bot.corpus.structure import parse_document
-
 from tests.corpus.builders import SPEECH_TITLE, speech_text
 
 SIMPLIFIED = speech_text()
@@ -31,7 +37,17 @@ TRADITIONAL = "在全市人大代表工作會議上的講話\n同志們：這次
         SIMPLIFIED.encode("utf-16-be"),  # no BOM
         codecs.BOM_UTF32_LE + SIMPLIFIED.encode("utf-32-le"),
     ],
-    ids=["utf-8", "utf-8-bom", "gbk", "gb18030", "utf-16-bom", "utf-16-be-bom", "utf-16-le", "utf-16-be", "utf-32"],
+    ids=[
+        "utf-8",
+        "utf-8-bom",
+        "gbk",
+        "gb18030",
+        "utf-16-bom",
+        "utf-16-be-bom",
+        "utf-16-le",
+        "utf-16-be",
+        "utf-32",
+    ],
 )
 def test_decode_recovers_the_text(data: bytes):
     assert decode(data).replace("\ufeff", "") == SIMPLIFIED
@@ -78,7 +94,9 @@ def test_read_document_parses_every_encoding(tmp_path: Path, encoding: str):
 
 def test_encoding_is_not_guessed_from_the_extension(tmp_path: Path):
     path = tmp_path / "speech.md"
-    path.write_bytes(("# " + SPEECH_TITLE + "\n\n## 一、总体要求\n\n要坚持党的领导。\n").encode("gb18030"))
+    path.write_bytes(
+        ("# " + SPEECH_TITLE + "\n\n## 一、总体要求\n\n要坚持党的领导。\n").encode("gb18030")
+    )
     source = read_document(path)
     assert source.markdown
     document = parse_document(source)
@@ -88,13 +106,17 @@ def test_encoding_is_not_guessed_from_the_extension(tmp_path: Path):
 
 def test_crlf_and_stray_bom_lines(tmp_path: Path):
     path = tmp_path / "crlf.txt"
-    path.write_bytes(("\ufeff" + SIMPLIFIED.replace("\n", "\r\n")).encode("utf-8") + "\ufeff尾注。\r\n".encode("utf-8"))
+    path.write_bytes(
+        ("\ufeff" + SIMPLIFIED.replace("\n", "\r\n")).encode("utf-8")
+        + "\ufeff尾注。\r\n".encode("utf-8")
+    )
     document = parse_document(read_document(path))
     assert document.title == SPEECH_TITLE
     assert document.paragraphs[-1].text == "尾注。"
 
 
 # ---- bad input ----------------------------------------------------------------------------
+
 
 def test_empty_file(tmp_path: Path):
     path = tmp_path / "empty.txt"

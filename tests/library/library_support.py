@@ -11,9 +11,9 @@ other test folder uses).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 WATER_TITLE = "在全市节水工作会议上的讲话"
 WATER_DOCX = [
@@ -21,7 +21,10 @@ WATER_DOCX = [
     ("——2023年3月22日", None),
     ("同志们：今天召开全市节水工作会议，主要任务是分析形势、部署工作。", None),
     ("一、清醒认识节水形势", "Heading 1"),
-    ("我市人均水资源量不足全国平均水平的三分之一，季节性缺水问题仍然突出，地下水超采区尚未全部治理。", None),
+    (
+        "我市人均水资源量不足全国平均水平的三分之一，季节性缺水问题仍然突出，地下水超采区尚未全部治理。",
+        None,
+    ),
     ("二、抓好节水重点任务", "Heading 1"),
     ("要建立用水台账。各单位每月五日前报送上月用水数据，由水务局汇总分析并通报排名。", None),
     ("要推广节水器具。公共机构全面更换节水龙头和感应式冲洗阀，年底前完成改造。", None),
@@ -56,13 +59,18 @@ SORTING_HTML = f"""<!DOCTYPE html>
 """
 
 TREES_TITLE = "关于组织春季义务植树活动的安排"
-TREES_TEXT = "\n".join([
-    TREES_TITLE,
-    "一、时间地点",
-    "四月二日上午在滨河公园集中植树，每人栽种三棵树苗，工具由园林站统一提供。",
-    "二、工作要求",
-    "各部门要提前统计参加人数，于三月二十八日前报机关事务中心。",
-]) + "\n"
+TREES_TEXT = (
+    "\n".join(
+        [
+            TREES_TITLE,
+            "一、时间地点",
+            "四月二日上午在滨河公园集中植树，每人栽种三棵树苗，工具由园林站统一提供。",
+            "二、工作要求",
+            "各部门要提前统计参加人数，于三月二十八日前报机关事务中心。",
+        ]
+    )
+    + "\n"
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,9 @@ class Case:
 
 
 CASES = [
-    Case("用水数据什么时候报送？", WATER_TITLE, "二、抓好节水重点任务", "每月五日前报送上月用水数据"),
+    Case(
+        "用水数据什么时候报送？", WATER_TITLE, "二、抓好节水重点任务", "每月五日前报送上月用水数据"
+    ),
     Case("去年新增城镇就业多少人？", REPORT_TITLE, "一、过去一年工作回顾", "新增城镇就业十二万人"),
     Case("各街道在哪里设立咨询台？", SORTING_TITLE, "一、活动时间", "在社区广场设立咨询台"),
     Case("植树活动每人栽种几棵树苗？", TREES_TITLE, "一、时间地点", "每人栽种三棵树苗"),
@@ -142,11 +152,16 @@ def build_library(folder: Path) -> Path:
 
 # A document to add later: its own words, found nowhere else in the library.
 FLOOD_TITLE = "关于做好汛期防汛准备工作的通知"
-FLOOD_TEXT = "\n".join([
-    FLOOD_TITLE,
-    "一、物资储备",
-    "各乡镇要在五月底前储备编织袋两万条、救生衣五百件，并登记造册。",
-    "二、值班值守",
-    "汛期实行二十四小时领导带班制度，遇有险情三十分钟内上报。",
-]) + "\n"
+FLOOD_TEXT = (
+    "\n".join(
+        [
+            FLOOD_TITLE,
+            "一、物资储备",
+            "各乡镇要在五月底前储备编织袋两万条、救生衣五百件，并登记造册。",
+            "二、值班值守",
+            "汛期实行二十四小时领导带班制度，遇有险情三十分钟内上报。",
+        ]
+    )
+    + "\n"
+)
 FLOOD_CASE = Case("各乡镇要储备多少编织袋？", FLOOD_TITLE, "一、物资储备", "编织袋两万条")

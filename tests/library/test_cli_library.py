@@ -27,7 +27,10 @@ def test_docs_lists_number_title_date_passages_and_file(capsys, pristine_library
     assert len(lines) == 4
     assert [line.split(".", 1)[0] for line in lines] == ["1", "2", "3", "4"]
     water = next(line for line in lines if WATER_TITLE in line)
-    assert f"《{WATER_TITLE}》 2023-03-22 · " in water and os.path.join("2023", "节水工作会议讲话.docx") in water
+    assert (
+        f"《{WATER_TITLE}》 2023-03-22 · " in water
+        and os.path.join("2023", "节水工作会议讲话.docx") in water
+    )
     for title in (REPORT_TITLE, SORTING_TITLE, TREES_TITLE):
         line = next(line for line in lines if f"《{title}》" in line)
         assert " 个段落 · " in line and "None" not in line
@@ -35,7 +38,9 @@ def test_docs_lists_number_title_date_passages_and_file(capsys, pristine_library
 
 def test_answers_name_their_document_and_section(capsys, pristine_library: Path) -> None:
     for case in CASES:
-        code, out, _ = run_cli(capsys, "ask", case.question, "--corpus", str(pristine_library), "--json")
+        code, out, _ = run_cli(
+            capsys, "ask", case.question, "--corpus", str(pristine_library), "--json"
+        )
         result = json.loads(out)["results"][0]
         assert code == 0 and (result["document"], result["section"]) == (case.title, case.section)
         code, out, _ = run_cli(capsys, "ask", case.question, "--corpus", str(pristine_library))
@@ -44,8 +49,13 @@ def test_answers_name_their_document_and_section(capsys, pristine_library: Path)
 
 def test_skipped_files_and_warnings_are_told_apart() -> None:
     out = io.StringIO()
-    print_problems([Problem("a/坏的.pdf", "没有文字内容"), Problem("b/无标题.txt", "没有分节标题，只能按段落检索", skipped=False)],
-                   out)
+    print_problems(
+        [
+            Problem("a/坏的.pdf", "没有文字内容"),
+            Problem("b/无标题.txt", "没有分节标题，只能按段落检索", skipped=False),
+        ],
+        out,
+    )
     assert out.getvalue().splitlines() == [
         texts.SKIPPED_FILE.format(path="a/坏的.pdf", reason="没有文字内容"),
         texts.NOTE_ON_FILE.format(path="b/无标题.txt", reason="没有分节标题，只能按段落检索"),

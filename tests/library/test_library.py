@@ -50,7 +50,10 @@ async def until(condition, timeout: float = 10.0) -> None:
 
 # ---- a library of several documents ---------------------------------------------------------
 
-def test_every_question_is_answered_from_the_right_document_and_section(library_engine: Engine) -> None:
+
+def test_every_question_is_answered_from_the_right_document_and_section(
+    library_engine: Engine,
+) -> None:
     assert not [p for p in library_engine.index.problems if p.skipped]
     for case in CASES:
         check_case(library_engine, case)
@@ -62,7 +65,9 @@ def test_the_document_list_has_titles_dates_passages_and_names(library_engine: E
     by_title = {d.title: d for d in docs}
     assert set(by_title) == {c.title for c in CASES}
     water = by_title[WATER_TITLE]
-    assert water.date == "2023-03-22" and water.name == os.path.join("2023", "节水工作会议讲话.docx")
+    assert water.date == "2023-03-22" and water.name == os.path.join(
+        "2023", "节水工作会议讲话.docx"
+    )
     assert sum(d.passages for d in docs) == len(library_engine.index.passages)
     assert all(d.passages > 0 for d in docs)
     assert by_title[TREES_TITLE].name == "植树安排.txt"
@@ -77,7 +82,9 @@ def test_a_narrowed_question_is_answered_from_that_document_only(library_engine:
     assert where(library_engine.ask(water.question, top=1)) == (water.title, water.section)
 
 
-def test_a_choice_is_found_again_after_the_numbers_shift(library_dir: Path, cache_dir: Path) -> None:
+def test_a_choice_is_found_again_after_the_numbers_shift(
+    library_dir: Path, cache_dir: Path
+) -> None:
     library = Library(library_dir, cache_dir)
     edition = library.current
     trees = next(d for d in edition.documents if d.title == TREES_TITLE)
@@ -88,6 +95,7 @@ def test_a_choice_is_found_again_after_the_numbers_shift(library_dir: Path, cach
 
 
 # ---- reloading ------------------------------------------------------------------------------
+
 
 class GatedBuilder:
     """Builds engines like Engine.open, but holds each build (on its worker thread) until released."""
@@ -142,7 +150,9 @@ async def test_questions_during_a_reload_are_answered_from_the_old_index_or_the_
     assert answered_old == 20 and 1 in seen
 
 
-async def test_concurrent_questions_on_threads_during_reloads_never_fail(library_dir: Path, cache_dir: Path) -> None:
+async def test_concurrent_questions_on_threads_during_reloads_never_fail(
+    library_dir: Path, cache_dir: Path
+) -> None:
     """Readers on other threads, reloads swapping underneath: every answer is a complete one."""
     library = Library(library_dir, cache_dir)
     stop = threading.Event()
@@ -167,7 +177,9 @@ async def test_concurrent_questions_on_threads_during_reloads_never_fail(library
         t.start()
     try:
         for i in range(2):
-            (library_dir / f"extra-{i}.txt").write_text(FLOOD_TEXT.replace("两万条", f"{i + 2}万条"), encoding="utf-8")
+            (library_dir / f"extra-{i}.txt").write_text(
+                FLOOD_TEXT.replace("两万条", f"{i + 2}万条"), encoding="utf-8"
+            )
             result = await library.reload()
             assert result.ok
     finally:
@@ -178,7 +190,9 @@ async def test_concurrent_questions_on_threads_during_reloads_never_fail(library
     assert library.current.version == 3
 
 
-async def test_a_failed_reload_keeps_the_old_index_and_says_why(library_dir: Path, cache_dir: Path) -> None:
+async def test_a_failed_reload_keeps_the_old_index_and_says_why(
+    library_dir: Path, cache_dir: Path
+) -> None:
     engine = Engine.open(library_dir, cache_dir)
 
     def broken(corpus: Path, cache: Path) -> Engine:
@@ -196,7 +210,9 @@ async def test_a_failed_reload_keeps_the_old_index_and_says_why(library_dir: Pat
     check_case(library.engine, CASES[0])
 
 
-async def test_a_reload_reports_the_files_it_passed_over(library_dir: Path, cache_dir: Path) -> None:
+async def test_a_reload_reports_the_files_it_passed_over(
+    library_dir: Path, cache_dir: Path
+) -> None:
     library = Library(library_dir, cache_dir)
     (library_dir / "旧文件.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600)
     result = await library.reload()
@@ -204,6 +220,7 @@ async def test_a_reload_reports_the_files_it_passed_over(library_dir: Path, cach
 
 
 # ---- adding a document ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("given", "expected"),
@@ -240,7 +257,12 @@ async def test_an_added_document_is_answerable_at_once(library_dir: Path, cache_
     library = Library(library_dir, cache_dir)
     assert not library.engine.ask(FLOOD_CASE.question, top=1).found
     added = await library.add("防汛.txt", FLOOD_TEXT.encode("gb18030"))
-    assert added.ok and added.status == AddStatus.ADDED and added.name == "防汛.txt" and not added.renamed
+    assert (
+        added.ok
+        and added.status == AddStatus.ADDED
+        and added.name == "防汛.txt"
+        and not added.renamed
+    )
     assert (library_dir / "防汛.txt").read_bytes() == FLOOD_TEXT.encode("gb18030")
     assert added.document.title == FLOOD_CASE.title and added.document.passages > 0
     assert added.edition is library.current and len(library.current.documents) == 5
@@ -250,7 +272,9 @@ async def test_an_added_document_is_answerable_at_once(library_dir: Path, cache_
     assert not list(library_dir.glob(".upload-*"))
 
 
-async def test_a_docx_is_added_with_its_title(library_dir: Path, cache_dir: Path, tmp_path: Path) -> None:
+async def test_a_docx_is_added_with_its_title(
+    library_dir: Path, cache_dir: Path, tmp_path: Path
+) -> None:
     library = Library(library_dir, cache_dir)
     (library_dir / "2023" / "节水工作会议讲话.docx").unlink()
     await library.reload()
@@ -259,7 +283,9 @@ async def test_a_docx_is_added_with_its_title(library_dir: Path, cache_dir: Path
     check_case(library.engine, CASES[0])
 
 
-async def test_a_name_taken_by_another_file_is_never_overwritten(library_dir: Path, cache_dir: Path) -> None:
+async def test_a_name_taken_by_another_file_is_never_overwritten(
+    library_dir: Path, cache_dir: Path
+) -> None:
     library = Library(library_dir, cache_dir)
     original = (library_dir / "植树安排.txt").read_bytes()
     added = await library.add("植树安排.txt", FLOOD_TEXT.encode("utf-8"))
@@ -270,7 +296,9 @@ async def test_a_name_taken_by_another_file_is_never_overwritten(library_dir: Pa
     check_case(library.engine, CASES[3])
 
 
-async def test_a_path_in_the_name_stays_inside_the_folder(library_dir: Path, cache_dir: Path, tmp_path: Path) -> None:
+async def test_a_path_in_the_name_stays_inside_the_folder(
+    library_dir: Path, cache_dir: Path, tmp_path: Path
+) -> None:
     library = Library(library_dir, cache_dir)
     added = await library.add("../../防汛.txt", FLOOD_TEXT.encode("utf-8"))
     assert added.ok and (library_dir / "防汛.txt").is_file()
@@ -280,14 +308,17 @@ async def test_a_path_in_the_name_stays_inside_the_folder(library_dir: Path, cac
 async def test_the_same_text_again_is_not_added_twice(library_dir: Path, cache_dir: Path) -> None:
     library = Library(library_dir, cache_dir)
     before = sorted(p.name for p in library_dir.rglob("*"))
-    added = await library.add("植树（另存）.txt", TREES_TEXT.encode("utf-8"))  # same text, other encoding
+    added = await library.add(
+        "植树（另存）.txt", TREES_TEXT.encode("utf-8")
+    )  # same text, other encoding
     assert added.status == AddStatus.ALREADY_THERE and added.document.title == TREES_TITLE
     assert sorted(p.name for p in library_dir.rglob("*")) == before
     assert library.current.version == 1
 
 
-async def test_unreadable_and_unsupported_files_are_refused_with_the_reason(library_dir: Path, cache_dir: Path,
-                                                                            tmp_path: Path) -> None:
+async def test_unreadable_and_unsupported_files_are_refused_with_the_reason(
+    library_dir: Path, cache_dir: Path, tmp_path: Path
+) -> None:
     library = Library(library_dir, cache_dir)
     before = sorted(p.name for p in library_dir.rglob("*"))
     scanned = write_image_pdf(tmp_path / "scan.pdf").read_bytes()
@@ -302,14 +333,18 @@ async def test_unreadable_and_unsupported_files_are_refused_with_the_reason(libr
     assert sorted(p.name for p in library_dir.rglob("*")) == before and library.current.version == 1
 
 
-async def test_a_single_file_corpus_cannot_take_documents(library_dir: Path, cache_dir: Path) -> None:
+async def test_a_single_file_corpus_cannot_take_documents(
+    library_dir: Path, cache_dir: Path
+) -> None:
     library = Library(library_dir / "植树安排.txt", cache_dir)
     added = await library.add("防汛.txt", FLOOD_TEXT.encode("utf-8"))
     assert added.status == AddStatus.NOT_A_FOLDER and "植树安排.txt" in added.detail
     assert not (library_dir / "防汛.txt").exists()
 
 
-async def test_the_bundled_seeds_folder_takes_documents_too(tmp_path: Path, cache_dir: Path) -> None:
+async def test_the_bundled_seeds_folder_takes_documents_too(
+    tmp_path: Path, cache_dir: Path
+) -> None:
     """A copy of seeds/ (the default corpus folder): adding works there like anywhere."""
     seeds = Path(shutil.copytree(Path(__file__).resolve().parents[2] / "seeds", tmp_path / "seeds"))
     library = Library(seeds, cache_dir)
@@ -320,8 +355,13 @@ async def test_the_bundled_seeds_folder_takes_documents_too(tmp_path: Path, cach
 
 # ---- watching the folder --------------------------------------------------------------------
 
+
 def warnings_from(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "speechbot.library" and text in r.getMessage()]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "speechbot.library" and text in r.getMessage()
+    ]
 
 
 async def test_watch_picks_up_a_new_file_and_survives_the_folder_vanishing(
@@ -370,7 +410,9 @@ async def test_watch_keeps_the_last_good_index_when_nothing_is_readable(
         assert library.current.version == 1
         for case in CASES:
             check_case(library.engine, case)
-        (library_dir / "防汛.txt").write_text(FLOOD_TEXT, encoding="utf-8")  # something readable again
+        (library_dir / "防汛.txt").write_text(
+            FLOOD_TEXT, encoding="utf-8"
+        )  # something readable again
         await until(lambda: library.current.version == 2)
         assert [d.title for d in library.current.documents] == [FLOOD_CASE.title]
     finally:

@@ -22,14 +22,18 @@ SLICE = 60  # contexts: about 250 questions, a couple of seconds
 
 
 def _benchmark():
-    spec = importlib.util.spec_from_file_location("quality_benchmark", ROOT / "benchmarks" / "quality.py")
+    spec = importlib.util.spec_from_file_location(
+        "quality_benchmark", ROOT / "benchmarks" / "quality.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 
 
-@pytest.mark.skipif(not SPEECH_DEV.is_file(), reason="../shared/data/speech_qa_dev.jsonl is not there")
+@pytest.mark.skipif(
+    not SPEECH_DEV.is_file(), reason="../shared/data/speech_qa_dev.jsonl is not there"
+)
 def test_speech_dev_set(tmp_path: Path):
     figures = evaluate_file(Engine.open(SEEDS, tmp_path), SPEECH_DEV).figures()
     assert figures["answerable"] == 15
@@ -48,7 +52,10 @@ def cmrc_slice(tmp_path_factory: pytest.TempPathFactory):
     quality.write_corpus(contexts, work / "all")
     quality.write_corpus(halves[0], work / "a")
     quality.write_corpus(halves[1], work / "b")
-    engines = [quality.open_engine(work / name, work / "cache", quality.FINAL) for name in ("all", "a", "b")]
+    engines = [
+        quality.open_engine(work / name, work / "cache", quality.FINAL)
+        for name in ("all", "a", "b")
+    ]
     return quality, contexts, halves, engines
 
 

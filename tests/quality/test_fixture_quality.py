@@ -25,7 +25,9 @@ def test_answer_in_the_second_passage_of_a_paragraph(engine: Engine):
     answer = engine.ask(question)
     best = answer.best.passage
     assert answer.found and "二〇一九年五月" in best.text
-    first_of_paragraph = next(p for p in engine.index.passages if p.doc == best.doc and p.paragraph == best.paragraph)
+    first_of_paragraph = next(
+        p for p in engine.index.passages if p.doc == best.doc and p.paragraph == best.paragraph
+    )
     assert best.pid == first_of_paragraph.pid + 1
     plain = Engine(engine.index, PURE_BM25).ask(question)
     assert "二〇一九年五月" not in plain.best.passage.text
@@ -37,18 +39,23 @@ def test_traditional_characters_find_the_same_passage(engine: Engine):
     assert traditional.found and traditional.best.passage.pid == simplified
 
 
-@pytest.mark.parametrize("question,quote", [
-    ("保护区冬天能进去吗？", "禁止游人进入"),
-    ("八十岁以上的老人每餐补贴多少？", "八十周岁以上老人每餐补贴五元"),
-    ("湿地公园收门票吗？", "不收门票"),
-    ("行动不便的老人能送餐吗？", "送餐上门"),
-])
+@pytest.mark.parametrize(
+    "question,quote",
+    [
+        ("保护区冬天能进去吗？", "禁止游人进入"),
+        ("八十岁以上的老人每餐补贴多少？", "八十周岁以上老人每餐补贴五元"),
+        ("湿地公园收门票吗？", "不收门票"),
+        ("行动不便的老人能送餐吗？", "送餐上门"),
+    ],
+)
 def test_paraphrased_questions_find_the_passage(engine: Engine, question: str, quote: str):
     answer = engine.ask(question)
     assert answer.found and quote in answer.best.passage.text
 
 
-@pytest.mark.parametrize("question", ["明年的高考什么时候报名？", "如何申请护照？", "今天中午吃什么好？"])
+@pytest.mark.parametrize(
+    "question", ["明年的高考什么时候报名？", "如何申请护照？", "今天中午吃什么好？"]
+)
 def test_unrelated_questions_are_not_found(engine: Engine, question: str):
     answer = engine.ask(question)
     assert not answer.found and answer.hits  # candidates are kept, but not claimed as the answer

@@ -22,7 +22,10 @@ def _layout(sizes: list[int]) -> tuple[np.ndarray, np.ndarray]:
 def test_without_the_extra_signals_the_order_is_rank_bm25s():
     rng = random.Random(5)
     vocab = [f"w{i}" for i in range(60)]
-    corpus = [[rng.choice(vocab[: rng.randint(5, 60)]) for _ in range(rng.randint(1, 25))] for _ in range(120)]
+    corpus = [
+        [rng.choice(vocab[: rng.randint(5, 60)]) for _ in range(rng.randint(1, 25))]
+        for _ in range(120)
+    ]
     params = BM25Params(variant="plus", k1=0.6)
     index, reference = BM25Index.build(corpus, params), rank_bm25_reference(corpus, params)
     unit_of, leads = _layout([4] * 30)
@@ -31,7 +34,10 @@ def test_without_the_extra_signals_the_order_is_rank_bm25s():
         expected = reference.get_scores(query)
         ranked = rank(index, unit_of, leads, query, 10, config=PURE_BM25)
         got = [expected[pid] for pid, _ in ranked]
-        want = sorted((expected[i] for i in range(len(corpus)) if any(t in corpus[i] for t in query)), reverse=True)
+        want = sorted(
+            (expected[i] for i in range(len(corpus)) if any(t in corpus[i] for t in query)),
+            reverse=True,
+        )
         np.testing.assert_allclose(got, want[:10])
 
 
@@ -42,13 +48,19 @@ def test_the_paragraph_decides_between_equal_passages():
     unit_of, leads = _layout([2, 2])
     config = RankConfig(local_weight=0.0, lead_weight=0.0, inherit=0.0)
     assert rank(index, unit_of, leads, ["topic", "detail"], 3, config=config)[0][0] in (2, 3)
-    assert rank(index, unit_of, leads, ["topic"], 2, config=config)[0][0] == 0  # a tie: the earlier passage
+    assert (
+        rank(index, unit_of, leads, ["topic"], 2, config=config)[0][0] == 0
+    )  # a tie: the earlier passage
 
 
 def test_a_passage_takes_over_the_subject_named_before_it():
     # the subject is named in passage 0; passage 1 has the detail asked about
-    corpus = [["city", "east", "wetland", "park", "size"], ["park", "opened", "may"], ["birds", "reeds", "park"],
-              ["city", "museum"]]
+    corpus = [
+        ["city", "east", "wetland", "park", "size"],
+        ["park", "opened", "may"],
+        ["birds", "reeds", "park"],
+        ["city", "museum"],
+    ]
     index = BM25Index.build(corpus, BM25Params(k1=0.6))
     unit_of, leads = _layout([3, 1])
     query = ["city", "east", "wetland", "park", "opened"]
@@ -81,7 +93,9 @@ def test_characters_of_other_words_do_not_pull_a_paragraph_ahead():
         ["代表", "代", "表", "工作", "工", "作", "会议", "会", "议"],
         ["地方", "地", "方", "建设", "建", "设"],
         ["单位", "单", "位", "处理", "处", "理"],
-        ["会议", "会", "议"], ["学习", "学", "习"], ["法治", "法", "治"],
+        ["会议", "会", "议"],
+        ["学习", "学", "习"],
+        ["法治", "法", "治"],
     ]
     index = BM25Index.build(corpus, BM25Params(k1=0.6))
     unit_of, leads = _layout([2, 3, 1, 1, 1])
@@ -91,7 +105,10 @@ def test_characters_of_other_words_do_not_pull_a_paragraph_ahead():
     assert rank(index, unit_of, leads, query, 1, config=counted_fully, words=words)[0][0] == 2
     assert rank(index, unit_of, leads, query, 1, words=words)[0][0] == 0
     # without the question's words every term is taken as a word
-    assert rank(index, unit_of, leads, query, 4) == rank(index, unit_of, leads, query, 4, config=counted_fully,
-                                                         words=words)
+    assert rank(index, unit_of, leads, query, 4) == rank(
+        index, unit_of, leads, query, 4, config=counted_fully, words=words
+    )
     # a one-character word of the question is a word, not a character of a longer one
-    assert rank(index, unit_of, leads, ["位"], 1, words=["位"]) == rank(index, unit_of, leads, ["位"], 1)
+    assert rank(index, unit_of, leads, ["位"], 1, words=["位"]) == rank(
+        index, unit_of, leads, ["位"], 1
+    )

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "telegram"))  # fake_bot_api, tg_support
+sys.path.insert(
+    0, str(Path(__file__).resolve().parents[1] / "telegram")
+)  # fake_bot_api, tg_support
 
 from fake_bot_api import TOKEN, FakeBotApi  # noqa: E402
 from rel_support import GROUP, SEEDS  # noqa: E402
@@ -26,9 +28,16 @@ def engine(speech_engine):
 @pytest.fixture
 def make_settings(cache_dir: Path) -> Callable[..., Settings]:
     def make(base_url: str, **overrides) -> Settings:
-        values = dict(corpus=SEEDS, cache_dir=cache_dir, telegram_token=TOKEN, telegram_api_base_url=base_url,
-                      telegram_api_file_url=None, group_cooldown_seconds=0.0, owner_ids=frozenset(),
-                      allowed_chat_ids=frozenset())
+        values = dict(
+            corpus=SEEDS,
+            cache_dir=cache_dir,
+            telegram_token=TOKEN,
+            telegram_api_base_url=base_url,
+            telegram_api_file_url=None,
+            group_cooldown_seconds=0.0,
+            owner_ids=frozenset(),
+            allowed_chat_ids=frozenset(),
+        )
         values.update(overrides)
         return dataclasses.replace(Settings.from_env(env_file=None), **values)
 

@@ -22,7 +22,11 @@ STILL_ANSWERING = "still answering from the last good index"
 
 
 async def test_the_last_good_index_answers_while_the_folder_is_broken_or_gone(
-    api: FakeBotApi, cache_dir: Path, tmp_path: Path, make_settings, caplog: pytest.LogCaptureFixture
+    api: FakeBotApi,
+    cache_dir: Path,
+    tmp_path: Path,
+    make_settings,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO, logger="speechbot")
     folder = tmp_path / "corpus"
@@ -47,13 +51,17 @@ async def test_the_last_good_index_answers_while_the_folder_is_broken_or_gone(
 
         for path in folder.glob("*.txt"):  # nothing readable left: every document emptied
             path.write_bytes(b"")
-        await eventually(lambda: "reload failed" in caplog.text, 10, "the failed reload to be logged")
+        await eventually(
+            lambda: "reload failed" in caplog.text, 10, "the failed reload to be logged"
+        )
         during = await burst()
         assert during == good  # the same answers, from the last good index
 
         moved = tmp_path / "moved-away"
         folder.rename(moved)  # the folder vanishes
-        await eventually(lambda: "cannot list the corpus" in caplog.text, 10, "the vanished folder to be logged")
+        await eventually(
+            lambda: "cannot list the corpus" in caplog.text, 10, "the vanished folder to be logged"
+        )
         await asyncio.sleep(0.5)  # several polls while it is gone: still one line
         gone = await burst()
         assert gone == good
@@ -62,7 +70,9 @@ async def test_the_last_good_index_answers_while_the_folder_is_broken_or_gone(
         for path in SEEDS.glob("*.txt"):
             shutil.copy(path, folder / path.name)
         (folder / "防汛.txt").write_text(NEW_DOC, encoding="utf-8")
-        await eventually(lambda: library.current.version >= 2, 15, "the corpus to be picked up again")
+        await eventually(
+            lambda: library.current.version >= 2, 15, "the corpus to be picked up again"
+        )
         new = api.say(people[0], NEW_QUESTION)
         asked.append(new)
         answer = await api.reply_to(new)
@@ -71,6 +81,8 @@ async def test_the_last_good_index_answers_while_the_folder_is_broken_or_gone(
 
     result = tally(api, asked)
     assert result == {"sent": 19, "answered": 19, "lost": 0, "duplicated": 0}, result
-    assert caplog.text.count(STILL_ANSWERING) == 2, caplog.text  # one line per reason, not one per poll
+    assert caplog.text.count(STILL_ANSWERING) == 2, (
+        caplog.text
+    )  # one line per reason, not one per poll
     assert all(c.ok for c in api.calls)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text

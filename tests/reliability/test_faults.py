@@ -15,10 +15,10 @@ import time
 import pytest
 from fake_bot_api import FakeBotApi, Fault
 from rel_support import GROUP, QUESTIONS, eventually, serving, tally, users
+from telegram.request import HTTPXRequest
 
 from bot.frontends.telegram import delivery
 from bot.frontends.telegram.app import build_application
-from telegram.request import HTTPXRequest
 
 READ_TIMEOUT = 0.5
 # python-telegram-bot itself reads RetryAfter.retry_after, which warns about a future type change
@@ -29,16 +29,19 @@ def quick_timeouts(app) -> None:
     """Both of the bot's HTTP clients with a short read timeout (getUpdates adds its long-poll time)."""
     bot = app.bot
     with bot._unfrozen():
-        bot._request = (HTTPXRequest(connection_pool_size=1, read_timeout=READ_TIMEOUT),
-                        delivery.RetryingRequest(connection_pool_size=256, read_timeout=READ_TIMEOUT))
+        bot._request = (
+            HTTPXRequest(connection_pool_size=1, read_timeout=READ_TIMEOUT),
+            delivery.RetryingRequest(connection_pool_size=256, read_timeout=READ_TIMEOUT),
+        )
 
 
 def ask_all(api: FakeBotApi, people, offset: int = 0) -> list[dict]:
     return [api.say(u, QUESTIONS[(i + offset) % len(QUESTIONS)]) for i, u in enumerate(people)]
 
 
-async def test_get_updates_faults_are_ridden_out_and_nothing_is_lost_or_doubled(api: FakeBotApi, engine,
-                                                                              make_settings) -> None:
+async def test_get_updates_faults_are_ridden_out_and_nothing_is_lost_or_doubled(
+    api: FakeBotApi, engine, make_settings
+) -> None:
     app = build_application(make_settings(api.base_url), engine)
     quick_timeouts(app)
     people = users(8)
@@ -47,7 +50,9 @@ async def test_get_updates_faults_are_ridden_out_and_nothing_is_lost_or_doubled(
     async with serving(app, poll_timeout=0.5):
         before = ask_all(api, people[:3])
         asked += before
-        await eventually(lambda: tally(api, before)["answered"] == 3, 10, "answers before the faults")
+        await eventually(
+            lambda: tally(api, before)["answered"] == 3, 10, "answers before the faults"
+        )
         cases = [
             ("429 retry_after=1", [Fault.too_many_requests(1)]),
             ("500", [Fault.server_error(500)]),
@@ -60,7 +65,9 @@ async def test_get_updates_faults_are_ridden_out_and_nothing_is_lost_or_doubled(
             served = len(api.faults_served)
             api.inject("getUpdates", *faults)
             during: list[dict] = []
-            while len(api.faults_served) < served + len(faults) or api.holding:  # questions keep coming meanwhile
+            while (
+                len(api.faults_served) < served + len(faults) or api.holding
+            ):  # questions keep coming meanwhile
                 during += ask_all(api, people[3:5], offset=len(during))
                 await asyncio.sleep(0.3)
             over = time.perf_counter()
@@ -71,15 +78,27 @@ async def test_get_updates_faults_are_ridden_out_and_nothing_is_lost_or_doubled(
         await asyncio.sleep(0.3)  # a duplicate would show up by now
     result = tally(api, asked)
     assert result["lost"] == 0 and result["duplicated"] == 0, result
-    assert [kind for method, kind in api.faults_served if method == "getupdates"] == \
-        ["status", "status", "gateway", "drop", "delay", "status", "drop"]
-    assert max(recovery.values()) < 5.0, recovery  # PTB's polling backs off (1 s, 1.5 s, ... at most 30 s)
-    print(f"getUpdates faults: {result}; answered again after: "
-          + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in recovery.items()))
+    assert [kind for method, kind in api.faults_served if method == "getupdates"] == [
+        "status",
+        "status",
+        "gateway",
+        "drop",
+        "delay",
+        "status",
+        "drop",
+    ]
+    assert max(recovery.values()) < 5.0, (
+        recovery
+    )  # PTB's polling backs off (1 s, 1.5 s, ... at most 30 s)
+    print(
+        f"getUpdates faults: {result}; answered again after: "
+        + ", ".join(f"{label} {seconds:.1f} s" for label, seconds in recovery.items())
+    )
 
 
-async def test_send_faults_are_retried_when_safe_and_answered_once(api: FakeBotApi, engine, make_settings,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+async def test_send_faults_are_retried_when_safe_and_answered_once(
+    api: FakeBotApi, engine, make_settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     app = build_application(make_settings(api.base_url), engine)
     quick_timeouts(app)
@@ -90,7 +109,10 @@ async def test_send_faults_are_retried_when_safe_and_answered_once(api: FakeBotA
             ("500 (sent again)", Fault.server_error(500)),
             ("502 page from the proxy (sent again)", Fault.bad_gateway()),
             ("connection dropped before any answer (sent again)", Fault.drop()),
-            ("answered late, after the client gave up (done once, not sent again)", Fault.late(READ_TIMEOUT + 0.5)),
+            (
+                "answered late, after the client gave up (done once, not sent again)",
+                Fault.late(READ_TIMEOUT + 0.5),
+            ),
         ]
         asked = []
         for (label, fault), user in zip(cases, people):
@@ -106,14 +128,21 @@ async def test_send_faults_are_retried_when_safe_and_answered_once(api: FakeBotA
         await eventually(lambda: tally(api, asked)["answered"] == len(asked), 20, "the burst")
         await asyncio.sleep(1.0)  # a late duplicate would show up by now
     result = tally(api, asked)
-    assert result == {"sent": len(asked), "answered": len(asked), "lost": 0, "duplicated": 0}, result
+    assert result == {"sent": len(asked), "answered": len(asked), "lost": 0, "duplicated": 0}, (
+        result
+    )
     # no 「出错了」 after the late answer: the question already had its answer
-    assert not [c for c in api.calls if c.method == "sendMessage" and c.ok and c.params.get("parse_mode") is None]
+    assert not [
+        c
+        for c in api.calls
+        if c.method == "sendMessage" and c.ok and c.params.get("parse_mode") is None
+    ]
     assert "sending it again" in caplog.text and "Rate limit hit" in caplog.text
 
 
-async def test_a_send_held_until_the_client_gives_up_is_not_sent_twice(api: FakeBotApi, engine,
-                                                                       make_settings) -> None:
+async def test_a_send_held_until_the_client_gives_up_is_not_sent_twice(
+    api: FakeBotApi, engine, make_settings
+) -> None:
     """The other side of not retrying timeouts: a send that never reached Telegram and timed out is
     lost (one question), rather than every slow-but-delivered answer being sent twice."""
     app = build_application(make_settings(api.base_url), engine)
@@ -128,13 +157,17 @@ async def test_a_send_held_until_the_client_gives_up_is_not_sent_twice(api: Fake
     assert tally(api, [later])["duplicated"] == 0
 
 
-async def test_the_bot_api_restarting_between_polls_loses_nothing(api: FakeBotApi, engine, make_settings) -> None:
+async def test_the_bot_api_restarting_between_polls_loses_nothing(
+    api: FakeBotApi, engine, make_settings
+) -> None:
     app = build_application(make_settings(api.base_url), engine)
     quick_timeouts(app)
     people = users(6, start=6200)
     async with serving(app, poll_timeout=0.5):
         before = ask_all(api, people[:2])
-        await eventually(lambda: tally(api, before)["answered"] == 2, 10, "answers before the restart")
+        await eventually(
+            lambda: tally(api, before)["answered"] == 2, 10, "answers before the restart"
+        )
         restart = asyncio.create_task(api.restart(down=2.0))
         await asyncio.sleep(0.2)
         during = ask_all(api, people[2:4])  # sent to Telegram while the bot cannot reach it

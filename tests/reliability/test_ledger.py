@@ -10,10 +10,10 @@ from pathlib import Path
 
 from fake_bot_api import FakeBotApi, Fault
 from rel_support import QUESTIONS, eventually, serving, tally, users
+from telegram import Update
 
 from bot.frontends.telegram.app import build_application, ledger_file
 from bot.frontends.telegram.delivery import MAX_AGE_SECONDS, Ledger
-from telegram import Update
 
 
 def updates(*ids: int) -> list[Update]:
@@ -67,8 +67,9 @@ def test_the_ledger_survives_a_restart_and_forgets_what_telegram_forgot(tmp_path
     assert Ledger(path).offset == 0  # a damaged file is ignored (with a warning)
 
 
-async def test_an_answer_in_progress_is_not_confirmed_and_others_go_on(api: FakeBotApi, engine, make_settings,
-                                                                       cache_dir: Path) -> None:
+async def test_an_answer_in_progress_is_not_confirmed_and_others_go_on(
+    api: FakeBotApi, engine, make_settings, cache_dir: Path
+) -> None:
     app = build_application(make_settings(api.base_url), engine)
     people = users(6, start=8000)
     async with serving(app, poll_timeout=1.0):
@@ -79,12 +80,18 @@ async def test_an_answer_in_progress_is_not_confirmed_and_others_go_on(api: Fake
         polls = api.polls
         started = time.perf_counter()
         others = [api.say(u, QUESTIONS[1]) for u in people[1:]]
-        await eventually(lambda: tally(api, others)["answered"] == len(others), 5, "the other answers")
+        await eventually(
+            lambda: tally(api, others)["answered"] == len(others), 5, "the other answers"
+        )
         others_took = time.perf_counter() - started
-        assert any(u["update_id"] == held_id for u in api.updates)  # not confirmed while being answered
+        assert any(
+            u["update_id"] == held_id for u in api.updates
+        )  # not confirmed while being answered
         await eventually(lambda: tally(api, [held])["answered"] == 1, 5, "the held answer")
         spent = time.perf_counter() - started
-        await eventually(lambda: not any(u["update_id"] == held_id for u in api.updates), 5, "confirmation")
+        await eventually(
+            lambda: not any(u["update_id"] == held_id for u in api.updates), 5, "confirmation"
+        )
         polls_while_held = api.polls - polls
         await asyncio.sleep(0.3)
     assert others_took < 1.0  # not held up behind the slow one
@@ -92,4 +99,3 @@ async def test_an_answer_in_progress_is_not_confirmed_and_others_go_on(api: Fake
     assert polls_while_held <= 4 * (spent + 1) + 10  # it waits for progress instead of spinning
     saved = json.loads(ledger_file(make_settings(api.base_url)).read_text())
     assert saved["offset"] > held_id and saved["done"] == []
-

@@ -13,7 +13,17 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import TOKEN, FakeBotApi
-from rel_support import GROUP, QUESTIONS, bot_env, eventually, replies, start_bot, stop_bot, tally, users
+from rel_support import (
+    GROUP,
+    QUESTIONS,
+    bot_env,
+    eventually,
+    replies,
+    start_bot,
+    stop_bot,
+    tally,
+    users,
+)
 
 EXIT_WITHIN = 8.0  # seconds from SIGTERM to exit: the grace for answers in progress, then shut-down
 HOLD = 6.0  # seconds the fake server holds each answer: longer than the bot takes to stop
@@ -23,8 +33,12 @@ HOLD = 6.0  # seconds the fake server holds each answer: longer than the bot tak
 async def test_a_signal_while_answering_loses_no_question_and_answers_none_twice(
     api: FakeBotApi, cache_dir: Path, tmp_path: Path, sig: signal.Signals
 ) -> None:
-    env = bot_env(cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url,
-                  GROUP_COOLDOWN_SECONDS="0")
+    env = bot_env(
+        cache_dir,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        GROUP_COOLDOWN_SECONDS="0",
+    )
     people = users(12)
     asked: list[dict] = []
 
@@ -61,10 +75,14 @@ async def test_a_signal_while_answering_loses_no_question_and_answers_none_twice
     process = await start_bot(env, tmp_path)
     log = asyncio.create_task(process.stderr.read())
     try:
-        await eventually(lambda: tally(api, asked)["answered"] == len(asked), 30, "every question answered")
+        await eventually(
+            lambda: tally(api, asked)["answered"] == len(asked), 30, "every question answered"
+        )
         more = [api.say(u, QUESTIONS[2]) for u in people[:3]]
         asked += more
-        await eventually(lambda: tally(api, asked)["answered"] == len(asked), 20, "the last answers")
+        await eventually(
+            lambda: tally(api, asked)["answered"] == len(asked), 20, "the last answers"
+        )
         # the held answers are released (never done: their client is gone); a duplicate would show by then
         await eventually(lambda: api.holding == 0, HOLD + 5, "the held answers to be released")
         await asyncio.sleep(0.3)
@@ -72,8 +90,13 @@ async def test_a_signal_while_answering_loses_no_question_and_answers_none_twice
         code = await stop_bot(process)
     second_log = (await log).decode()
     result = tally(api, asked)
-    assert result == {"sent": 15, "answered": 15, "lost": 0, "duplicated": 0}, (result, replies(api))
+    assert result == {"sent": 15, "answered": 15, "lost": 0, "duplicated": 0}, (
+        result,
+        replies(api),
+    )
     assert code == 0, second_log[-3000:]
     assert len(api.abandoned) >= 7  # the held answers really were cut off by the signal
-    print(f"{sig.name}: exit after {took:.1f} s, {time.perf_counter() - held_from:.1f} s from the hold to all "
-          f"answered; {result}")
+    print(
+        f"{sig.name}: exit after {took:.1f} s, {time.perf_counter() - held_from:.1f} s from the hold to all "
+        f"answered; {result}"
+    )

@@ -17,8 +17,16 @@ def _zipf_corpus(seed: int, n: int):
     return rng, vocab, weights, corpus
 
 
-@pytest.mark.parametrize("variant,long_list,seed", [("plus", None, 16384), ("plus", 40, 64), ("plus", 400, 16),
-                                                    ("okapi", None, 16384), ("l", 100, 64)])
+@pytest.mark.parametrize(
+    "variant,long_list,seed",
+    [
+        ("plus", None, 16384),
+        ("plus", 40, 64),
+        ("plus", 400, 16),
+        ("okapi", None, 16384),
+        ("l", 100, 64),
+    ],
+)
 def test_maxscore_top10_equals_rank_bm25(variant: str, long_list: int | None, seed: int):
     rng, vocab, weights, corpus = _zipf_corpus(11, 4000)
     params = BM25Params(variant=variant, k1=0.6, b=0.75)
@@ -27,7 +35,9 @@ def test_maxscore_top10_equals_rank_bm25(variant: str, long_list: int | None, se
     pruned = 0
     for _ in range(60):
         # questions mix common terms (long lists) with a few rare ones, some repeated
-        query = rng.choices(vocab[:30], k=rng.randint(3, 12)) + rng.choices(vocab, weights, k=rng.randint(1, 8))
+        query = rng.choices(vocab[:30], k=rng.randint(3, 12)) + rng.choices(
+            vocab, weights, k=rng.randint(1, 8)
+        )
         expected = ref.get_scores(query)
         lists = ours.term_lists(query)
         pids, scores = ours.top_lists(lists, 10, exhaustive_below=0)  # always the MaxScore path
@@ -83,7 +93,9 @@ def test_forward_rows_look_up_what_the_lists_hold(tmp_path, rows_min_df):
     assert np.array_equal(index.fwd_row_of[kept], np.arange(kept.sum()))
     mixed = 0
     for _ in range(20):
-        query = rng.choices(vocab[:40], k=8) + rng.choices(vocab, weights, k=4)  # repeats: times > 1
+        query = rng.choices(vocab[:40], k=8) + rng.choices(
+            vocab, weights, k=4
+        )  # repeats: times > 1
         lists = index.term_lists(query)
         in_rows = [tl for tl in lists if index.fwd_row_of[tl.tid] >= 0]
         mixed += 0 < len(in_rows) < len(lists)
@@ -108,7 +120,9 @@ def test_forward_rows_look_up_what_the_lists_hold(tmp_path, rows_min_df):
             f, expected = index.lookup(tl, pids)
             np.testing.assert_array_equal(found[i], f)
             np.testing.assert_array_equal(w[i], expected)
-    assert (mixed > 10) == (rows_min_df != 1)  # the default floor leaves rare terms to their lists too
+    assert (mixed > 10) == (
+        rows_min_df != 1
+    )  # the default floor leaves rare terms to their lists too
     # saved and loaded (mapped) the rows stay; an index saved without them searches the lists
     index.save(tmp_path / "with")
     loaded = BM25Index.load(tmp_path / "with")
@@ -120,8 +134,10 @@ def test_forward_rows_look_up_what_the_lists_hold(tmp_path, rows_min_df):
     np.testing.assert_array_equal(got[0], expected[0])
     np.testing.assert_array_equal(got[1], expected[1])
     pids = np.arange(0, len(corpus), 7)
-    np.testing.assert_array_equal(loaded.lookup_many(loaded.term_lists(query), pids)[1],
-                                  index.lookup_many(index.term_lists(query), pids)[1])
+    np.testing.assert_array_equal(
+        loaded.lookup_many(loaded.term_lists(query), pids)[1],
+        index.lookup_many(index.term_lists(query), pids)[1],
+    )
     for name in ("fwd_offsets", "fwd_terms", "fwd_tfs", "fwd_row_of"):
         (tmp_path / "with" / f"bm25.{name}.npy").unlink()
     without = BM25Index.load(tmp_path / "with")
@@ -138,7 +154,9 @@ def test_ties_of_repeated_passages_go_to_the_lower_id_as_in_get_scores(rows: str
     rng, vocab, weights, distinct = _zipf_corpus(13, 400)
     corpus = [list(p) for p in distinct for _ in range(10)]
     rng.shuffle(corpus)
-    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6), rows_min_df=1 if rows == "all" else 100)
+    index = BM25Index.build(
+        corpus, BM25Params(variant="plus", k1=0.6), rows_min_df=1 if rows == "all" else 100
+    )
     if rows == "none":
         index.fwd_offsets = None
     else:
@@ -146,7 +164,9 @@ def test_ties_of_repeated_passages_go_to_the_lower_id_as_in_get_scores(rows: str
     index.seed_postings = 64
     tied = 0
     for _ in range(40):
-        query = rng.choices(vocab[:30], k=rng.randint(3, 12)) + rng.choices(vocab, weights, k=rng.randint(1, 6))
+        query = rng.choices(vocab[:30], k=rng.randint(3, 12)) + rng.choices(
+            vocab, weights, k=rng.randint(1, 6)
+        )
         full = index.get_scores(query)
         has = np.zeros(len(corpus), bool)
         for tl in index.term_lists(query):
@@ -178,7 +198,9 @@ def test_near_ties_at_the_kth_score_are_scored_again_in_one_order():
     assert np.sum(full[cands] == full[want[-1]]) > 1  # a tie at the 10th
     noisy = full[cands].copy()
     lower_ids_first = np.argsort(cands)
-    noisy[lower_ids_first[::2]] = np.nextafter(noisy[lower_ids_first[::2]], -np.inf)  # a bit off, every other
+    noisy[lower_ids_first[::2]] = np.nextafter(
+        noisy[lower_ids_first[::2]], -np.inf
+    )  # a bit off, every other
     pids, scores = index._final(lists, cands, noisy, 10)
     np.testing.assert_array_equal(pids, want)
     np.testing.assert_array_equal(scores, index._scores_of(lists, want))

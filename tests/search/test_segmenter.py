@@ -52,14 +52,19 @@ def test_search_mode_agrees_with_python_jieba(reference: jieba.Tokenizer):
 def test_frequencies_are_jiebas(reference: jieba.Tokenizer):
     tok = Tokenizer()
     for word in ["人大代表", "工作", "的", "履职", "不存在的词语组合", "长江"]:
-        expected = min(math.log(reference.total / (reference.FREQ.get(word, 0) + 1)), tokenize.MAX_INFORMATIVENESS)
+        expected = min(
+            math.log(reference.total / (reference.FREQ.get(word, 0) + 1)),
+            tokenize.MAX_INFORMATIVENESS,
+        )
         assert tok.informativeness(word) == pytest.approx(expected, abs=1e-12)
 
 
 def test_user_dictionary_as_jieba_reads_it(tmp_path: Path, reference: jieba.Tokenizer):
     userdict = tmp_path / "userdict.txt"
     # a byte-order mark, a frequency and a tag, a frequency alone, a bare word, a blank line
-    userdict.write_text("\ufeff强基固本 100000 n\n校长陪餐 10\n\n全过程人民民主\n", encoding="utf-8")
+    userdict.write_text(
+        "\ufeff强基固本 100000 n\n校长陪餐 10\n\n全过程人民民主\n", encoding="utf-8"
+    )
     custom = jieba.Tokenizer()
     custom.initialize()
     custom.load_userdict(str(userdict))
@@ -68,9 +73,13 @@ def test_user_dictionary_as_jieba_reads_it(tmp_path: Path, reference: jieba.Toke
     assert tok._segmenter().lcut(fold(text)) == custom.lcut(fold(text))
     assert "强基固本" in tok.words(text) and "全过程人民民主" in tok.words(text)
     for word in ["强基固本", "校长陪餐", "全过程人民民主", "人大代表"]:
-        expected = min(math.log(custom.total / (custom.FREQ.get(word, 0) + 1)), tokenize.MAX_INFORMATIVENESS)
+        expected = min(
+            math.log(custom.total / (custom.FREQ.get(word, 0) + 1)), tokenize.MAX_INFORMATIVENESS
+        )
         assert tok.informativeness(word) == pytest.approx(expected, abs=1e-9), word
-    assert Tokenizer().informativeness("强基固本") == tokenize.MAX_INFORMATIVENESS  # no leak into the default
+    assert (
+        Tokenizer().informativeness("强基固本") == tokenize.MAX_INFORMATIVENESS
+    )  # no leak into the default
 
 
 def test_analyse_shows_known_parts_as_before(reference: jieba.Tokenizer):
@@ -109,8 +118,13 @@ def test_segmenter_loads_once_across_threads():
 
 def test_importing_the_tokenizer_loads_no_segmenter():
     code = "import sys, bot.search.tokenize; print('jieba' in sys.modules, 'rjieba' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         cwd=Path(__file__).resolve().parents[2])
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -131,7 +145,9 @@ def test_gram_codes_are_char_grams():
     texts = [fold(t) for t in TEXTS] + ["", "x", "𠀀𠀁中文x中", "中", " 长江 长江"]
     codes, owner = gram_codes(texts)
     for i, text in enumerate(texts):
-        assert Counter(gram_string(c) for c in codes[owner == i].tolist()) == Counter(char_grams(text))
+        assert Counter(gram_string(c) for c in codes[owner == i].tolist()) == Counter(
+            char_grams(text)
+        )
     assert gram_codes([])[0].size == 0
 
 

@@ -23,7 +23,9 @@ def _library(folder: Path, n: int = 6) -> Path:
     lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
     for i in range(n):
         body = "\n".join(lines[(i * 7) % len(lines) :][:9])
-        (folder / f"doc{i:02d}.txt").write_text(f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8")
+        (folder / f"doc{i:02d}.txt").write_text(
+            f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8"
+        )
     return folder
 
 
@@ -41,7 +43,9 @@ def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(tmp_path: Path, counted: list[str]):
+def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(
+    tmp_path: Path, counted: list[str]
+):
     corpus, cache = _library(tmp_path / "lib"), tmp_path / "cache"
     first = open_index(corpus, cache, workers=1)
     assert len(counted) == 6
@@ -57,8 +61,9 @@ def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(
     assert any("湿地公园" in p.text for p in changed.passages)
 
 
-def test_a_parser_upgrade_invalidates_cached_documents(tmp_path: Path, counted: list[str],
-                                                       monkeypatch: pytest.MonkeyPatch):
+def test_a_parser_upgrade_invalidates_cached_documents(
+    tmp_path: Path, counted: list[str], monkeypatch: pytest.MonkeyPatch
+):
     corpus, cache = _library(tmp_path / "lib", 2), tmp_path / "cache"
     open_index(corpus, cache, workers=1)
     assert len(counted) == 2
@@ -75,12 +80,16 @@ def test_documents_are_a_lazy_sequence(tmp_path: Path):
     assert isinstance(docs, LazyDocuments) and len(docs) == 4
     expected = [parse_file(corpus / f"doc{i:02d}.txt") for i in range(4)]
     assert [d.paragraphs for d in docs] == [d.paragraphs for d in expected]
-    assert docs[-1].title == expected[-1].title and docs[1].path == str((corpus / "doc01.txt").resolve())
+    assert docs[-1].title == expected[-1].title and docs[1].path == str(
+        (corpus / "doc01.txt").resolve()
+    )
     assert [d.title for d in docs[1:3]] == [d.title for d in expected[1:3]]
     with pytest.raises(IndexError):
         docs[4]
     lo, hi = index.doc_range(2)
-    assert {p.doc for p in index.passages[lo:hi]} == {2} and hi - lo == sum(p.doc == 2 for p in index.passages)
+    assert {p.doc for p in index.passages[lo:hi]} == {2} and hi - lo == sum(
+        p.doc == 2 for p in index.passages
+    )
 
 
 def test_worker_pool_builds_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -92,8 +101,9 @@ def test_worker_pool_builds_the_same_index(tmp_path: Path, monkeypatch: pytest.M
     assert pooled.bm25.terms == alone.bm25.terms
     np.testing.assert_array_equal(pooled.bm25.docs, alone.bm25.docs)
     query = Tokenizer().query_terms("人大代表在人大工作中处于什么地位")
-    assert rank(pooled.bm25, pooled.unit_of, pooled.leads, query, 5) == rank(alone.bm25, alone.unit_of,
-                                                                            alone.leads, query, 5)
+    assert rank(pooled.bm25, pooled.unit_of, pooled.leads, query, 5) == rank(
+        alone.bm25, alone.unit_of, alone.leads, query, 5
+    )
 
 
 def test_saved_index_ranks_like_the_in_memory_one(tmp_path: Path):
@@ -102,15 +112,23 @@ def test_saved_index_ranks_like_the_in_memory_one(tmp_path: Path):
     saved = open_index(corpus, cache, workers=1)
     tokenizer = Tokenizer()
     passages = list(saved.passages)
-    memory = build_index(corpus, list(saved.documents), passages, [tokenizer.index_terms(p.text) for p in passages],
-                         tokenizer)
+    memory = build_index(
+        corpus,
+        list(saved.documents),
+        passages,
+        [tokenizer.index_terms(p.text) for p in passages],
+        tokenizer,
+    )
     for question in ("人大代表在人大工作中处于什么地位", "怎样加强代表工作", "总则"):
         query = tokenizer.query_terms(question)
         assert rank(saved.bm25, saved.unit_of, saved.leads, query, 10) == rank(
-            memory.bm25, memory.unit_of, memory.leads, query, 10)
+            memory.bm25, memory.unit_of, memory.leads, query, 10
+        )
 
 
-def test_an_oversize_file_is_refused_without_reading_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_an_oversize_file_is_refused_without_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     corpus = _library(tmp_path / "lib", 2)
     big = corpus / "huge.txt"
     with big.open("wb") as fh:  # sparse: 200 MB on paper
@@ -126,13 +144,18 @@ def test_an_oversize_file_is_refused_without_reading_it(tmp_path: Path, monkeypa
     index = open_index(corpus, tmp_path / "cache", workers=1)
     assert "huge.txt" not in read
     reasons = [p.reason for p in index.problems if p.path.endswith("huge.txt")]
-    assert len(reasons) == 1 and "文件过大" in reasons[0] and str(reading.MAX_FILE_BYTES // 2**20) in reasons[0]
+    assert (
+        len(reasons) == 1
+        and "文件过大" in reasons[0]
+        and str(reading.MAX_FILE_BYTES // 2**20) in reasons[0]
+    )
     again = open_index(corpus, tmp_path / "cache", workers=1)  # reported once on a load too
     assert len([p for p in again.problems if p.path.endswith("huge.txt")]) == 1
 
 
-def test_progress_bar_only_when_asked(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch):
+def test_progress_bar_only_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
     monkeypatch.delenv("SPEECHBOT_PROGRESS", raising=False)
     corpus = _library(tmp_path / "lib", 2)
     open_index(corpus, tmp_path / "quiet", workers=1)
@@ -155,7 +178,9 @@ class _MarkingTokenizer(Tokenizer):
         return words + ["marked"], grams
 
 
-def test_worker_pool_segments_with_the_tokenizer_it_is_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_worker_pool_segments_with_the_tokenizer_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     corpus = _library(tmp_path / "lib", n=5)
     monkeypatch.setattr(store, "_POOL_FROM", 2)
     pooled = open_index(corpus, tmp_path / "pooled", tokenizer=_MarkingTokenizer(), workers=2)
@@ -163,15 +188,24 @@ def test_worker_pool_segments_with_the_tokenizer_it_is_given(tmp_path: Path, mon
     assert open_index(corpus, tmp_path / "plain", workers=2).bm25.idf_of("marked") is None
 
 
-def test_worker_pool_numbers_terms_across_duplicates_like_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_worker_pool_numbers_terms_across_duplicates_like_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     """Workers number terms themselves and report only new ones: a duplicate document
     (skipped from the index) may still be where its worker first saw a term."""
     corpus = _library(tmp_path / "lib", 24)
-    for i in (9, 17, 18):  # later chunks of 8 go to the other worker; its first sight may be a duplicate
-        (corpus / f"doc{i:02d}.txt").write_text((corpus / f"doc{i - 9:02d}.txt").read_text(encoding="utf-8"),
-                                                encoding="utf-8")
-    (corpus / "doc19.txt").write_text("第19号文件\n一、总则\n" + (corpus / "doc00.txt").read_text(encoding="utf-8"),
-                                      encoding="utf-8")
+    for i in (
+        9,
+        17,
+        18,
+    ):  # later chunks of 8 go to the other worker; its first sight may be a duplicate
+        (corpus / f"doc{i:02d}.txt").write_text(
+            (corpus / f"doc{i - 9:02d}.txt").read_text(encoding="utf-8"), encoding="utf-8"
+        )
+    (corpus / "doc19.txt").write_text(
+        "第19号文件\n一、总则\n" + (corpus / "doc00.txt").read_text(encoding="utf-8"),
+        encoding="utf-8",
+    )
     monkeypatch.setattr(store, "_POOL_FROM", 2)
     pooled = open_index(corpus, tmp_path / "pooled", workers=2)
     alone = open_index(corpus, tmp_path / "alone", workers=1)

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 import pytest
 from fake_bot_api import TOKEN, FakeBotApi
+from telegram.ext import Application
 from tg_support import FORUM, GROUP, LONG_DOC, SEEDS, running
 
 from bot.answer import Engine
 from bot.frontends.telegram.app import build_application
 from bot.settings import Settings
-from telegram.ext import Application
 
 
 @pytest.fixture(scope="session")

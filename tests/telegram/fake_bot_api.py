@@ -35,8 +35,9 @@ import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -49,18 +50,43 @@ MAX_CALLBACK_ANSWER = 200
 MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files on the cloud Bot API
 
 # Parameters that python-telegram-bot sends as plain strings (everything else is JSON).
-_STRING_FIELDS = {"text", "parse_mode", "callback_query_id", "inline_query_id", "url", "secret_token",
-                  "next_offset", "inline_message_id", "switch_pm_text", "switch_pm_parameter", "language_code"}
+_STRING_FIELDS = {
+    "text",
+    "parse_mode",
+    "callback_query_id",
+    "inline_query_id",
+    "url",
+    "secret_token",
+    "next_offset",
+    "inline_message_id",
+    "switch_pm_text",
+    "switch_pm_parameter",
+    "language_code",
+}
 
 # Telegram's HTML: tag -> entity type.
 _TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "span": "spoiler",
-    "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre", "blockquote": "blockquote",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_START_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>")
+_START_TAG = re.compile(
+    r"<([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z-]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>\"']+))?)*)\s*>"
+)
 _ATTR = re.compile(r"([A-Za-z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 _ENTITY = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]+));")
 
@@ -68,8 +94,13 @@ _ENTITY = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]+));")
 _UPDATE_IDS = itertools.count(1)
 
 
-_STATUS_TEXT = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
-                503: "Service Unavailable", 504: "Gateway Timeout"}
+_STATUS_TEXT = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}
 
 
 class ApiError(Exception):
@@ -110,10 +141,12 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
                     raise fail(f"Unclosed end tag at byte offset {at(i)}")
                 name = source[i + 2 : j].strip().lower()
                 if not stack:
-                    raise fail(f'Unexpected end tag at byte offset {at(i)}')
+                    raise fail(f"Unexpected end tag at byte offset {at(i)}")
                 open_name, start, attrs = stack.pop()
                 if name != open_name:
-                    raise fail(f'Unmatched end tag at byte offset {at(i)}, expected "</{open_name}>", found "</{name}>"')
+                    raise fail(
+                        f'Unmatched end tag at byte offset {at(i)}, expected "</{open_name}>", found "</{name}>"'
+                    )
                 if length > start:
                     entity = {"type": _TAGS[open_name], "offset": start, "length": length - start}
                     if open_name == "a":
@@ -127,7 +160,10 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
             name = m.group(1).lower()
             if name not in _TAGS:
                 raise fail(f'Unsupported start tag "{name}" at byte offset {at(i)}')
-            attrs = {a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or "" for a in _ATTR.finditer(m.group(2))}
+            attrs = {
+                a.group(1).lower(): a.group(2) or a.group(3) or a.group(4) or ""
+                for a in _ATTR.finditer(m.group(2))
+            }
             if name == "span" and attrs.get("class") != "tg-spoiler":
                 raise fail(f'Tag "span" must have class "tg-spoiler" at byte offset {at(i)}')
             if name == "a" and not attrs.get("href"):
@@ -176,32 +212,34 @@ class Fault:
     retry_after: int | None = None
 
     @classmethod
-    def too_many_requests(cls, retry_after: int = 1) -> "Fault":
+    def too_many_requests(cls, retry_after: int = 1) -> Fault:
         return cls("status", 429, retry_after=retry_after)
 
     @classmethod
-    def server_error(cls, status: int = 500) -> "Fault":
+    def server_error(cls, status: int = 500) -> Fault:
         return cls("status", status)
 
     @classmethod
-    def bad_gateway(cls) -> "Fault":
+    def bad_gateway(cls) -> Fault:
         return cls("gateway", 502)
 
     @classmethod
-    def drop(cls) -> "Fault":
+    def drop(cls) -> Fault:
         return cls("drop")
 
     @classmethod
-    def delay(cls, seconds: float) -> "Fault":
+    def delay(cls, seconds: float) -> Fault:
         return cls("delay", seconds=seconds)
 
     @classmethod
-    def late(cls, seconds: float) -> "Fault":
+    def late(cls, seconds: float) -> Fault:
         return cls("late", seconds=seconds)
 
 
-_GATEWAY_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
-                 "</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n")
+_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+    "</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"
+)
 
 
 @dataclass
@@ -246,7 +284,12 @@ class User:
     username: str | None = None
 
     def json(self) -> dict:
-        out = {"id": self.id, "is_bot": False, "first_name": self.first_name, "language_code": "zh-hans"}
+        out = {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "language_code": "zh-hans",
+        }
         if self.username:
             out["username"] = self.username
         return out
@@ -258,7 +301,9 @@ class FakeBotApi:
     username: str = BOT_USERNAME
     bot_id: int = BOT_ID
     calls: list[Call] = field(default_factory=list)
-    fail_next: dict[str, ApiError] = field(default_factory=dict)  # method -> the error to return once
+    fail_next: dict[str, ApiError] = field(
+        default_factory=dict
+    )  # method -> the error to return once
 
     def __post_init__(self) -> None:
         self.updates: list[dict] = []
@@ -282,7 +327,9 @@ class FakeBotApi:
         self.base_url = ""
         self.port = 0
         # fault injection: nothing happens unless a test asks
-        self.faults: dict[str, list[Fault]] = {}  # method (lower case) -> faults for its next calls, in order
+        self.faults: dict[
+            str, list[Fault]
+        ] = {}  # method (lower case) -> faults for its next calls, in order
         self.slow: dict[str, float] = {}  # method -> hold every call this long before doing it
         self.faults_served: list[tuple[str, str]] = []  # (method, kind) of each fault applied
         self.abandoned: list[Call] = []  # calls held by a fault whose client went away: never done
@@ -311,7 +358,9 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._download)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)  # no access log: it shows the token
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=0.1
+        )  # no access log: it shows the token
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
@@ -349,12 +398,17 @@ class FakeBotApi:
             return Fault.delay(self.slow[method])
         return None
 
-    async def _faulty(self, request: web.Request, method: str, call: Call, fault: Fault) -> web.StreamResponse | None:
+    async def _faulty(
+        self, request: web.Request, method: str, call: Call, fault: Fault
+    ) -> web.StreamResponse | None:
         """Apply `fault` to a call; a response to send instead of doing it, or None to go on."""
         self.faults_served.append((method, fault.kind))
         if fault.kind == "status":
-            body: dict[str, Any] = {"ok": False, "error_code": fault.status,
-                                    "description": _STATUS_TEXT.get(fault.status, "Internal Server Error")}
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": fault.status,
+                "description": _STATUS_TEXT.get(fault.status, "Internal Server Error"),
+            }
             if fault.retry_after is not None:
                 body["description"] = f"Too Many Requests: retry after {fault.retry_after}"
                 body["parameters"] = {"retry_after": fault.retry_after}
@@ -393,7 +447,9 @@ class FakeBotApi:
             await self._runner.cleanup()
 
     async def _not_found(self, request: web.Request) -> web.Response:
-        return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+        return web.json_response(
+            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+        )
 
     async def _download(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]
@@ -424,10 +480,14 @@ class FakeBotApi:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         handler = self.methods.get(method)
         if handler is None:
-            return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
         params = await self._params(request)
         call = Call(request.match_info["method"], params, time.perf_counter())
         fault = self._fault_for(method)
@@ -448,7 +508,9 @@ class FakeBotApi:
         if method != "getupdates":
             self._record(call)
         if fault is not None and fault.kind == "late":
-            await asyncio.sleep(fault.seconds)  # done, but the answer may arrive after the client gave up
+            await asyncio.sleep(
+                fault.seconds
+            )  # done, but the answer may arrive after the client gave up
         return web.json_response({"ok": True, "result": call.result})
 
     def _record(self, call: Call) -> None:
@@ -463,7 +525,7 @@ class FakeBotApi:
     async def _changed_or_timeout(self, timeout: float) -> None:
         try:
             await asyncio.wait_for(self._changed.wait(), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     # ---- what the test does --------------------------------------------------------------
@@ -484,17 +546,32 @@ class FakeBotApi:
     def new_topic(self, chat_id: int, name: str, creator: User) -> int:
         """A forum topic; its id (message_thread_id) is the id of its opening service message."""
         mid = self._next_message_id(chat_id)
-        message = {"message_id": mid, "date": int(time.time()), "chat": self.chats[chat_id],
-                   "from": creator.json(), "message_thread_id": mid, "is_topic_message": True,
-                   "forum_topic_created": {"name": name, "icon_color": 7322096}}
+        message = {
+            "message_id": mid,
+            "date": int(time.time()),
+            "chat": self.chats[chat_id],
+            "from": creator.json(),
+            "message_thread_id": mid,
+            "is_topic_message": True,
+            "forum_topic_created": {"name": name, "icon_color": 7322096},
+        }
         self.messages[(chat_id, mid)] = message
         return mid
 
-    def compose(self, user: User, text: str, *, chat: int | None = None, reply_to: int | None = None,
-                thread: int | None = None) -> dict:
+    def compose(
+        self,
+        user: User,
+        text: str,
+        *,
+        chat: int | None = None,
+        reply_to: int | None = None,
+        thread: int | None = None,
+    ) -> dict:
         """A message from `user` (to the bot in private unless `chat`), stored but not yet delivered."""
         chat_id = chat if chat is not None else self.private_chat(user)["id"]
-        return self._new_message(chat_id, user.json(), text, _entities_for(text), reply_to=reply_to, thread=thread)
+        return self._new_message(
+            chat_id, user.json(), text, _entities_for(text), reply_to=reply_to, thread=thread
+        )
 
     def say(self, user: User, text: str, **where: int | None) -> dict:
         """`user` sends `text`: the message is queued for getUpdates; returns it."""
@@ -502,16 +579,28 @@ class FakeBotApi:
         self.push({"message": message})
         return message
 
-    def send_document(self, user: User, name: str | None, data: bytes, *, chat: int | None = None,
-                      mime_type: str = "application/octet-stream", caption: str | None = None) -> dict:
+    def send_document(
+        self,
+        user: User,
+        name: str | None,
+        data: bytes,
+        *,
+        chat: int | None = None,
+        mime_type: str = "application/octet-stream",
+        caption: str | None = None,
+    ) -> dict:
         """`user` sends a file as a document (to the bot in private unless `chat`): queued; returns the message."""
         chat_id = chat if chat is not None else self.private_chat(user)["id"]
         n = next(self._file_ids)
         file_id = f"BQACAgIAAxkBAAI{n:06d}"
         suffix = "." + name.rpartition(".")[2] if name and "." in name else ""
         self.files[file_id] = (f"documents/file_{n}{suffix}", data)
-        document = {"file_id": file_id, "file_unique_id": f"AgAD{n:06d}", "mime_type": mime_type,
-                    "file_size": len(data)}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"AgAD{n:06d}",
+            "mime_type": mime_type,
+            "file_size": len(data),
+        }
         if name is not None:
             document["file_name"] = name
         message = self._new_message(chat_id, user.json(), None, [])
@@ -521,31 +610,62 @@ class FakeBotApi:
         self.push({"message": message})
         return message
 
-    def tap(self, user: User, message: dict, text: str | None = None, *, data: str | None = None,
-            as_shown: bool = False) -> str:
+    def tap(
+        self,
+        user: User,
+        message: dict,
+        text: str | None = None,
+        *,
+        data: str | None = None,
+        as_shown: bool = False,
+    ) -> str:
         """`user` taps the button labelled `text` (or sends raw `data`) on `message`; returns the query id.
 
         The query carries the message as stored now (after edits), or `message` itself if `as_shown`
         (a tap on a stale screen, a deleted question)."""
-        current = message if as_shown else self.messages.get((message["chat"]["id"], message["message_id"]), message)
+        current = (
+            message
+            if as_shown
+            else self.messages.get((message["chat"]["id"], message["message_id"]), message)
+        )
         if data is None:
             for row in current.get("reply_markup", {}).get("inline_keyboard", []):
                 for button in row:
                     if button["text"] == text:
                         data = button["callback_data"]
             if data is None:
-                raise AssertionError(f"no button {text!r} on message: {current.get('reply_markup')}")
+                raise AssertionError(
+                    f"no button {text!r} on message: {current.get('reply_markup')}"
+                )
         query_id = str(next(self._query_ids) + 10**12)
         self.callback_queries[query_id] = False
-        self.push({"callback_query": {"id": query_id, "from": user.json(), "chat_instance": "-4242",
-                                      "data": data, "message": current}})
+        self.push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user.json(),
+                    "chat_instance": "-4242",
+                    "data": data,
+                    "message": current,
+                }
+            }
+        )
         return query_id
 
     def inline(self, user: User, query: str) -> str:
         query_id = str(next(self._query_ids) + 2 * 10**12)
         self.inline_queries[query_id] = False
-        self.push({"inline_query": {"id": query_id, "from": user.json(), "query": query, "offset": "",
-                                    "chat_type": "sender"}})
+        self.push(
+            {
+                "inline_query": {
+                    "id": query_id,
+                    "from": user.json(),
+                    "query": query,
+                    "offset": "",
+                    "chat_type": "sender",
+                }
+            }
+        )
         return query_id
 
     def push(self, update: dict) -> dict:
@@ -554,8 +674,9 @@ class FakeBotApi:
         self._notify()
         return update
 
-    async def wait_for(self, method: str, where: Callable[[Call], bool] = lambda c: True,
-                       timeout: float = 10.0) -> Call:
+    async def wait_for(
+        self, method: str, where: Callable[[Call], bool] = lambda c: True, timeout: float = 10.0
+    ) -> Call:
         """The first recorded call to `method` matching `where` (waits for it to happen)."""
         deadline = time.perf_counter() + timeout
         seen = 0
@@ -573,11 +694,16 @@ class FakeBotApi:
     async def reply_to(self, message: dict, timeout: float = 10.0) -> Call:
         """The bot's sendMessage replying to `message`."""
         chat_id, mid = message["chat"]["id"], message["message_id"]
-        return await self.wait_for("sendMessage", lambda c: c.chat_id == chat_id and c.reply_to == mid, timeout)
+        return await self.wait_for(
+            "sendMessage", lambda c: c.chat_id == chat_id and c.reply_to == mid, timeout
+        )
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
-        return [c for c in self.calls if c.method.lower() == "sendmessage"
-                and (chat_id is None or c.chat_id == chat_id)]
+        return [
+            c
+            for c in self.calls
+            if c.method.lower() == "sendmessage" and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     def message(self, call: Call) -> dict:
         """The bot's message as stored now (after any edits)."""
@@ -585,8 +711,15 @@ class FakeBotApi:
 
     # ---- Bot API methods -----------------------------------------------------------------
     def _bot_user(self) -> dict:
-        return {"id": self.bot_id, "is_bot": True, "first_name": "讲话问答", "username": self.username,
-                "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": True}
+        return {
+            "id": self.bot_id,
+            "is_bot": True,
+            "first_name": "讲话问答",
+            "username": self.username,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": True,
+        }
 
     async def get_me(self, params: dict) -> dict:
         return self._bot_user()
@@ -594,8 +727,11 @@ class FakeBotApi:
     async def get_updates(self, params: dict) -> list[dict]:
         self.polls += 1
         if self.webhook is not None:
-            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
-                                "use deleteWebhook to delete the webhook first")
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         timeout = float(params.get("timeout") or 0)
         limit = int(params.get("limit") or 100)
@@ -630,12 +766,19 @@ class FakeBotApi:
         secret = params.get("secret_token")
         if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
             raise bad_request("secret token contains unallowed characters")
-        self.webhook = {"url": url, "secret_token": secret, "allowed_updates": params.get("allowed_updates")}
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": params.get("allowed_updates"),
+        }
         return True
 
     async def get_webhook_info(self, params: dict) -> dict:
-        return {"url": (self.webhook or {}).get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self.updates)}
+        return {
+            "url": (self.webhook or {}).get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
 
     async def set_my_commands(self, params: dict) -> bool:
         commands = params.get("commands")
@@ -657,8 +800,12 @@ class FakeBotApi:
         path, data = self.files[file_id]
         if len(data) > MAX_DOWNLOAD:
             raise bad_request("file is too big")
-        return {"file_id": file_id, "file_unique_id": "AgAD" + file_id[-6:], "file_size": len(data),
-                "file_path": path}
+        return {
+            "file_id": file_id,
+            "file_unique_id": "AgAD" + file_id[-6:],
+            "file_size": len(data),
+            "file_path": path,
+        }
 
     async def send_chat_action(self, params: dict) -> bool:
         self._chat(params.get("chat_id"))
@@ -710,19 +857,32 @@ class FakeBotApi:
                 data = button.get("callback_data")
                 if data is not None and not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
                     raise bad_request("BUTTON_DATA_INVALID")
-                if data is None and not any(k in button for k in ("url", "switch_inline_query",
-                                                                   "switch_inline_query_current_chat")):
-                    raise bad_request("can't parse inline keyboard button: Text buttons are unallowed in the "
-                                      "inline keyboard")
+                if data is None and not any(
+                    k in button
+                    for k in ("url", "switch_inline_query", "switch_inline_query_current_chat")
+                ):
+                    raise bad_request(
+                        "can't parse inline keyboard button: Text buttons are unallowed in the "
+                        "inline keyboard"
+                    )
         return markup if rows else None
 
     def _next_message_id(self, chat_id: int) -> int:
         counter = self._message_ids.setdefault(chat_id, itertools.count(100))
         return next(counter)
 
-    def _new_message(self, chat_id: int, sender: dict, text: str | None, entities: list[dict], *,
-                     reply_to: int | None = None, thread: int | None = None, markup: dict | None = None,
-                     allow_without_reply: bool = False) -> dict:
+    def _new_message(
+        self,
+        chat_id: int,
+        sender: dict,
+        text: str | None,
+        entities: list[dict],
+        *,
+        reply_to: int | None = None,
+        thread: int | None = None,
+        markup: dict | None = None,
+        allow_without_reply: bool = False,
+    ) -> dict:
         chat = self._chat(chat_id)
         if thread is not None:
             root = self.messages.get((chat_id, thread))
@@ -731,8 +891,12 @@ class FakeBotApi:
         replied = self.messages.get((chat_id, reply_to)) if reply_to is not None else None
         if reply_to is not None and replied is None and not allow_without_reply:
             raise bad_request("message to be replied not found")
-        message = {"message_id": self._next_message_id(chat_id), "from": sender, "date": int(time.time()),
-                   "chat": chat}
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "from": sender,
+            "date": int(time.time()),
+            "chat": chat,
+        }
         if text is not None:
             message["text"] = text
         if entities:
@@ -741,9 +905,13 @@ class FakeBotApi:
             message["message_thread_id"] = thread
             message["is_topic_message"] = True
             if replied is None:
-                replied = self.messages[(chat_id, thread)]  # forum posts point at the topic's opening
+                replied = self.messages[
+                    (chat_id, thread)
+                ]  # forum posts point at the topic's opening
         if replied is not None:
-            message["reply_to_message"] = {k: v for k, v in replied.items() if k != "reply_to_message"}
+            message["reply_to_message"] = {
+                k: v for k, v in replied.items() if k != "reply_to_message"
+            }
         if markup is not None:
             message["reply_markup"] = markup
         self.messages[(chat_id, message["message_id"])] = message
@@ -759,9 +927,16 @@ class FakeBotApi:
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id", params.get("reply_to_message_id"))
         return self._new_message(
-            chat_id, self._bot_user(), text, entities, reply_to=reply_to, thread=params.get("message_thread_id"),
+            chat_id,
+            self._bot_user(),
+            text,
+            entities,
+            reply_to=reply_to,
+            thread=params.get("message_thread_id"),
             markup=markup,
-            allow_without_reply=bool(reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply"))),
+            allow_without_reply=bool(
+                reply.get("allow_sending_without_reply", params.get("allow_sending_without_reply"))
+            ),
         )
 
     def _stored(self, params: dict) -> dict:
@@ -780,9 +955,15 @@ class FakeBotApi:
         message = self._stored(params)
         text, entities = self._text(params)
         markup = self._markup(params.get("reply_markup"))
-        if text == message["text"] and entities == message.get("entities", []) and markup == message.get("reply_markup"):
-            raise bad_request("message is not modified: specified new message content and reply markup are "
-                              "exactly the same as a current content and reply markup of the message")
+        if (
+            text == message["text"]
+            and entities == message.get("entities", [])
+            and markup == message.get("reply_markup")
+        ):
+            raise bad_request(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
         message["text"] = text
         message["entities"] = entities
         message.pop("reply_markup", None)
@@ -795,8 +976,10 @@ class FakeBotApi:
         message = self._stored(params)
         markup = self._markup(params.get("reply_markup"))
         if markup == message.get("reply_markup"):
-            raise bad_request("message is not modified: specified new message content and reply markup are "
-                              "exactly the same as a current content and reply markup of the message")
+            raise bad_request(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
         message.pop("reply_markup", None)
         if markup is not None:
             message["reply_markup"] = markup
@@ -806,7 +989,9 @@ class FakeBotApi:
     async def answer_callback_query(self, params: dict) -> bool:
         query_id = params.get("callback_query_id")
         if self.callback_queries.get(query_id, True):
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         if len(params.get("text") or "") > MAX_CALLBACK_ANSWER:
             raise bad_request("MESSAGE_TOO_LONG")
         self.callback_queries[query_id] = True
@@ -815,7 +1000,9 @@ class FakeBotApi:
     async def answer_inline_query(self, params: dict) -> bool:
         query_id = params.get("inline_query_id")
         if self.inline_queries.get(query_id, True):
-            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
         results = params.get("results")
         if not isinstance(results, list) or len(results) > 50:
             raise bad_request("RESULTS_TOO_MUCH")
@@ -826,7 +1013,9 @@ class FakeBotApi:
             if result.get("type") != "article" or not result.get("title"):
                 raise bad_request("RESULT_TITLE_EMPTY")
             content = result.get("input_message_content") or {}
-            self._text({"text": content.get("message_text"), "parse_mode": content.get("parse_mode")})
+            self._text(
+                {"text": content.get("message_text"), "parse_mode": content.get("parse_mode")}
+            )
             self._markup(result.get("reply_markup"))
         if len(str(params.get("next_offset") or "").encode()) > 64:
             raise bad_request("NEXT_OFFSET_INVALID")
@@ -848,5 +1037,11 @@ def _entities_for(text: str) -> list[dict]:
     if command:
         entities.append({"type": "bot_command", "offset": 0, "length": utf16_len(command.group(0))})
     for m in re.finditer(r"(?<![A-Za-z0-9_/])@[A-Za-z0-9_]{5,32}", text):
-        entities.append({"type": "mention", "offset": utf16_len(text[: m.start()]), "length": utf16_len(m.group(0))})
+        entities.append(
+            {
+                "type": "mention",
+                "offset": utf16_len(text[: m.start()]),
+                "length": utf16_len(m.group(0)),
+            }
+        )
     return entities

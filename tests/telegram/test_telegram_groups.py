@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tg_support import ALICE, BOB, CAROL, FORUM, GROUP, running
 from fake_bot_api import FakeBotApi
+from tg_support import ALICE, BOB, CAROL, FORUM, GROUP, running
 
 from bot import texts
 from bot.answer import Engine
@@ -18,7 +18,9 @@ async def sentinel(api: FakeBotApi) -> None:
     await api.reply_to(api.say(CAROL, QUESTION))
 
 
-async def test_ask_with_the_bot_name_answers_in_the_group_as_a_reply(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_ask_with_the_bot_name_answers_in_the_group_as_a_reply(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     message = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)
     reply = await api.reply_to(message)
     best = engine.ask(QUESTION, top=1).hits[0].passage
@@ -28,8 +30,9 @@ async def test_ask_with_the_bot_name_answers_in_the_group_as_a_reply(api: FakeBo
     assert [b["text"] for b in reply.buttons] == [texts.MORE_RESULTS, texts.CONTEXT]
 
 
-async def test_more_in_a_group_rereads_the_question_from_the_ask_command(api: FakeBotApi, bot,
-                                                                         engine: Engine) -> None:
+async def test_more_in_a_group_rereads_the_question_from_the_ask_command(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     message = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)
     reply = await api.reply_to(message)
     api.tap(BOB, reply.result, texts.MORE_RESULTS)
@@ -38,7 +41,9 @@ async def test_more_in_a_group_rereads_the_question_from_the_ask_command(api: Fa
     assert engine.ask(QUESTION, top=2).hits[1].passage.text in more.text
 
 
-async def test_ask_as_a_reply_answers_the_message_replied_to(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_ask_as_a_reply_answers_the_message_replied_to(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     original = api.say(BOB, OTHER, chat=GROUP)
     command = api.say(ALICE, "/ask@speech_test_bot", chat=GROUP, reply_to=original["message_id"])
     reply = await api.wait_for("sendMessage", lambda c: c.chat_id == GROUP)
@@ -61,7 +66,9 @@ async def test_a_reply_to_the_bot_is_a_new_question(api: FakeBotApi, bot, engine
     assert engine.ask(OTHER, top=1).hits[0].passage.text in reply.text
 
 
-async def test_a_mention_is_answered_without_the_mention(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_a_mention_is_answered_without_the_mention(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     message = api.say(ALICE, f"@speech_test_bot {OTHER}", chat=GROUP)
     reply = await api.reply_to(message)
     assert engine.ask(OTHER, top=1).hits[0].passage.text in reply.text
@@ -104,7 +111,9 @@ async def test_answers_go_to_the_same_forum_topic(api: FakeBotApi, bot, engine: 
     assert hint.thread == topic and hint.text.startswith(texts.EMPTY_QUESTION.split("{")[0])
 
 
-async def test_one_person_cannot_flood_a_group(api: FakeBotApi, engine: Engine, make_settings) -> None:
+async def test_one_person_cannot_flood_a_group(
+    api: FakeBotApi, engine: Engine, make_settings
+) -> None:
     settings = make_settings(api.base_url, group_cooldown_seconds=60.0)
     async with running(build_application(settings, engine)):
         first = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)
@@ -117,17 +126,25 @@ async def test_one_person_cannot_flood_a_group(api: FakeBotApi, engine: Engine, 
             await api.reply_to(message)
         more = reply.buttons[0]["callback_data"]
         api.tap(ALICE, reply.result, data=more, as_shown=True)
-        await api.wait_for("sendMessage", lambda c: c.text.startswith("[2] "))  # the first tap counts
+        await api.wait_for(
+            "sendMessage", lambda c: c.text.startswith("[2] ")
+        )  # the first tap counts
         second_tap = api.tap(ALICE, reply.result, data=more, as_shown=True)
-        notice = await api.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == second_tap)
+        notice = await api.wait_for(
+            "answerCallbackQuery", lambda c: c.params["callback_query_id"] == second_tap
+        )
     answered = {c.reply_to for c in api.sent(GROUP)}
     assert first["message_id"] in answered and other_user["message_id"] in answered
     assert not answered & {m["message_id"] for m in flood}
     assert notice.params["text"] == texts.TG_COOLDOWN
 
 
-async def test_allowed_chats_limit_where_the_bot_answers(api: FakeBotApi, engine: Engine, make_settings) -> None:
-    settings = make_settings(api.base_url, allowed_chat_ids=frozenset({GROUP}), owner_ids=frozenset({BOB.id}))
+async def test_allowed_chats_limit_where_the_bot_answers(
+    api: FakeBotApi, engine: Engine, make_settings
+) -> None:
+    settings = make_settings(
+        api.base_url, allowed_chat_ids=frozenset({GROUP}), owner_ids=frozenset({BOB.id})
+    )
     async with running(build_application(settings, engine)):
         stranger = api.say(ALICE, QUESTION)  # a private chat that is not allowed
         in_group = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)

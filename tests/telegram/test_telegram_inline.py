@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tg_support import ALICE
 from fake_bot_api import FakeBotApi, parse_html
+from tg_support import ALICE
 
 from bot import texts
 from bot.answer import Engine
@@ -12,10 +12,14 @@ QUESTION = "人大代表需要学习哪些知识？"
 
 
 async def answered(api: FakeBotApi, query_id: str):
-    return await api.wait_for("answerInlineQuery", lambda c: c.params["inline_query_id"] == query_id)
+    return await api.wait_for(
+        "answerInlineQuery", lambda c: c.params["inline_query_id"] == query_id
+    )
 
 
-async def test_an_inline_question_offers_the_top_passages(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_an_inline_question_offers_the_top_passages(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     call = await answered(api, api.inline(ALICE, QUESTION))
     assert call.ok
     results = call.params["results"]
@@ -49,7 +53,11 @@ async def test_an_inline_question_without_an_answer_says_so(api: FakeBotApi, bot
     assert call.params["button"]["text"] == texts.NOT_FOUND
 
 
-async def test_the_help_button_of_inline_mode_opens_the_help(api: FakeBotApi, bot, engine: Engine) -> None:
-    message = api.say(ALICE, "/start help")  # what Telegram sends after the switch-to-private button
+async def test_the_help_button_of_inline_mode_opens_the_help(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
+    message = api.say(
+        ALICE, "/start help"
+    )  # what Telegram sends after the switch-to-private button
     reply = await api.reply_to(message)
     assert engine.examples()[0] in reply.text

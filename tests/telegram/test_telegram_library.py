@@ -13,8 +13,8 @@ import shutil
 import signal
 import sys
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 import pytest
 from fake_bot_api import Call, FakeBotApi, User
@@ -32,12 +32,12 @@ from library_support import (  # noqa: E402
     docx_bytes,
     write_image_pdf,
 )
+from telegram.ext import Application  # noqa: E402
 
 from bot import texts  # noqa: E402
 from bot.answer import Engine  # noqa: E402
 from bot.answer.library import Library  # noqa: E402
 from bot.frontends.telegram.app import build_application  # noqa: E402
-from telegram.ext import Application  # noqa: E402
 
 OWNER = ALICE
 IMPOSTOR = User(1004, "Alice", "alice")  # the owner's name and username, another user id
@@ -57,7 +57,9 @@ def folder(pristine: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def settings(api: FakeBotApi, make_settings, folder: Path, tmp_path: Path):
     """Owner ALICE; the chats' document choices kept in this test's own folder."""
-    return make_settings(api.base_url, corpus=folder, cache_dir=tmp_path / "state", owner_ids=frozenset({OWNER.id}))
+    return make_settings(
+        api.base_url, corpus=folder, cache_dir=tmp_path / "state", owner_ids=frozenset({OWNER.id})
+    )
 
 
 @pytest.fixture
@@ -94,6 +96,7 @@ def scope_line(title: str) -> str:
 
 # ---- answers in a library of several documents ----------------------------------------------
 
+
 async def test_each_answer_names_its_document_and_section(api: FakeBotApi, app) -> None:
     for case in CASES:
         reply = await ask(api, BOB, case.question)
@@ -103,7 +106,9 @@ async def test_each_answer_names_its_document_and_section(api: FakeBotApi, app) 
     no_failed_calls(api)
 
 
-async def test_docs_lists_the_documents_with_a_button_each(api: FakeBotApi, app, library: Library) -> None:
+async def test_docs_lists_the_documents_with_a_button_each(
+    api: FakeBotApi, app, library: Library
+) -> None:
     reply = await ask(api, BOB, "/docs")
     lines = reply.text.split("\n")
     assert lines[0] == texts.TG_DOCS_TITLE.format(documents=4, passages=library.current.passages)
@@ -118,7 +123,10 @@ async def test_docs_lists_the_documents_with_a_button_each(api: FakeBotApi, app,
 
 # ---- narrowing ------------------------------------------------------------------------------
 
-async def test_doc_n_narrows_every_answer_until_reset(api: FakeBotApi, app, library: Library) -> None:
+
+async def test_doc_n_narrows_every_answer_until_reset(
+    api: FakeBotApi, app, library: Library
+) -> None:
     n = number_of(library, TREES_TITLE)
     reply = await ask(api, BOB, f"/doc {n}")
     assert reply.text == texts.TG_NARROWED.format(number=n, title=TREES_TITLE)
@@ -133,7 +141,9 @@ async def test_doc_n_narrows_every_answer_until_reset(api: FakeBotApi, app, libr
     assert answer.text.endswith(scope_line(TREES_TITLE))
     api.tap(BOB, answer.result, texts.MORE_RESULTS)  # the next result: the same document only
     more = await api.wait_for("sendMessage", lambda c: c.text.startswith("[2] "))
-    assert first_line(more) == f"[2] 《{TREES_TITLE}》" and more.text.endswith(scope_line(TREES_TITLE))
+    assert first_line(more) == f"[2] 《{TREES_TITLE}》" and more.text.endswith(
+        scope_line(TREES_TITLE)
+    )
 
     docs = await ask(api, BOB, "/docs")
     assert docs.text.endswith(texts.TG_DOCS_SCOPE_ONE.format(number=n, title=TREES_TITLE))
@@ -152,7 +162,9 @@ async def test_doc_n_narrows_every_answer_until_reset(api: FakeBotApi, app, libr
     no_failed_calls(api)
 
 
-async def test_the_buttons_on_the_list_narrow_and_reset(api: FakeBotApi, app, library: Library) -> None:
+async def test_the_buttons_on_the_list_narrow_and_reset(
+    api: FakeBotApi, app, library: Library
+) -> None:
     n = number_of(library, WATER_TITLE)
     docs = await ask(api, BOB, "/docs")
     api.tap(BOB, docs.result, str(n))
@@ -169,14 +181,19 @@ async def test_the_buttons_on_the_list_narrow_and_reset(api: FakeBotApi, app, li
 
 
 async def test_bad_doc_arguments_get_a_short_explanation(api: FakeBotApi, app) -> None:
-    assert (await ask(api, BOB, "/doc 9")).text == texts.TG_NO_SUCH_DOC.format(number="9", documents=4)
+    assert (await ask(api, BOB, "/doc 9")).text == texts.TG_NO_SUCH_DOC.format(
+        number="9", documents=4
+    )
     assert (await ask(api, BOB, "/doc 节水")).text == texts.TG_DOC_USAGE
-    assert (await ask(api, BOB, "/doc")).text.startswith(texts.TG_DOCS_TITLE.format(documents=4, passages=0)[:4])
+    assert (await ask(api, BOB, "/doc")).text.startswith(
+        texts.TG_DOCS_TITLE.format(documents=4, passages=0)[:4]
+    )
     no_failed_calls(api)
 
 
-async def test_narrowing_is_per_chat_and_inline_mode_searches_everything(api: FakeBotApi, app,
-                                                                        library: Library) -> None:
+async def test_narrowing_is_per_chat_and_inline_mode_searches_everything(
+    api: FakeBotApi, app, library: Library
+) -> None:
     await ask(api, BOB, f"/doc {number_of(library, TREES_TITLE)}")
     assert first_line(await ask(api, ALICE, WATER.question)) == f"《{WATER_TITLE}》"
     await ask(api, BOB, f"/doc@{api.username} {number_of(library, WATER_TITLE)}", chat=GROUP)
@@ -186,12 +203,16 @@ async def test_narrowing_is_per_chat_and_inline_mode_searches_everything(api: Fa
 
     query = api.inline(BOB, WATER.question)  # inline: no chat to narrow, all documents
     call = await api.wait_for("answerInlineQuery", lambda c: c.params["inline_query_id"] == query)
-    assert any(WATER.quote in re.sub(r"<[^>]+>", "", r["input_message_content"]["message_text"])
-               for r in call.params["results"])
+    assert any(
+        WATER.quote in re.sub(r"<[^>]+>", "", r["input_message_content"]["message_text"])
+        for r in call.params["results"]
+    )
     no_failed_calls(api)
 
 
-async def test_narrowing_survives_a_restart(api: FakeBotApi, settings, library: Library, cache_dir: Path) -> None:
+async def test_narrowing_survives_a_restart(
+    api: FakeBotApi, settings, library: Library, cache_dir: Path
+) -> None:
     n = number_of(library, TREES_TITLE)
     async with running(build_application(settings, library)):
         await ask(api, BOB, f"/doc {n}")
@@ -206,7 +227,9 @@ async def test_a_chosen_document_follows_its_file_and_resets_when_it_is_gone(
     api: FakeBotApi, app, library: Library, folder: Path
 ) -> None:
     await ask(api, BOB, f"/doc {number_of(library, TREES_TITLE)}")
-    (folder / "0-防汛.txt").write_text(FLOOD_TEXT, encoding="utf-8")  # sorts first: the numbers shift
+    (folder / "0-防汛.txt").write_text(
+        FLOOD_TEXT, encoding="utf-8"
+    )  # sorts first: the numbers shift
     await ask(api, OWNER, "/reload")
     answer = await ask(api, BOB, TREES.question)
     assert TREES.quote in answer.text and answer.text.endswith(scope_line(TREES_TITLE))
@@ -223,13 +246,17 @@ async def test_a_chosen_document_follows_its_file_and_resets_when_it_is_gone(
 
 # ---- owners: /reload and sending documents --------------------------------------------------
 
-async def test_owner_commands_are_refused_for_everyone_else_by_user_id(api: FakeBotApi, app, folder: Path,
-                                                                        library: Library) -> None:
+
+async def test_owner_commands_are_refused_for_everyone_else_by_user_id(
+    api: FakeBotApi, app, folder: Path, library: Library
+) -> None:
     for user in (BOB, IMPOSTOR):
         assert (await ask(api, user, "/reload")).text == texts.TG_RELOAD_REFUSED
         sent = api.send_document(user, "防汛.txt", FLOOD_TEXT.encode("utf-8"))
         assert (await api.reply_to(sent)).text == texts.TG_ADD_REFUSED
-    assert (await ask(api, BOB, f"/reload@{api.username}", chat=GROUP)).text == texts.TG_RELOAD_REFUSED
+    assert (
+        await ask(api, BOB, f"/reload@{api.username}", chat=GROUP)
+    ).text == texts.TG_RELOAD_REFUSED
     assert not [c for c in api.calls if c.method == "getFile"] and not api.downloads
     assert not (folder / "防汛.txt").exists() and library.current.version == 1
     help_for_bob = await ask(api, BOB, "/help")
@@ -238,27 +265,34 @@ async def test_owner_commands_are_refused_for_everyone_else_by_user_id(api: Fake
     no_failed_calls(api)
 
 
-async def test_an_owner_adds_a_document_by_sending_it(api: FakeBotApi, app, folder: Path, library: Library) -> None:
+async def test_an_owner_adds_a_document_by_sending_it(
+    api: FakeBotApi, app, folder: Path, library: Library
+) -> None:
     assert FLOOD_CASE.quote not in (await ask(api, BOB, FLOOD_CASE.question)).text
-    sent = api.send_document(OWNER, "../防汛 通知.txt", FLOOD_TEXT.encode("gbk"), mime_type="text/plain")
+    sent = api.send_document(
+        OWNER, "../防汛 通知.txt", FLOOD_TEXT.encode("gbk"), mime_type="text/plain"
+    )
     reply = await api.reply_to(sent, timeout=20)
     get_file = next(c for c in api.calls if c.method == "getFile")
     assert get_file.ok and api.downloads == [get_file.result["file_path"]]
     assert (folder / "防汛 通知.txt").read_bytes() == FLOOD_TEXT.encode("gbk")
     info = next(d for d in library.current.documents if d.title == FLOOD_CASE.title)
-    assert reply.text == texts.TG_ADDED.format(title=FLOOD_CASE.title, name="防汛 通知.txt", passages=info.passages,
-                                               documents=5)
+    assert reply.text == texts.TG_ADDED.format(
+        title=FLOOD_CASE.title, name="防汛 通知.txt", passages=info.passages, documents=5
+    )
     answer = await ask(api, BOB, FLOOD_CASE.question)  # answerable at once, for everyone
     assert first_line(answer) == f"《{FLOOD_CASE.title}》" and FLOOD_CASE.quote in answer.text
 
     again = api.send_document(OWNER, "防汛（副本）.txt", FLOOD_TEXT.encode("utf-8"))
-    assert (await api.reply_to(again, timeout=20)).text == texts.TG_ADD_ALREADY.format(title=FLOOD_CASE.title,
-                                                                                      name="防汛 通知.txt")
+    assert (await api.reply_to(again, timeout=20)).text == texts.TG_ADD_ALREADY.format(
+        title=FLOOD_CASE.title, name="防汛 通知.txt"
+    )
     no_failed_calls(api)
 
 
-async def test_an_owner_adds_a_word_document_under_a_taken_name(api: FakeBotApi, app, folder: Path,
-                                                               tmp_path: Path) -> None:
+async def test_an_owner_adds_a_word_document_under_a_taken_name(
+    api: FakeBotApi, app, folder: Path, tmp_path: Path
+) -> None:
     (folder / "2023" / "节水工作会议讲话.docx").unlink()
     (folder / "节水.docx").write_bytes(b"PK\x03\x04 something else")  # the name is taken
     await ask(api, OWNER, "/reload")
@@ -272,23 +306,34 @@ async def test_an_owner_adds_a_word_document_under_a_taken_name(api: FakeBotApi,
     no_failed_calls(api)
 
 
-async def test_unusable_files_are_refused_with_the_reason(api: FakeBotApi, app, folder: Path, library: Library,
-                                                          tmp_path: Path) -> None:
+async def test_unusable_files_are_refused_with_the_reason(
+    api: FakeBotApi, app, folder: Path, library: Library, tmp_path: Path
+) -> None:
     before = sorted(p.name for p in folder.rglob("*"))
-    scan = api.send_document(OWNER, "扫描件.pdf", write_image_pdf(tmp_path / "scan.pdf").read_bytes())
+    scan = api.send_document(
+        OWNER, "扫描件.pdf", write_image_pdf(tmp_path / "scan.pdf").read_bytes()
+    )
     reply = await api.reply_to(scan, timeout=20)
-    assert reply.text.startswith(texts.TG_ADD_UNREADABLE.format(name="扫描件.pdf", reason="")) and "文字" in reply.text
+    assert (
+        reply.text.startswith(texts.TG_ADD_UNREADABLE.format(name="扫描件.pdf", reason=""))
+        and "文字" in reply.text
+    )
     old = api.send_document(OWNER, "旧报告.doc", b"\xd0\xcf\x11\xe0" + b"\0" * 100)
     assert (await api.reply_to(old)).text == texts.TG_ADD_UNSUPPORTED.format(name="旧报告.doc")
-    assert len([c for c in api.calls if c.method == "getFile"]) == 1  # an unsupported name is not downloaded
+    assert (
+        len([c for c in api.calls if c.method == "getFile"]) == 1
+    )  # an unsupported name is not downloaded
     assert sorted(p.name for p in folder.rglob("*")) == before and library.current.version == 1
     no_failed_calls(api)
 
 
-async def test_a_single_file_corpus_refuses_documents_clearly(api: FakeBotApi, make_settings, folder: Path,
-                                                             cache_dir: Path, tmp_path: Path) -> None:
+async def test_a_single_file_corpus_refuses_documents_clearly(
+    api: FakeBotApi, make_settings, folder: Path, cache_dir: Path, tmp_path: Path
+) -> None:
     single = Library(folder / "植树安排.txt", cache_dir)
-    settings = make_settings(api.base_url, cache_dir=tmp_path / "state", owner_ids=frozenset({OWNER.id}))
+    settings = make_settings(
+        api.base_url, cache_dir=tmp_path / "state", owner_ids=frozenset({OWNER.id})
+    )
     async with running(build_application(settings, single)):
         sent = api.send_document(OWNER, "防汛.txt", FLOOD_TEXT.encode("utf-8"))
         reply = await api.reply_to(sent)
@@ -296,8 +341,9 @@ async def test_a_single_file_corpus_refuses_documents_clearly(api: FakeBotApi, m
     assert not (folder / "防汛.txt").exists()
 
 
-async def test_reload_reports_what_changed_and_old_buttons_go_stale(api: FakeBotApi, app, folder: Path,
-                                                                   library: Library) -> None:
+async def test_reload_reports_what_changed_and_old_buttons_go_stale(
+    api: FakeBotApi, app, folder: Path, library: Library
+) -> None:
     before = await ask(api, BOB, WATER.question)
     (folder / "防汛.txt").write_text(FLOOD_TEXT, encoding="utf-8")
     (folder / "旧报告.doc").write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 600)
@@ -305,20 +351,28 @@ async def test_reload_reports_what_changed_and_old_buttons_go_stale(api: FakeBot
     reply = await ask(api, OWNER, "/reload")
     now = library.current
     assert reply.text.split("\n")[0] == texts.TG_RELOADED.format(
-        documents=5, passages=now.passages, before_documents=4, before_passages=old_passages)
+        documents=5, passages=now.passages, before_documents=4, before_passages=old_passages
+    )
     assert texts.TG_RELOAD_SKIPPED.format(count=1) in reply.text and "旧报告.doc" in reply.text
     assert FLOOD_CASE.quote in (await ask(api, BOB, FLOOD_CASE.question)).text
 
     query = api.tap(BOB, before.result, texts.MORE_RESULTS)  # made from the previous index
-    stale = await api.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == query)
+    stale = await api.wait_for(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query
+    )
     assert stale.params["text"] == texts.STALE_BUTTON
     no_failed_calls(api)
 
 
-async def test_a_failed_reload_tells_the_owner_and_keeps_answering(api: FakeBotApi, app, folder: Path) -> None:
+async def test_a_failed_reload_tells_the_owner_and_keeps_answering(
+    api: FakeBotApi, app, folder: Path
+) -> None:
     shutil.rmtree(folder)
     reply = await ask(api, OWNER, "/reload")
-    assert reply.text.startswith(texts.TG_RELOAD_FAILED.format(reason="")) and "找不到语料路径" in reply.text
+    assert (
+        reply.text.startswith(texts.TG_RELOAD_FAILED.format(reason=""))
+        and "找不到语料路径" in reply.text
+    )
     assert WATER.quote in (await ask(api, BOB, WATER.question)).text
     no_failed_calls(api)
 
@@ -346,14 +400,21 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
         reload = api.say(OWNER, "/reload")
         await asyncio.to_thread(builder.building.wait, 20)
         during = [api.say(user, case.question) for user in users for case in (*CASES, FLOOD_CASE)]
-        replies = [await api.reply_to(m) for m in during]  # answered while the new index is being built
-        assert not [c for c in api.sent(OWNER.id) if c.reply_to == reload["message_id"]]  # still building
+        replies = [
+            await api.reply_to(m) for m in during
+        ]  # answered while the new index is being built
+        assert not [
+            c for c in api.sent(OWNER.id) if c.reply_to == reload["message_id"]
+        ]  # still building
         builder.release.set()
         done = await api.reply_to(reload, timeout=20)
         after = [api.say(user, FLOOD_CASE.question) for user in users]
         later = [await api.reply_to(m) for m in after]
-    assert done.text.startswith(texts.TG_RELOADED.format(documents=5, passages=library.current.passages,
-                                                         before_documents=4, before_passages=0)[:10])
+    assert done.text.startswith(
+        texts.TG_RELOADED.format(
+            documents=5, passages=library.current.passages, before_documents=4, before_passages=0
+        )[:10]
+    )
     for message, reply in zip(during, replies):
         case = next(c for c in (*CASES, FLOOD_CASE) if c.question == message["text"])
         if case is FLOOD_CASE:  # the old index: not there yet, and said plainly
@@ -367,15 +428,35 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
 
 # ---- speechbot run --watch ------------------------------------------------------------------
 
+
 async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     api: FakeBotApi, folder: Path, cache_dir: Path, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL"))}
-    env.update(SPEECHBOT_CACHE_DIR=str(cache_dir), SPEECHBOT_CORPUS=str(folder), PYTHONPATH=str(ROOT),
-               PYTHONUNBUFFERED="1", TELEGRAM_BOT_TOKEN=api.token, TELEGRAM_API_BASE_URL=api.base_url)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL"))
+    }
+    env.update(
+        SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_CORPUS=str(folder),
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+    )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--watch", "0.2", env=env, cwd=tmp_path,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--watch",
+        "0.2",
+        env=env,
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
     before = picked_up = after_vanishing = ""
     try:
@@ -399,7 +480,9 @@ async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     log = err.decode()
     assert FLOOD_CASE.quote not in before, log
     assert FLOOD_CASE.quote in picked_up, log
-    assert FLOOD_CASE.quote in after_vanishing and WATER.quote in after_vanishing, log  # the last good index
+    assert FLOOD_CASE.quote in after_vanishing and WATER.quote in after_vanishing, (
+        log
+    )  # the last good index
     assert process.returncode == 0, log
     assert log.count("still answering from the last good index") == 1, log
     assert "Traceback" not in log and api.token not in log

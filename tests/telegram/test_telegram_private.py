@@ -6,8 +6,8 @@ import copy
 import logging
 
 import pytest
-from tg_support import ALICE, BOB, eventually, running
 from fake_bot_api import ApiError, Call, FakeBotApi
+from tg_support import ALICE, BOB, eventually, running
 
 from bot import texts
 from bot.answer import Engine
@@ -36,8 +36,9 @@ def no_failed_calls(api: FakeBotApi) -> None:
     assert not failed, failed
 
 
-async def test_startup_registers_the_command_menu_and_logs_once(api: FakeBotApi, engine: Engine, make_settings,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+async def test_startup_registers_the_command_menu_and_logs_once(
+    api: FakeBotApi, engine: Engine, make_settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="speechbot")
     async with running(build_application(make_settings(api.base_url), engine)):
         pass
@@ -54,8 +55,9 @@ async def test_startup_registers_the_command_menu_and_logs_once(api: FakeBotApi,
 
 
 @pytest.mark.parametrize("command", ["/start", "/help"])
-async def test_start_and_help_explain_how_to_ask_with_two_examples(api: FakeBotApi, bot, engine: Engine,
-                                                                   command: str) -> None:
+async def test_start_and_help_explain_how_to_ask_with_two_examples(
+    api: FakeBotApi, bot, engine: Engine, command: str
+) -> None:
     message = api.say(ALICE, command)
     reply = await api.reply_to(message)
     assert reply.chat_id == ALICE.id and reply.params["parse_mode"] == "HTML"
@@ -64,7 +66,9 @@ async def test_start_and_help_explain_how_to_ask_with_two_examples(api: FakeBotA
     for example in examples:
         assert example in reply.text
     assert "/sections" in reply.text and "/ask" in reply.text and "@speech_test_bot" in reply.text
-    assert texts.CORPUS_SUMMARY.format(documents=1, passages=len(engine.index.passages)) in reply.text
+    assert (
+        texts.CORPUS_SUMMARY.format(documents=1, passages=len(engine.index.passages)) in reply.text
+    )
 
 
 async def test_a_private_question_is_answered_with_title_heading_highlights_and_place(
@@ -91,21 +95,26 @@ async def test_a_private_question_is_answered_with_title_heading_highlights_and_
     no_failed_calls(api)
 
 
-async def test_more_results_shows_the_next_passage_and_retires_its_button(api: FakeBotApi, bot,
-                                                                          engine: Engine) -> None:
+async def test_more_results_shows_the_next_passage_and_retires_its_button(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     question = api.say(ALICE, QUESTION)
     first = await api.reply_to(question)
     hits = engine.ask(QUESTION, top=3).hits
 
     api.tap(ALICE, first.result, texts.MORE_RESULTS)
     second = await api.wait_for("sendMessage", lambda c: c.text.startswith("[2] "))
-    assert second.reply_to == question["message_id"]  # threads under the question, so it can be re-read
+    assert (
+        second.reply_to == question["message_id"]
+    )  # threads under the question, so it can be re-read
     assert second.chat_id == ALICE.id
     assert hits[1].passage.text in second.text and hits[0].passage.text not in second.text
     assert labels(second) == [texts.MORE_RESULTS, texts.CONTEXT]
     edit = await api.wait_for("editMessageReplyMarkup")
     assert edit.ok and edit.params["message_id"] == first.result["message_id"]
-    assert [b["text"] for row in api.message(first)["reply_markup"]["inline_keyboard"] for b in row] == [texts.CONTEXT]
+    assert [
+        b["text"] for row in api.message(first)["reply_markup"]["inline_keyboard"] for b in row
+    ] == [texts.CONTEXT]
 
     api.tap(ALICE, second.result, texts.MORE_RESULTS)
     third = await api.wait_for("sendMessage", lambda c: c.text.startswith("[3] "))
@@ -125,13 +134,16 @@ async def test_a_double_tap_on_more_is_harmless(api: FakeBotApi, bot) -> None:
     api.tap(ALICE, snapshot, data=data, as_shown=True)
     second_edit = await api.wait_for("editMessageReplyMarkup", lambda c: not c.ok)
     assert "message is not modified" in second_edit.error
-    await api.wait_for("answerCallbackQuery", lambda c: len([a for a in api.calls
-                                                             if a.method == "answerCallbackQuery"]) == 2)
+    await api.wait_for(
+        "answerCallbackQuery",
+        lambda c: len([a for a in api.calls if a.method == "answerCallbackQuery"]) == 2,
+    )
     assert all(texts.TG_ERROR not in c.text for c in api.sent())
 
 
-async def test_context_shows_the_whole_paragraph_with_the_passage_in_bold(api: FakeBotApi, bot,
-                                                                          engine: Engine) -> None:
+async def test_context_shows_the_whole_paragraph_with_the_passage_in_bold(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     question = api.say(ALICE, QUESTION)
     first = await api.reply_to(question)
     api.tap(ALICE, first.result, texts.CONTEXT)
@@ -154,7 +166,9 @@ async def test_not_found_is_friendly_and_suggests_sections(api: FakeBotApi, bot)
     assert not reply.buttons
 
 
-async def test_a_question_of_only_punctuation_gets_the_example_hint(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_a_question_of_only_punctuation_gets_the_example_hint(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     message = api.say(ALICE, "？？……！")
     reply = await api.reply_to(message)
     assert reply.ok
@@ -171,15 +185,26 @@ async def test_tags_and_ampersands_in_a_question_are_harmless(api: FakeBotApi, b
     no_failed_calls(api)
 
 
-async def test_text_needing_escapes_is_escaped(api: FakeBotApi, two_doc_engine: Engine, make_settings) -> None:
+async def test_text_needing_escapes_is_escaped(
+    api: FakeBotApi, two_doc_engine: Engine, make_settings
+) -> None:
     async with running(build_application(make_settings(api.base_url), two_doc_engine)):
         message = api.say(ALICE, "A&B 两组对照什么研究方法？")
         reply = await api.reply_to(message)
     assert reply.ok
     assert "A&B 两组要对照 <研究> 方法" in reply.text and "“x < y”与“y > z”" in reply.text
     sent = reply.params["text"]
-    assert "&amp;" in sent and "&lt;" in sent and "&gt;" in sent and "&" not in sent.replace("&amp;", "").replace(
-        "&lt;", "").replace("&gt;", "").replace("&quot;", "").replace("&#x27;", "")
+    assert (
+        "&amp;" in sent
+        and "&lt;" in sent
+        and "&gt;" in sent
+        and "&"
+        not in sent.replace("&amp;", "")
+        .replace("&lt;", "")
+        .replace("&gt;", "")
+        .replace("&quot;", "")
+        .replace("&#x27;", "")
+    )
 
 
 async def test_a_5000_character_question_is_cut_with_a_notice(api: FakeBotApi, bot) -> None:
@@ -191,13 +216,29 @@ async def test_a_5000_character_question_is_cut_with_a_notice(api: FakeBotApi, b
     assert len(reply.text) <= 4096
 
 
-@pytest.mark.parametrize("data", ["c:deadbeef:3", "m:{fp}:1:zzzzzzzz", "m:{fp}:x:00000000", "c:{fp}:99999999",
-                                  "s:{fp}:0:77", "d:{fp}:5", "c:{fp}:-1", "nonsense", "c:{fp}:1:2:3"])
-async def test_stale_or_forged_buttons_get_a_short_notice(api: FakeBotApi, bot, fp: str, data: str) -> None:
+@pytest.mark.parametrize(
+    "data",
+    [
+        "c:deadbeef:3",
+        "m:{fp}:1:zzzzzzzz",
+        "m:{fp}:x:00000000",
+        "c:{fp}:99999999",
+        "s:{fp}:0:77",
+        "d:{fp}:5",
+        "c:{fp}:-1",
+        "nonsense",
+        "c:{fp}:1:2:3",
+    ],
+)
+async def test_stale_or_forged_buttons_get_a_short_notice(
+    api: FakeBotApi, bot, fp: str, data: str
+) -> None:
     question = api.say(ALICE, QUESTION)
     first = await api.reply_to(question)
     query_id = api.tap(ALICE, first.result, data=data.format(fp=fp))
-    answer = await api.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id)
+    answer = await api.wait_for(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id
+    )
     assert answer.ok and answer.params["text"] == texts.STALE_BUTTON
     assert len(api.sent()) == 1  # nothing else was sent
     no_failed_calls(api)
@@ -212,24 +253,32 @@ async def test_more_after_the_question_is_gone_or_edited_is_stale(api: FakeBotAp
     edited["reply_to_message"]["text"] = "怎样加强政治引领？"  # the user edited the question since
     changed = api.tap(ALICE, edited, texts.MORE_RESULTS, as_shown=True)
     for query_id in (gone, changed):
-        answer = await api.wait_for("answerCallbackQuery", lambda c, q=query_id: c.params["callback_query_id"] == q)
+        answer = await api.wait_for(
+            "answerCallbackQuery", lambda c, q=query_id: c.params["callback_query_id"] == q
+        )
         assert answer.params["text"] == texts.STALE_BUTTON
     assert len(api.sent()) == 1
 
 
-async def test_more_past_the_last_result_says_so(api: FakeBotApi, bot, engine: Engine, fp: str) -> None:
+async def test_more_past_the_last_result_says_so(
+    api: FakeBotApi, bot, engine: Engine, fp: str
+) -> None:
     question = api.say(ALICE, QUESTION)
     first = await api.reply_to(question)
     total = len(engine.ask(QUESTION, top=1000).hits)
     data = buttons.encode(buttons.More(total, buttons.question_hash(QUESTION)), fp)
     query_id = api.tap(ALICE, first.result, data=data)
-    answer = await api.wait_for("answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id)
+    answer = await api.wait_for(
+        "answerCallbackQuery", lambda c: c.params["callback_query_id"] == query_id
+    )
     assert answer.params["text"] == texts.NO_MORE_RESULTS
     await api.wait_for("editMessageReplyMarkup", lambda c: c.ok)
     assert len(api.sent()) == 1
 
 
-async def test_sections_lists_the_toc_as_buttons_and_shows_a_section(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_sections_lists_the_toc_as_buttons_and_shows_a_section(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     message = api.say(ALICE, "/sections")
     toc = await api.reply_to(message)
     entries = engine.toc()
@@ -244,15 +293,20 @@ async def test_sections_lists_the_toc_as_buttons_and_shows_a_section(api: FakeBo
     no_failed_calls(api)
 
 
-async def test_a_long_section_is_split_at_sentence_ends(api: FakeBotApi, two_doc_engine: Engine,
-                                                        make_settings) -> None:
+async def test_a_long_section_is_split_at_sentence_ends(
+    api: FakeBotApi, two_doc_engine: Engine, make_settings
+) -> None:
     async with running(build_application(make_settings(api.base_url), two_doc_engine)):
         message = api.say(ALICE, "/sections")
         chooser = await api.reply_to(message)
         assert texts.TG_SECTIONS_CHOOSE in chooser.text and len(chooser.buttons) == 2
         api.tap(ALICE, chooser.result, "《关于测试文档的说明》")
         edit = await api.wait_for("editMessageText")
-        assert edit.ok and [b["text"] for b in edit.buttons] == ["一、总体要求", "二、长篇内容", "三、结束语"]
+        assert edit.ok and [b["text"] for b in edit.buttons] == [
+            "一、总体要求",
+            "二、长篇内容",
+            "三、结束语",
+        ]
         api.tap(ALICE, api.message(chooser), "二、长篇内容")
         await api.wait_for("sendMessage", lambda c: "第29条" in c.text)
     parts = [c for c in api.sent(ALICE.id) if c.result and "检查工作" in c.text]
@@ -265,9 +319,13 @@ async def test_a_long_section_is_split_at_sentence_ends(api: FakeBotApi, two_doc
     no_failed_calls(api)
 
 
-async def test_an_error_is_logged_and_told_and_the_bot_keeps_going(api: FakeBotApi, bot, engine: Engine,
-                                                                   monkeypatch: pytest.MonkeyPatch,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+async def test_an_error_is_logged_and_told_and_the_bot_keeps_going(
+    api: FakeBotApi,
+    bot,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("index exploded")
 
@@ -275,14 +333,17 @@ async def test_an_error_is_logged_and_told_and_the_bot_keeps_going(api: FakeBotA
     message = api.say(ALICE, QUESTION)
     reply = await api.reply_to(message)
     assert reply.text == texts.TG_ERROR
-    assert any("index exploded" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+    assert any(
+        "index exploded" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records
+    )
     monkeypatch.undo()
     again = api.say(ALICE, QUESTION)
     assert (await api.reply_to(again)).text.startswith("《")
 
 
-async def test_a_refused_send_goes_to_the_error_handler_not_up(api: FakeBotApi, bot,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_refused_send_goes_to_the_error_handler_not_up(
+    api: FakeBotApi, bot, caplog: pytest.LogCaptureFixture
+) -> None:
     api.fail_next["sendmessage"] = ApiError(400, "Bad Request: message is too long")
     message = api.say(BOB, QUESTION)
     notice = await api.wait_for("sendMessage", lambda c: c.ok and c.chat_id == BOB.id)
@@ -292,8 +353,9 @@ async def test_a_refused_send_goes_to_the_error_handler_not_up(api: FakeBotApi, 
     assert (await api.reply_to(again)).ok and message["message_id"] < again["message_id"]
 
 
-async def test_questions_are_logged_with_latency_and_a_hashed_user(api: FakeBotApi, bot,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+async def test_questions_are_logged_with_latency_and_a_hashed_user(
+    api: FakeBotApi, bot, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO, logger="speechbot")
     await api.reply_to(api.say(ALICE, QUESTION))
     await api.reply_to(api.say(ALICE, "今天天气怎么样，适合去海边钓鱼吗？"))

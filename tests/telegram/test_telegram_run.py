@@ -15,8 +15,8 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from tg_support import ALICE, ROOT, SEEDS, eventually, running
 from fake_bot_api import TOKEN, FakeBotApi
+from tg_support import ALICE, ROOT, SEEDS, eventually, running
 
 from bot import texts
 from bot.answer import Engine
@@ -27,17 +27,32 @@ TOKEN_SECRET_HALF = TOKEN.split(":", 1)[1]
 
 
 def bot_env(cache_dir: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL"))}
-    env.update(SPEECHBOT_CACHE_DIR=str(cache_dir), SPEECHBOT_CORPUS=str(SEEDS), PYTHONPATH=str(ROOT),
-               PYTHONUNBUFFERED="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL"))
+    }
+    env.update(
+        SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_CORPUS=str(SEEDS),
+        PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
+    )
     env.update(values)
     return env
 
 
 async def start_bot(args: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env, cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        cwd=cwd,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -46,7 +61,7 @@ async def stop(process: asyncio.subprocess.Process) -> int:
         process.send_signal(signal.SIGINT)
     try:
         return await asyncio.wait_for(process.wait(), 15)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         process.kill()
         raise
 
@@ -57,9 +72,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-async def test_an_invalid_token_is_one_clear_line_and_exit_2(api: FakeBotApi, cache_dir: Path, tmp_path: Path) -> None:
-    env = bot_env(cache_dir, TELEGRAM_BOT_TOKEN="123456789:ThisTokenIsNotKnownToTheServer_xyz",
-                  TELEGRAM_API_BASE_URL=api.base_url)
+async def test_an_invalid_token_is_one_clear_line_and_exit_2(
+    api: FakeBotApi, cache_dir: Path, tmp_path: Path
+) -> None:
+    env = bot_env(
+        cache_dir,
+        TELEGRAM_BOT_TOKEN="123456789:ThisTokenIsNotKnownToTheServer_xyz",
+        TELEGRAM_API_BASE_URL=api.base_url,
+    )
     process = await start_bot(["run"], env, tmp_path)
     out, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 2
@@ -70,18 +90,36 @@ async def test_an_invalid_token_is_one_clear_line_and_exit_2(api: FakeBotApi, ca
 
 
 def test_no_token_without_a_terminal_explains_and_exits_2(cache_dir: Path, tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", "run"], env=bot_env(cache_dir), cwd=tmp_path,
-                            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env=bot_env(cache_dir),
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 2
-    assert "@BotFather" in result.stderr and ".env" in result.stderr and "TELEGRAM_BOT_TOKEN" in result.stderr
+    assert (
+        "@BotFather" in result.stderr
+        and ".env" in result.stderr
+        and "TELEGRAM_BOT_TOKEN" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 
 def test_no_token_on_a_terminal_starts_the_terminal_chat(cache_dir: Path, tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     try:
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=bot_env(cache_dir), cwd=tmp_path,
-                                   stdin=follower, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=bot_env(cache_dir),
+            cwd=tmp_path,
+            stdin=follower,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         os.write(leader, f"{QUESTION}\n/quit\n".encode())
         out, err = process.communicate(timeout=60)
     finally:
@@ -92,9 +130,12 @@ def test_no_token_on_a_terminal_starts_the_terminal_chat(cache_dir: Path, tmp_pa
     assert "第5段" in out and texts.CHAT_BYE in out
 
 
-async def test_the_token_never_reaches_the_logs_of_a_running_bot(api: FakeBotApi, cache_dir: Path,
-                                                                 tmp_path: Path) -> None:
-    env = bot_env(cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url, LOG_LEVEL="DEBUG")
+async def test_the_token_never_reaches_the_logs_of_a_running_bot(
+    api: FakeBotApi, cache_dir: Path, tmp_path: Path
+) -> None:
+    env = bot_env(
+        cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url, LOG_LEVEL="DEBUG"
+    )
     process = await start_bot(["-v", "run"], env, tmp_path)
     stderr = asyncio.create_task(process.stderr.read())  # keep the pipe drained while it runs
     try:
@@ -109,11 +150,15 @@ async def test_the_token_never_reaches_the_logs_of_a_running_bot(api: FakeBotApi
     assert TOKEN not in log and TOKEN_SECRET_HALF not in log
     assert "<token>" in log  # python-telegram-bot did log the API URL, redacted
     assert "bot @speech_test_bot ready" in log
-    assert "question user=" in log and str(ALICE.id) not in log.split("question user=")[1].split("\n")[0]
+    assert (
+        "question user=" in log
+        and str(ALICE.id) not in log.split("question user=")[1].split("\n")[0]
+    )
 
 
-async def test_the_token_never_reaches_caplog(api: FakeBotApi, engine: Engine, make_settings,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_token_never_reaches_caplog(
+    api: FakeBotApi, engine: Engine, make_settings, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     app = build_application(make_settings(api.base_url), engine)
     async with running(app):
@@ -125,33 +170,55 @@ async def test_the_token_never_reaches_caplog(api: FakeBotApi, engine: Engine, m
     assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
 
 
-async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(api: FakeBotApi, cache_dir: Path,
-                                                                          tmp_path: Path) -> None:
+async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(
+    api: FakeBotApi, cache_dir: Path, tmp_path: Path
+) -> None:
     port = free_port()
     secret = "s3cret_Webhook-token"
     env = bot_env(cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url)
-    process = await start_bot(["run", "--webhook-url", "https://bot.example.invalid/tg-hook", "--listen", "127.0.0.1",
-                               "--port", str(port), "--secret-token", secret], env, tmp_path)
+    process = await start_bot(
+        [
+            "run",
+            "--webhook-url",
+            "https://bot.example.invalid/tg-hook",
+            "--listen",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--secret-token",
+            secret,
+        ],
+        env,
+        tmp_path,
+    )
     stderr = asyncio.create_task(process.stderr.read())
     try:
         registered = await api.wait_for("setWebhook", timeout=60)
         assert registered.params["url"] == "https://bot.example.invalid/tg-hook"
         assert registered.params["secret_token"] == secret
-        assert set(registered.params["allowed_updates"]) == {"message", "callback_query", "inline_query"}
+        assert set(registered.params["allowed_updates"]) == {
+            "message",
+            "callback_query",
+            "inline_query",
+        }
         message = api.compose(ALICE, QUESTION)  # delivered by webhook below, not by getUpdates
         update = {"update_id": 1, "message": message}
         async with aiohttp.ClientSession() as http:
             url = f"http://127.0.0.1:{port}/tg-hook"
             for _ in range(500):  # the server starts listening just after setWebhook
                 try:
-                    async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}) as r:
+                    async with http.post(
+                        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                    ) as r:
                         assert r.status == 403
                         break
                 except aiohttp.ClientConnectorError:
                     await asyncio.sleep(0.01)
             else:
                 raise AssertionError("the webhook server never came up")
-            async with http.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}) as r:
+            async with http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+            ) as r:
                 assert r.status == 200
         reply = await api.reply_to(message)
         assert reply.ok and "第5段" in reply.text
@@ -171,8 +238,9 @@ async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(api: F
         (dict(url="https://bot.example.invalid/hook", secret_token="has spaces"), "secret token"),
     ],
 )
-def test_bad_webhook_settings_are_one_line_and_exit_2(engine: Engine, make_settings, capsys, webhook: dict,
-                                                      problem: str) -> None:
+def test_bad_webhook_settings_are_one_line_and_exit_2(
+    engine: Engine, make_settings, capsys, webhook: dict, problem: str
+) -> None:
     from bot.frontends.telegram.app import Webhook, run
 
     code = run(make_settings("http://127.0.0.1:9/bot"), engine, Webhook(**webhook))

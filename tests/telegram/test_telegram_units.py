@@ -17,7 +17,9 @@ from bot.frontends.telegram.render import Block, pack
 FP = "0123abcd"
 
 # Text like the corpus's, plus everything HTML cares about and characters outside the BMP.
-text_chars = st.sampled_from(list("人大代表学习知识要坚持，。！？；、“”<>&\"' \nabc123") + ["𠀀", "😀"])
+text_chars = st.sampled_from(
+    list("人大代表学习知识要坚持，。！？；、“”<>&\"' \nabc123") + ["𠀀", "😀"]
+)
 texts_ = st.text(text_chars, max_size=300)
 
 
@@ -26,7 +28,9 @@ def visible(html: str) -> str:
 
 
 @given(texts_, st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), max_size=5))
-def test_a_block_is_valid_telegram_html_that_shows_its_text(text: str, raw_spans: list[tuple[int, int]]) -> None:
+def test_a_block_is_valid_telegram_html_that_shows_its_text(
+    text: str, raw_spans: list[tuple[int, int]]
+) -> None:
     spans, pos = [], 0
     for a, b in sorted((min(a, b), max(a, b)) for a, b in raw_spans):
         if a >= pos and b <= len(text) and a < b:
@@ -44,7 +48,9 @@ def test_pack_keeps_every_character_within_the_limit(lines: list[str], limit: in
     messages = pack([Block(line) for line in lines], limit=limit)
     shown = [visible(m) for m in messages if m]
     assert all(utf16_len(s) <= limit for s in shown)
-    assert "".join(shown).replace("\n", "").replace(" ", "") == "".join(lines).replace("\n", "").replace(" ", "")
+    assert "".join(shown).replace("\n", "").replace(" ", "") == "".join(lines).replace(
+        "\n", ""
+    ).replace(" ", "")
 
 
 def test_a_long_block_is_cut_at_sentence_ends_and_keeps_its_bold() -> None:
@@ -56,7 +62,9 @@ def test_a_long_block_is_cut_at_sentence_ends_and_keeps_its_bold() -> None:
     shown = [parse_html(m) for m in messages]
     assert all(utf16_len(t) <= 4096 and t.endswith("。") for t, _ in shown)
     assert shown[0][0].startswith("标题\n")
-    assert any(t[e["offset"] : e["offset"] + e["length"]] == "检查" for t, ents in shown for e in ents)
+    assert any(
+        t[e["offset"] : e["offset"] + e["length"]] == "检查" for t, ents in shown for e in ents
+    )
 
 
 def test_characters_outside_the_bmp_count_twice() -> None:
@@ -67,14 +75,28 @@ def test_characters_outside_the_bmp_count_twice() -> None:
 
 
 def test_the_fake_server_rejects_what_telegram_rejects() -> None:
-    for bad in ["<b>x", "x</b>", "<b>x</i>", "<script>x</script>", "a < b", "a & b", "a > b", "&nbsp;", "<span>x</span>"]:
+    for bad in [
+        "<b>x",
+        "x</b>",
+        "<b>x</i>",
+        "<script>x</script>",
+        "a < b",
+        "a & b",
+        "a > b",
+        "&nbsp;",
+        "<span>x</span>",
+    ]:
         with pytest.raises(ApiError, match="can't parse entities"):
             parse_html(bad)
     assert parse_html("<b>a</b> &lt;&amp;&gt;&quot;&#x27;&#39;")[0] == "a <&>\"''"
 
 
-@given(st.sampled_from(["m", "c", "d", "s"]), st.integers(0, buttons.MAX_NUMBER - 1),
-       st.integers(0, buttons.MAX_NUMBER - 1), st.text(max_size=600))
+@given(
+    st.sampled_from(["m", "c", "d", "s"]),
+    st.integers(0, buttons.MAX_NUMBER - 1),
+    st.integers(0, buttons.MAX_NUMBER - 1),
+    st.text(max_size=600),
+)
 def test_button_data_round_trips_within_64_bytes(kind: str, a: int, b: int, question: str) -> None:
     action = {
         "m": buttons.More(a, buttons.question_hash(question)),
@@ -98,7 +120,9 @@ def test_any_forged_data_is_stale_or_valid_never_an_error(data: str) -> None:
     assert buttons.encode(action, FP) == data
 
 
-def test_the_token_is_redacted_from_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+def test_the_token_is_redacted_from_messages_arguments_and_tracebacks(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     token = "123456789:AAredactMeRedactMeRedactMe_0123456"
     logsafe.protect(token)
     logger = logging.getLogger("speechbot.test")

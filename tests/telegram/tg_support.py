@@ -6,14 +6,14 @@ Kept out of conftest.py so that test modules can import them by a name no other 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import AsyncIterator, Callable
 
 from fake_bot_api import User
+from telegram.ext import Application
 
 from bot.frontends.telegram.app import ALLOWED_UPDATES
-from telegram.ext import Application
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"

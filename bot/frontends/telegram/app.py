@@ -22,7 +22,13 @@ from bot.answer import Engine
 from bot.answer.library import Library
 from bot.frontends.telegram import logsafe
 from bot.frontends.telegram.choices import ChatChoices
-from bot.frontends.telegram.delivery import Ledger, LedgerBot, LedgerProcessor, RetryingRequest, Stopper
+from bot.frontends.telegram.delivery import (
+    Ledger,
+    LedgerBot,
+    LedgerProcessor,
+    RetryingRequest,
+    Stopper,
+)
 from bot.frontends.telegram.handlers import SpeechBot
 from bot.settings import Settings
 
@@ -58,8 +64,13 @@ def ledger_file(settings: Settings) -> Path:
     return settings.cache_dir / "telegram" / f"updates-{_bot_id(settings)}.json"
 
 
-def build_application(settings: Settings, source: Engine | Library, *, rate_limiter: bool = True,
-                      watch_seconds: float | None = None) -> Application:
+def build_application(
+    settings: Settings,
+    source: Engine | Library,
+    *,
+    rate_limiter: bool = True,
+    watch_seconds: float | None = None,
+) -> Application:
     """The bot's Application: handlers, command menu at start-up, flood limits, optional local Bot API.
 
     `source` is the library to answer from (or an engine, whose corpus becomes the library);
@@ -69,18 +80,27 @@ def build_application(settings: Settings, source: Engine | Library, *, rate_limi
         raise ValueError("no Telegram bot token")
     logsafe.protect(token)  # before the builder: the Bot logs its API URL (with the token) at DEBUG
     library = source if isinstance(source, Library) else Library.of(source, settings.cache_dir)
-    speechbot = SpeechBot(library, settings, choices=ChatChoices(choices_file(settings)),
-                          watch_seconds=watch_seconds)
+    speechbot = SpeechBot(
+        library, settings, choices=ChatChoices(choices_file(settings)), watch_seconds=watch_seconds
+    )
     # Updates are confirmed to Telegram only once answered, sends that did not arrive are retried
     # (delivery.py): our own ExtBot and update processor, otherwise as the builder makes them.
     ledger = Ledger(ledger_file(settings))
     urls = {}
     if settings.telegram_api_base_url:
-        urls = dict(base_url=settings.telegram_api_base_url,
-                    base_file_url=settings.telegram_api_file_url or file_url_for(settings.telegram_api_base_url))
-    bot = LedgerBot(token, ledger=ledger, request=RetryingRequest(connection_pool_size=256),
-                    get_updates_request=HTTPXRequest(connection_pool_size=1),
-                    rate_limiter=AIORateLimiter(max_retries=2) if rate_limiter else None, **urls)
+        urls = dict(
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_api_file_url
+            or file_url_for(settings.telegram_api_base_url),
+        )
+    bot = LedgerBot(
+        token,
+        ledger=ledger,
+        request=RetryingRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=AIORateLimiter(max_retries=2) if rate_limiter else None,
+        **urls,
+    )
 
     async def post_stop(app: Application) -> None:
         await speechbot.post_stop(app)
@@ -128,8 +148,13 @@ def _close(loop: asyncio.AbstractEventLoop) -> None:
     asyncio.set_event_loop(None)
 
 
-def run(settings: Settings, source: Engine | Library, webhook: Webhook | None = None, *,
-        watch_seconds: float | None = None) -> int:
+def run(
+    settings: Settings,
+    source: Engine | Library,
+    webhook: Webhook | None = None,
+    *,
+    watch_seconds: float | None = None,
+) -> int:
     """Run the bot until interrupted: long polling, or python-telegram-bot's webhook server."""
     if webhook is not None:
         problem = check_webhook(webhook)
@@ -161,8 +186,13 @@ def run(settings: Settings, source: Engine | Library, webhook: Webhook | None = 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stopper)
     if webhook is not None:
-        log.info("webhook mode: listening on %s:%d/%s for %s", webhook.listen, webhook.port, webhook.url_path,
-                 webhook.url)
+        log.info(
+            "webhook mode: listening on %s:%d/%s for %s",
+            webhook.listen,
+            webhook.port,
+            webhook.url_path,
+            webhook.url,
+        )
         app.run_webhook(
             listen=webhook.listen,
             port=webhook.port,

@@ -54,11 +54,18 @@ class ChatChoices:
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return {int(chat): Choice(str(c["path"]), str(c["title"]), int(c["index"]))
-                    for chat, c in raw["chats"].items()}
+            return {
+                int(chat): Choice(str(c["path"]), str(c["title"]), int(c["index"]))
+                for chat, c in raw["chats"].items()
+            }
         except Exception as exc:  # damaged or from elsewhere: start afresh, keep it for a look
             aside = self.path.with_name(self.path.name + ".damaged")
-            log.warning("ignoring the saved document choices %s (%s); moved to %s", self.path, exc, aside.name)
+            log.warning(
+                "ignoring the saved document choices %s (%s); moved to %s",
+                self.path,
+                exc,
+                aside.name,
+            )
             try:
                 os.replace(self.path, aside)
             except OSError:
@@ -68,9 +75,13 @@ class ChatChoices:
     def _save(self) -> None:
         if self.path is None:
             return
-        data = {"version": _VERSION,
-                "chats": {str(chat): {"path": c.path, "title": c.title, "index": c.index}
-                          for chat, c in self._choices.items()}}
+        data = {
+            "version": _VERSION,
+            "chats": {
+                str(chat): {"path": c.path, "title": c.title, "index": c.index}
+                for chat, c in self._choices.items()
+            },
+        }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".choices-", suffix=".tmp")

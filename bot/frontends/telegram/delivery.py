@@ -43,8 +43,9 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Awaitable
 from pathlib import Path
-from typing import Any, Awaitable
+from typing import Any
 
 import httpx
 from telegram import Update
@@ -65,6 +66,7 @@ NOT_RETRIED = frozenset({"getMe"})  # start-up says at once that the Bot API can
 
 
 # ---- which updates are done ----------------------------------------------------------------
+
 
 class Ledger:
     """Fetched updates still being answered, and those done above the watermark."""
@@ -178,7 +180,9 @@ class LedgerBot(ExtBot):
         with self._unfrozen():  # a Bot is frozen once made
             self.ledger = ledger
 
-    async def get_updates(self, offset: int | None = None, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+    async def get_updates(
+        self, offset: int | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[Update, ...]:
         ledger = self.ledger
         ledger.polled = True
         confirm = ledger.watermark()
@@ -194,12 +198,21 @@ class LedgerBot(ExtBot):
         ledger = self.ledger
         confirm = ledger.watermark()
         ledger.save()
-        if not ledger.polled:  # webhook mode: getUpdates would be refused, and there is nothing to confirm
+        if (
+            not ledger.polled
+        ):  # webhook mode: getUpdates would be refused, and there is nothing to confirm
             return
         try:
-            await asyncio.wait_for(super().get_updates(confirm or None, timeout=0, limit=1), CONFIRM_SECONDS)
-        except (TelegramError, asyncio.TimeoutError) as exc:  # the saved ledger keeps those from coming twice
-            log.warning("could not confirm the last updates to Telegram: %s", exc or "no answer in time")
+            await asyncio.wait_for(
+                super().get_updates(confirm or None, timeout=0, limit=1), CONFIRM_SECONDS
+            )
+        except (
+            TimeoutError,
+            TelegramError,
+        ) as exc:  # the saved ledger keeps those from coming twice
+            log.warning(
+                "could not confirm the last updates to Telegram: %s", exc or "no answer in time"
+            )
 
 
 class LedgerProcessor(BaseUpdateProcessor):
@@ -224,7 +237,9 @@ class LedgerProcessor(BaseUpdateProcessor):
             await coroutine
         except asyncio.CancelledError:
             raise  # not done: Telegram sends it again after the restart
-        except Exception:  # the Application deals with handler errors itself; anything else is logged
+        except (
+            Exception
+        ):  # the Application deals with handler errors itself; anything else is logged
             log.exception("update %s could not be processed", getattr(update, "update_id", None))
         finally:
             if task is not None:
@@ -248,6 +263,7 @@ class LedgerProcessor(BaseUpdateProcessor):
 
 # ---- stopping ------------------------------------------------------------------------------
 
+
 async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> None:
     """Stop fetching, let answers in progress finish for `grace` seconds, leave the rest unconfirmed,
     and stop `run_polling`/`run_webhook` (which then stop and shut down the Application)."""
@@ -263,8 +279,12 @@ async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> Non
         await asyncio.sleep(0.02)
     cancelled = processor.close() if isinstance(processor, LedgerProcessor) else 0
     if cancelled:
-        log.warning("stopping with %d answers unfinished after %g s; Telegram will send those questions again "
-                    "after the restart", cancelled, grace)
+        log.warning(
+            "stopping with %d answers unfinished after %g s; Telegram will send those questions again "
+            "after the restart",
+            cancelled,
+            grace,
+        )
     if isinstance(bot, LedgerBot):
         await bot.confirm()
     for _ in range(100):  # run_polling may still be starting up (then stop_running only marks it)
@@ -285,7 +305,9 @@ class Stopper:
     def __call__(self) -> None:
         if self.task is None:
             log.info("stopping: no new questions; answers in progress get %g s", self.grace)
-            self.task = asyncio.get_running_loop().create_task(stop_gracefully(self.app, self.grace))
+            self.task = asyncio.get_running_loop().create_task(
+                stop_gracefully(self.app, self.grace)
+            )
         else:
             log.info("stopping now")
             if isinstance(self.app.update_processor, LedgerProcessor):
@@ -294,6 +316,7 @@ class Stopper:
 
 
 # ---- sending -------------------------------------------------------------------------------
+
 
 def _not_delivered(error: TelegramError) -> str | None:
     """Why a failed request certainly never reached Telegram, or None if it may have."""
@@ -310,8 +333,12 @@ def _not_delivered(error: TelegramError) -> str | None:
 class RetryingRequest(HTTPXRequest):
     """HTTPXRequest that sends again what certainly did not arrive (see the module's docstring)."""
 
-    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        endpoint = url.rstrip("/").rpartition("/")[2]  # the URL holds the token: log the method only
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        endpoint = url.rstrip("/").rpartition("/")[
+            2
+        ]  # the URL holds the token: log the method only
         attempts = 1 if endpoint in NOT_RETRIED else SEND_ATTEMPTS
         for attempt in range(attempts):
             last = attempt == attempts - 1

@@ -23,8 +23,8 @@ import hmac
 import logging
 import re
 import time
+from collections.abc import Callable
 from html import escape, unescape
-from typing import Callable
 
 from telegram import (
     BotCommand,
@@ -72,7 +72,9 @@ MAX_MORE = 50  # 「更多结果」 stops after this many results
 MAX_TOC_BUTTONS = 99  # Telegram allows 100 buttons in one keyboard
 MAX_DOC_BUTTONS = 95  # numbered document buttons in /docs (plus 「全部文档」)
 DOC_BUTTONS_PER_ROW = 5
-CLOUD_DOWNLOAD_LIMIT_MB = 20  # getFile on api.telegram.org; a local Bot API server has no such limit
+CLOUD_DOWNLOAD_LIMIT_MB = (
+    20  # getFile on api.telegram.org; a local Bot API server has no such limit
+)
 _ALL_DOCS = {"0", "all", "全部", "所有"}
 HELP_START_PARAMETER = "help"
 _LEADING_COMMAND = re.compile(r"^/[A-Za-z0-9_]+(?:@[A-Za-z0-9_]+)?(?=\s|$)")
@@ -80,6 +82,7 @@ _BOLD_TAGS = re.compile(r"</?b>")  # the only tags render puts in a message
 
 
 # ---- small pure helpers -------------------------------------------------------------------
+
 
 def question_from(text: str | None, username: str | None) -> str:
     """The question in a message: without a leading /command and without @botname."""
@@ -151,9 +154,16 @@ class Cooldown:
 
 # ---- the bot ------------------------------------------------------------------------------
 
+
 class SpeechBot:
-    def __init__(self, library: Library, settings: Settings, *, choices: ChatChoices | None = None,
-                 watch_seconds: float | None = None) -> None:
+    def __init__(
+        self,
+        library: Library,
+        settings: Settings,
+        *,
+        choices: ChatChoices | None = None,
+        watch_seconds: float | None = None,
+    ) -> None:
         self.library = library
         self.settings = settings
         self.choices = choices if choices is not None else ChatChoices(None)
@@ -184,9 +194,13 @@ class SpeechBot:
         app.add_handler(CommandHandler("doc", self.doc, filters=message))
         app.add_handler(CommandHandler("reload", self.reload, filters=message))
         app.add_handler(MessageHandler(message & private & filters.Document.ALL, self.upload))
-        app.add_handler(MessageHandler(message & private & filters.TEXT & ~filters.COMMAND, self.private_text))
+        app.add_handler(
+            MessageHandler(message & private & filters.TEXT & ~filters.COMMAND, self.private_text)
+        )
         app.add_handler(MessageHandler(message & private & filters.COMMAND, self.help))
-        app.add_handler(MessageHandler(message & groups & filters.TEXT & ~filters.COMMAND, self.group_text))
+        app.add_handler(
+            MessageHandler(message & groups & filters.TEXT & ~filters.COMMAND, self.group_text)
+        )
         app.add_handler(CallbackQueryHandler(self.button))
         app.add_handler(InlineQueryHandler(self.inline))
         app.add_error_handler(self.on_error)
@@ -207,15 +221,23 @@ class SpeechBot:
             log.warning("could not register the command menu: %s", exc)
         started = time.perf_counter()
         edition = self.library.current
-        edition.engine.ask(edition.examples[0] if edition.examples else "讲话", top=1)  # load the segmenter now
+        edition.engine.ask(
+            edition.examples[0] if edition.examples else "讲话", top=1
+        )  # load the segmenter now
         index = edition.engine.index
         log.info(
             "bot @%s ready: corpus %s, %d documents, %d passages, index loaded in %.2f s (warm-up %.2f s)",
-            bot.username, index.root, len(index.documents), len(index.passages), index.load_seconds,
+            bot.username,
+            index.root,
+            len(index.documents),
+            len(index.passages),
+            index.load_seconds,
             time.perf_counter() - started,
         )
         if self.watch_seconds:
-            self._watch = asyncio.create_task(self.library.watch(self.watch_seconds), name="speechbot-watch")
+            self._watch = asyncio.create_task(
+                self.library.watch(self.watch_seconds), name="speechbot-watch"
+            )
             log.info("watching %s for changes every %g s", self.library.corpus, self.watch_seconds)
 
     async def post_stop(self, app: Application) -> None:
@@ -238,7 +260,9 @@ class SpeechBot:
         chat, user = update.effective_chat, update.effective_user
         if chat is not None and chat.id in allowed:
             return
-        if user is not None and (user.id in self.settings.owner_ids or (chat is None and user.id in allowed)):
+        if user is not None and (
+            user.id in self.settings.owner_ids or (chat is None and user.id in allowed)
+        ):
             return
         if chat is not None and chat.type != Chat.PRIVATE and chat.id not in self._left:
             if len(self._left) > 10_000:
@@ -255,10 +279,18 @@ class SpeechBot:
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         edition = self.library.current
-        summary = texts.CORPUS_SUMMARY.format(documents=len(edition.documents), passages=edition.passages)
-        html = render.help_message(list(edition.examples), summary, context.bot.username,
-                                   owner=self.is_owner(update.effective_user))
-        await self._send(context, message.chat_id, [html], reply_to=message, thread=thread_of(message))
+        summary = texts.CORPUS_SUMMARY.format(
+            documents=len(edition.documents), passages=edition.passages
+        )
+        html = render.help_message(
+            list(edition.examples),
+            summary,
+            context.bot.username,
+            owner=self.is_owner(update.effective_user),
+        )
+        await self._send(
+            context, message.chat_id, [html], reply_to=message, thread=thread_of(message)
+        )
 
     async def ask_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
@@ -277,11 +309,19 @@ class SpeechBot:
         """Only replies to the bot and messages mentioning it are questions; the rest is chatter."""
         message = update.effective_message
         replied = real_reply(message)
-        to_bot = replied is not None and replied.from_user is not None and replied.from_user.id == context.bot.id
+        to_bot = (
+            replied is not None
+            and replied.from_user is not None
+            and replied.from_user.id == context.bot.id
+        )
         if not to_bot and not mentions(message, context.bot.username):
             return
         target = message
-        if not question_from(message.text, context.bot.username) and replied is not None and not to_bot:
+        if (
+            not question_from(message.text, context.bot.username)
+            and replied is not None
+            and not to_bot
+        ):
             target = replied  # a bare @mention sent as a reply: answer the message replied to
         await self._answer(update, context, target)
 
@@ -296,13 +336,23 @@ class SpeechBot:
         else:
             html = f"<b>{texts.SECTIONS_TITLE}</b>\n{texts.TG_SECTIONS_CHOOSE}"
             rows = [
-                [InlineKeyboardButton(render.button_label(f"《{d.title}》"),
-                                      callback_data=buttons.encode(buttons.Document(i), self._fp(edition)))]
+                [
+                    InlineKeyboardButton(
+                        render.button_label(f"《{d.title}》"),
+                        callback_data=buttons.encode(buttons.Document(i), self._fp(edition)),
+                    )
+                ]
                 for i, d in enumerate(documents[:MAX_TOC_BUTTONS])
             ]
             markup = InlineKeyboardMarkup(rows)
-        await self._send(context, message.chat_id, [html], reply_to=message, thread=thread_of(message),
-                         markup=markup)
+        await self._send(
+            context,
+            message.chat_id,
+            [html],
+            reply_to=message,
+            thread=thread_of(message),
+            markup=markup,
+        )
 
     def _toc(self, edition: Edition, doc: int) -> tuple[str, InlineKeyboardMarkup | None]:
         engine, fp = edition.engine, self._fp(edition)
@@ -316,8 +366,12 @@ class SpeechBot:
             outer = [e for e in entries if e.level == top]
             entries = outer[:MAX_TOC_BUTTONS]
         rows = [
-            [InlineKeyboardButton("· " * (e.level - top) + render.button_label(e.heading),
-                                  callback_data=buttons.encode(buttons.Section(e.doc, e.section), fp))]
+            [
+                InlineKeyboardButton(
+                    "· " * (e.level - top) + render.button_label(e.heading),
+                    callback_data=buttons.encode(buttons.Section(e.doc, e.section), fp),
+                )
+            ]
             for e in entries
         ]
         return f"<b>{texts.SECTIONS_TITLE}</b>\n{title}", InlineKeyboardMarkup(rows)
@@ -339,18 +393,31 @@ class SpeechBot:
             self.choices.set(chat_id, Choice(info.path, info.title, info.index))
         return info, None
 
-    def _docs_markup(self, edition: Edition, chosen: DocInfo | None) -> tuple[InlineKeyboardMarkup | None, int]:
+    def _docs_markup(
+        self, edition: Edition, chosen: DocInfo | None
+    ) -> tuple[InlineKeyboardMarkup | None, int]:
         fp = self._fp(edition)
         shown = edition.documents[:MAX_DOC_BUTTONS] if len(edition.documents) > 1 else ()
         numbers = [
-            InlineKeyboardButton(("✓ " if chosen is not None and chosen.index == d.index else "") + str(d.number),
-                                 callback_data=buttons.encode(buttons.Narrow(d.index), fp))
+            InlineKeyboardButton(
+                ("✓ " if chosen is not None and chosen.index == d.index else "") + str(d.number),
+                callback_data=buttons.encode(buttons.Narrow(d.index), fp),
+            )
             for d in shown
         ]
-        rows = [numbers[i:i + DOC_BUTTONS_PER_ROW] for i in range(0, len(numbers), DOC_BUTTONS_PER_ROW)]
+        rows = [
+            numbers[i : i + DOC_BUTTONS_PER_ROW]
+            for i in range(0, len(numbers), DOC_BUTTONS_PER_ROW)
+        ]
         if chosen is not None:
-            rows.append([InlineKeyboardButton(texts.TG_ALL_DOCUMENTS,
-                                              callback_data=buttons.encode(buttons.Narrow(None), fp))])
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        texts.TG_ALL_DOCUMENTS,
+                        callback_data=buttons.encode(buttons.Narrow(None), fp),
+                    )
+                ]
+            )
         return (InlineKeyboardMarkup(rows) if rows else None), len(shown)
 
     async def docs(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -359,11 +426,19 @@ class SpeechBot:
         edition = self.library.current
         chosen, notice = self._scope(message.chat_id, edition)
         markup, shown = self._docs_markup(edition, chosen)
-        html = render.docs_messages(edition.documents, edition.passages, chosen, shown or len(edition.documents))
+        html = render.docs_messages(
+            edition.documents, edition.passages, chosen, shown or len(edition.documents)
+        )
         if notice:
             html = [escape(notice), *html]
-        await self._send(context, message.chat_id, html, reply_to=message, thread=thread_of(message),
-                         markup=markup)
+        await self._send(
+            context,
+            message.chat_id,
+            html,
+            reply_to=message,
+            thread=thread_of(message),
+            markup=markup,
+        )
 
     async def doc(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/doc N: ask in document N only; /doc 0 (or all): in all of them again; /doc: the list."""
@@ -378,25 +453,44 @@ class SpeechBot:
         elif argument.isascii() and argument.isdigit():
             target = edition.document(int(argument) - 1)
             if target is None:
-                html = escape(texts.TG_NO_SUCH_DOC.format(number=argument, documents=len(edition.documents)))
-                await self._send(context, message.chat_id, [html], reply_to=message, thread=thread_of(message))
+                html = escape(
+                    texts.TG_NO_SUCH_DOC.format(number=argument, documents=len(edition.documents))
+                )
+                await self._send(
+                    context, message.chat_id, [html], reply_to=message, thread=thread_of(message)
+                )
                 return
         else:
-            await self._send(context, message.chat_id, [escape(texts.TG_DOC_USAGE)], reply_to=message,
-                             thread=thread_of(message))
+            await self._send(
+                context,
+                message.chat_id,
+                [escape(texts.TG_DOC_USAGE)],
+                reply_to=message,
+                thread=thread_of(message),
+            )
             return
         html, markup = self._narrow(message.chat_id, edition, target)
-        await self._send(context, message.chat_id, [html], reply_to=message, thread=thread_of(message),
-                         markup=markup)
+        await self._send(
+            context,
+            message.chat_id,
+            [html],
+            reply_to=message,
+            thread=thread_of(message),
+            markup=markup,
+        )
 
-    def _narrow(self, chat_id: int, edition: Edition, target: DocInfo | None) -> tuple[str, InlineKeyboardMarkup | None]:
+    def _narrow(
+        self, chat_id: int, edition: Edition, target: DocInfo | None
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
         """Record the chat's choice; the confirmation to send (with a button to undo a narrowing)."""
         if target is None:
             self.choices.clear(chat_id)
             return escape(texts.TG_UNNARROWED.format(documents=len(edition.documents))), None
         self.choices.set(chat_id, Choice(target.path, target.title, target.index))
-        undo = InlineKeyboardButton(texts.TG_ALL_DOCUMENTS,
-                                    callback_data=buttons.encode(buttons.Narrow(None), self._fp(edition)))
+        undo = InlineKeyboardButton(
+            texts.TG_ALL_DOCUMENTS,
+            callback_data=buttons.encode(buttons.Narrow(None), self._fp(edition)),
+        )
         html = escape(texts.TG_NARROWED.format(number=target.number, title=target.title))
         return html, InlineKeyboardMarkup([[undo]])
 
@@ -404,13 +498,23 @@ class SpeechBot:
         """/reload (owners): read the corpus again; questions meanwhile use the old index."""
         message, user = update.effective_message, update.effective_user
         if not self.is_owner(user):
-            await self._send(context, message.chat_id, [escape(texts.TG_RELOAD_REFUSED)], reply_to=message,
-                             thread=thread_of(message))
+            await self._send(
+                context,
+                message.chat_id,
+                [escape(texts.TG_RELOAD_REFUSED)],
+                reply_to=message,
+                thread=thread_of(message),
+            )
             return
         log.info("reload asked by owner user=%s", self.user_tag(user))
         result = await self.library.reload()
-        await self._send(context, message.chat_id, render.reload_messages(result), reply_to=message,
-                         thread=thread_of(message))
+        await self._send(
+            context,
+            message.chat_id,
+            render.reload_messages(result),
+            reply_to=message,
+            thread=thread_of(message),
+        )
 
     async def upload(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A document file sent in a private chat: owners add it to the library."""
@@ -426,8 +530,15 @@ class SpeechBot:
             return
         size = document.file_size or 0
         if not self.settings.telegram_api_base_url and size > CLOUD_DOWNLOAD_LIMIT_MB * 1024 * 1024:
-            await reply([escape(texts.TG_FILE_TOO_BIG.format(size=round(size / 1024 / 1024, 1),
-                                                             limit=CLOUD_DOWNLOAD_LIMIT_MB))])
+            await reply(
+                [
+                    escape(
+                        texts.TG_FILE_TOO_BIG.format(
+                            size=round(size / 1024 / 1024, 1), limit=CLOUD_DOWNLOAD_LIMIT_MB
+                        )
+                    )
+                ]
+            )
             return
         try:
             telegram_file = await context.bot.get_file(document.file_id)
@@ -435,10 +546,14 @@ class SpeechBot:
         except TelegramError as exc:
             log.warning("could not download a document from an owner: %s", exc)
             # the reason is Telegram's (or the network's) words: never the token, whatever they quote
-            await reply([escape(texts.TG_DOWNLOAD_FAILED.format(reason=logsafe.redact(exc.message)))])
+            await reply(
+                [escape(texts.TG_DOWNLOAD_FAILED.format(reason=logsafe.redact(exc.message)))]
+            )
             return
         added = await self.library.add(name, data)
-        log.info("document from owner user=%s: %s %s", self.user_tag(user), added.status, added.name)
+        log.info(
+            "document from owner user=%s: %s %s", self.user_tag(user), added.status, added.name
+        )
         await reply(render.added_messages(added))
 
     # ---- questions ------------------------------------------------------------------------
@@ -452,8 +567,9 @@ class SpeechBot:
             return False
         return self.cooldown.wait((kind, chat.id, user.id))
 
-    def _markup(self, edition: Edition, answer: Answer, shown: int, doc: int | None = None
-                ) -> InlineKeyboardMarkup | None:
+    def _markup(
+        self, edition: Edition, answer: Answer, shown: int, doc: int | None = None
+    ) -> InlineKeyboardMarkup | None:
         """「更多结果」 (the result after number `shown`, in the same document) and 「上下文」."""
         if not answer.found or not answer.hits:
             return None
@@ -461,18 +577,24 @@ class SpeechBot:
         row = []
         if shown + 1 <= MAX_MORE:
             more = buttons.More(shown + 1, buttons.question_hash(answer.question), doc)
-            row.append(InlineKeyboardButton(texts.MORE_RESULTS, callback_data=buttons.encode(more, fp)))
+            row.append(
+                InlineKeyboardButton(texts.MORE_RESULTS, callback_data=buttons.encode(more, fp))
+            )
         context = buttons.Context(answer.hits[0].passage.pid)
         row.append(InlineKeyboardButton(texts.CONTEXT, callback_data=buttons.encode(context, fp)))
         return InlineKeyboardMarkup([row])
 
-    async def _answer(self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Message) -> None:
+    async def _answer(
+        self, update: Update, context: ContextTypes.DEFAULT_TYPE, target: Message
+    ) -> None:
         """Answer the question written in `target`, as a reply to it."""
         started = time.perf_counter()
         message = update.effective_message
         chat, user = update.effective_chat, update.effective_user
         if self._cooling("ask", chat, user):
-            log.debug("cooldown: ignored a question from user=%s in chat %s", self.user_tag(user), chat.id)
+            log.debug(
+                "cooldown: ignored a question from user=%s in chat %s", self.user_tag(user), chat.id
+            )
             return
         question = question_from(text_of(target), context.bot.username)
         edition = self.library.current
@@ -480,18 +602,33 @@ class SpeechBot:
         doc = chosen.index if chosen is not None else None
         answer = edition.engine.ask(question, top=1, doc=doc)
         asked = time.perf_counter()
-        html = render.answer_messages(answer, list(edition.examples), scope=chosen.title if chosen else None,
-                                      notice=notice)
-        await self._send(context, chat.id, html, reply_to=target, thread=thread_of(message),
-                         markup=self._markup(edition, answer, 0, doc))
+        html = render.answer_messages(
+            answer, list(edition.examples), scope=chosen.title if chosen else None, notice=notice
+        )
+        await self._send(
+            context,
+            chat.id,
+            html,
+            reply_to=target,
+            thread=thread_of(message),
+            markup=self._markup(edition, answer, 0, doc),
+        )
         self._log_question(user, chat.type, answer, started, asked)
 
-    def _log_question(self, user: User | None, where: str, answer: Answer, started: float, asked: float) -> None:
+    def _log_question(
+        self, user: User | None, where: str, answer: Answer, started: float, asked: float
+    ) -> None:
         done = time.perf_counter()
         log.info(
             "question user=%s chat=%s found=%s empty=%s truncated=%s chars=%d search_ms=%.1f total_ms=%.1f",
-            self.user_tag(user), where, answer.found, answer.empty, answer.truncated, len(answer.question),
-            (asked - started) * 1000, (done - started) * 1000,
+            self.user_tag(user),
+            where,
+            answer.found,
+            answer.empty,
+            answer.truncated,
+            len(answer.question),
+            (asked - started) * 1000,
+            (done - started) * 1000,
         )
 
     async def _send(
@@ -543,8 +680,13 @@ class SpeechBot:
         else:
             await self._section(query, context, edition, action)
 
-    async def _narrow_button(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, edition: Edition,
-                             action: buttons.Narrow) -> None:
+    async def _narrow_button(
+        self,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+        edition: Edition,
+        action: buttons.Narrow,
+    ) -> None:
         message = query.message
         target = edition.document(action.doc) if action.doc is not None else None
         if message is None or (action.doc is not None and target is None):
@@ -553,15 +695,28 @@ class SpeechBot:
         await query.answer()
         html, markup = self._narrow(message.chat.id, edition, target)
         reply_to = message if isinstance(message, Message) else None
-        await self._send(context, message.chat.id, [html], reply_to=reply_to, thread=thread_of(reply_to),
-                         markup=markup)
+        await self._send(
+            context,
+            message.chat.id,
+            [html],
+            reply_to=reply_to,
+            thread=thread_of(reply_to),
+            markup=markup,
+        )
 
-    async def _more(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, edition: Edition,
-                    action: buttons.More) -> None:
+    async def _more(
+        self,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+        edition: Edition,
+        action: buttons.More,
+    ) -> None:
         started = time.perf_counter()
         message = query.message
         if not isinstance(message, Message) or message.reply_to_message is None:
-            await query.answer(texts.STALE_BUTTON)  # the question is gone (deleted, or too old to see)
+            await query.answer(
+                texts.STALE_BUTTON
+            )  # the question is gone (deleted, or too old to see)
             return
         target = message.reply_to_message
         if action.offset > MAX_MORE:
@@ -582,10 +737,20 @@ class SpeechBot:
             await self._drop_more_button(message)
             return
         await query.answer()
-        html = render.answer_messages(answer, list(edition.examples), number=action.offset + 1,
-                                      scope=scope.title if scope is not None else None)
-        await self._send(context, message.chat_id, html, reply_to=target, thread=thread_of(message),
-                         markup=self._markup(edition, answer, action.offset, action.doc))
+        html = render.answer_messages(
+            answer,
+            list(edition.examples),
+            number=action.offset + 1,
+            scope=scope.title if scope is not None else None,
+        )
+        await self._send(
+            context,
+            message.chat_id,
+            html,
+            reply_to=target,
+            thread=thread_of(message),
+            markup=self._markup(edition, answer, action.offset, action.doc),
+        )
         await self._drop_more_button(message)
         self._log_question(query.from_user, f"{message.chat.type}/more", answer, started, asked)
 
@@ -595,7 +760,11 @@ class SpeechBot:
         if markup is None:
             return
         rows = [
-            [b for b in row if not (isinstance(b.callback_data, str) and b.callback_data.startswith("m:"))]
+            [
+                b
+                for b in row
+                if not (isinstance(b.callback_data, str) and b.callback_data.startswith("m:"))
+            ]
             for row in markup.inline_keyboard
         ]
         rows = [row for row in rows if row]
@@ -604,11 +773,18 @@ class SpeechBot:
         try:
             await message.edit_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
         except BadRequest as exc:
-            if "not modified" not in exc.message.lower():  # a second tap on the same button: harmless
+            if (
+                "not modified" not in exc.message.lower()
+            ):  # a second tap on the same button: harmless
                 raise
 
-    async def _context(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, edition: Edition,
-                       action: buttons.Context) -> None:
+    async def _context(
+        self,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+        edition: Edition,
+        action: buttons.Context,
+    ) -> None:
         engine = edition.engine
         passage = engine.passage(action.pid)
         message = query.message
@@ -618,11 +794,17 @@ class SpeechBot:
         await query.answer()
         html = render.context_messages(passage, engine.paragraph_text(passage))
         reply_to = message if isinstance(message, Message) else None
-        await self._send(context, message.chat.id, html, reply_to=reply_to,
-                         thread=thread_of(reply_to))
+        await self._send(
+            context, message.chat.id, html, reply_to=reply_to, thread=thread_of(reply_to)
+        )
 
-    async def _document(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, edition: Edition,
-                        action: buttons.Document) -> None:
+    async def _document(
+        self,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+        edition: Edition,
+        action: buttons.Document,
+    ) -> None:
         message = query.message
         if edition.document(action.doc) is None or not isinstance(message, Message):
             await query.answer(texts.STALE_BUTTON)
@@ -637,8 +819,13 @@ class SpeechBot:
             if "not modified" not in exc.message.lower():
                 raise
 
-    async def _section(self, query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, edition: Edition,
-                       action: buttons.Section) -> None:
+    async def _section(
+        self,
+        query: CallbackQuery,
+        context: ContextTypes.DEFAULT_TYPE,
+        edition: Edition,
+        action: buttons.Section,
+    ) -> None:
         engine = edition.engine
         paragraphs = engine.section_text(action.doc, action.section)
         message = query.message
@@ -648,27 +835,35 @@ class SpeechBot:
         await query.answer()
         document = engine.index.documents[action.doc]
         subheadings = {s.heading for s in document.sections}
-        html = render.section_messages(document.title, document.sections[action.section].heading, paragraphs,
-                                       subheadings)
+        html = render.section_messages(
+            document.title, document.sections[action.section].heading, paragraphs, subheadings
+        )
         reply_to = message if isinstance(message, Message) else None
-        await self._send(context, message.chat.id, html, reply_to=reply_to, thread=thread_of(reply_to))
+        await self._send(
+            context, message.chat.id, html, reply_to=reply_to, thread=thread_of(reply_to)
+        )
 
     # ---- inline mode ----------------------------------------------------------------------
     async def inline(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         started = time.perf_counter()
         inline_query = update.inline_query
         question = inline_query.query.strip()
-        help_button = InlineQueryResultsButton(texts.TG_INLINE_HELP_BUTTON, start_parameter=HELP_START_PARAMETER)
+        help_button = InlineQueryResultsButton(
+            texts.TG_INLINE_HELP_BUTTON, start_parameter=HELP_START_PARAMETER
+        )
         edition = self.library.current  # inline mode always searches all documents
         examples = list(edition.examples)
         if not question:
-            summary = texts.CORPUS_SUMMARY.format(documents=len(edition.documents), passages=edition.passages)
+            summary = texts.CORPUS_SUMMARY.format(
+                documents=len(edition.documents), passages=edition.passages
+            )
             hint = InlineQueryResultArticle(
                 id="help",
                 title=texts.TG_INLINE_HINT_TITLE.format(example=examples[0] if examples else "……"),
                 description=texts.TG_INLINE_HINT_DESCRIPTION,
                 input_message_content=InputTextMessageContent(
-                    render.help_message(examples, summary, context.bot.username), parse_mode=ParseMode.HTML
+                    render.help_message(examples, summary, context.bot.username),
+                    parse_mode=ParseMode.HTML,
                 ),
             )
             await inline_query.answer([hint], cache_time=INLINE_CACHE_SECONDS, button=help_button)
@@ -691,7 +886,9 @@ class SpeechBot:
                     )
                 )
         else:
-            help_button = InlineQueryResultsButton(texts.NOT_FOUND, start_parameter=HELP_START_PARAMETER)
+            help_button = InlineQueryResultsButton(
+                texts.NOT_FOUND, start_parameter=HELP_START_PARAMETER
+            )
         await inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=help_button)
         self._log_question(inline_query.from_user, "inline", answer, started, asked)
 
@@ -707,8 +904,12 @@ class SpeechBot:
             # Telegram could not be reached even after the retries (delivery.py), or a request timed
             # out waiting for its answer and may well have been delivered: a 「出错了」 message now
             # would come second to an answer the user has, or fail the same way.
-            log.warning("update %s: Telegram did not confirm a request: %s: %s", update_id, type(error).__name__,
-                        error)
+            log.warning(
+                "update %s: Telegram did not confirm a request: %s: %s",
+                update_id,
+                type(error).__name__,
+                error,
+            )
             return
         log.error("update %s: %s: %s", update_id, type(error).__name__, error, exc_info=error)
         if not isinstance(update, Update):
@@ -722,7 +923,9 @@ class SpeechBot:
                     message.chat_id,
                     texts.TG_ERROR,
                     message_thread_id=thread_of(message),
-                    reply_parameters=ReplyParameters(message.message_id, allow_sending_without_reply=True),
+                    reply_parameters=ReplyParameters(
+                        message.message_id, allow_sending_without_reply=True
+                    ),
                 )
         except Exception as exc:  # the error may be that we cannot send at all
             log.warning("update %s: could not tell the user about the error: %s", update_id, exc)

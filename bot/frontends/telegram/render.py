@@ -38,7 +38,7 @@ class Block:
     bold: tuple[tuple[int, int], ...] = ()
 
     @classmethod
-    def heading(cls, text: str) -> "Block":
+    def heading(cls, text: str) -> Block:
         return cls(text, ((0, len(text)),) if text else ())
 
     def html(self) -> str:
@@ -54,8 +54,12 @@ class Block:
         out.append(escape(self.text[pos:]))
         return "".join(out)
 
-    def cut(self, start: int, end: int) -> "Block":
-        spans = tuple((max(a, start) - start, min(b, end) - start) for a, b in self.bold if a < end and b > start)
+    def cut(self, start: int, end: int) -> Block:
+        spans = tuple(
+            (max(a, start) - start, min(b, end) - start)
+            for a, b in self.bold
+            if a < end and b > start
+        )
         return Block(self.text[start:end], spans)
 
 
@@ -152,6 +156,7 @@ def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[str]:
 
 # ---- pieces of an answer ------------------------------------------------------------------
 
+
 def title_block(document: str, prefix: str = "") -> Block:
     title = f"《{document}》"
     return Block(prefix + title, ((len(prefix), len(prefix) + len(title)),))
@@ -170,7 +175,11 @@ def location_block(passage: Passage) -> Block:
         text += " › "
         bold.append((len(text), len(text) + len(passage.subsection)))
         text += passage.subsection
-    where = texts.TITLE_LABEL if passage.paragraph == 0 else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
+    where = (
+        texts.TITLE_LABEL
+        if passage.paragraph == 0
+        else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
+    )
     return Block(f"{text} · {where}", tuple(bold))
 
 
@@ -184,8 +193,14 @@ def hit_blocks(hit: Hit, number: int | None = None) -> list[Block]:
     ]
 
 
-def answer_messages(answer: Answer, examples: list[str], number: int | None = None, *,
-                    scope: str | None = None, notice: str | None = None) -> list[str]:
+def answer_messages(
+    answer: Answer,
+    examples: list[str],
+    number: int | None = None,
+    *,
+    scope: str | None = None,
+    notice: str | None = None,
+) -> list[str]:
     """The reply to a question: its best passage, or why there is none.
 
     `scope`: the title of the one document the chat asks in (said at the end of every
@@ -212,13 +227,17 @@ def context_messages(passage: Passage, paragraph: str) -> list[str]:
     return pack([title_block(passage.document), location_block(passage), body])
 
 
-def section_messages(document: str, heading: str, paragraphs: list[str], subheadings: set[str]) -> list[str]:
+def section_messages(
+    document: str, heading: str, paragraphs: list[str], subheadings: set[str]
+) -> list[str]:
     blocks = [title_block(document), Block.heading(heading)]
     blocks.extend(Block.heading(p) if p in subheadings else Block(p) for p in paragraphs)
     return pack(blocks)
 
 
-def help_message(examples: list[str], summary: str, username: str | None, owner: bool = False) -> str:
+def help_message(
+    examples: list[str], summary: str, username: str | None, owner: bool = False
+) -> str:
     text = texts.TG_HELP.format(
         examples="\n".join(f"• {q}" for q in examples),
         username=username or "bot",
@@ -231,14 +250,25 @@ def help_message(examples: list[str], summary: str, username: str | None, owner:
 
 # ---- the library --------------------------------------------------------------------------
 
-def docs_messages(documents: tuple[DocInfo, ...] | list[DocInfo], passages: int, chosen: DocInfo | None,
-                  buttons_shown: int) -> list[str]:
+
+def docs_messages(
+    documents: tuple[DocInfo, ...] | list[DocInfo],
+    passages: int,
+    chosen: DocInfo | None,
+    buttons_shown: int,
+) -> list[str]:
     """/docs: the numbered list of documents, then which one the chat asks in (last, so
     that it sits above the buttons)."""
-    blocks = [Block.heading(texts.TG_DOCS_TITLE.format(documents=len(documents), passages=passages))]
+    blocks = [
+        Block.heading(texts.TG_DOCS_TITLE.format(documents=len(documents), passages=passages))
+    ]
     for info in documents:
-        line = texts.TG_DOCS_LINE.format(number=info.number, title=info.title, passages=info.passages,
-                                         date=texts.DOCS_DATE.format(date=info.date) if info.date else "")
+        line = texts.TG_DOCS_LINE.format(
+            number=info.number,
+            title=info.title,
+            passages=info.passages,
+            date=texts.DOCS_DATE.format(date=info.date) if info.date else "",
+        )
         bold = ((0, len(line)),) if chosen is not None and info.index == chosen.index else ()
         blocks.append(Block(line, bold))
     if buttons_shown < len(documents):
@@ -246,7 +276,9 @@ def docs_messages(documents: tuple[DocInfo, ...] | list[DocInfo], passages: int,
     if chosen is None:
         blocks.append(Block(texts.TG_DOCS_SCOPE_ALL))
     else:
-        blocks.append(Block(texts.TG_DOCS_SCOPE_ONE.format(number=chosen.number, title=chosen.title)))
+        blocks.append(
+            Block(texts.TG_DOCS_SCOPE_ONE.format(number=chosen.number, title=chosen.title))
+        )
     return pack(blocks)
 
 
@@ -255,9 +287,16 @@ def reload_messages(result: Reloaded, limit: int = 10) -> list[str]:
     if not result.ok:
         return pack([Block(texts.TG_RELOAD_FAILED.format(reason=result.error or ""))])
     now, before = result.current, result.previous
-    blocks = [Block(texts.TG_RELOADED.format(documents=len(now.documents), passages=now.passages,
-                                             before_documents=len(before.documents),
-                                             before_passages=before.passages))]
+    blocks = [
+        Block(
+            texts.TG_RELOADED.format(
+                documents=len(now.documents),
+                passages=now.passages,
+                before_documents=len(before.documents),
+                before_passages=before.passages,
+            )
+        )
+    ]
     skipped = result.skipped
     if skipped:
         blocks.append(Block(texts.TG_RELOAD_SKIPPED.format(count=len(skipped))))
@@ -285,8 +324,14 @@ def added_messages(added: Added) -> list[str]:
         lines = []
         if added.renamed:
             lines.append(texts.TG_ADDED_RENAMED.format(name=added.name))
-        lines.append(texts.TG_ADDED.format(title=info.title, name=added.name, passages=info.passages,
-                                           documents=len(added.edition.documents)))
+        lines.append(
+            texts.TG_ADDED.format(
+                title=info.title,
+                name=added.name,
+                passages=info.passages,
+                documents=len(added.edition.documents),
+            )
+        )
     elif status == AddStatus.ALREADY_THERE and added.document is not None:
         lines = [texts.TG_ADD_ALREADY.format(title=added.document.title, name=added.document.name)]
     elif status == AddStatus.UNSUPPORTED:
