@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -49,6 +50,9 @@ class Hit:
     coverage: float  # share of the question's weight this passage covers
 
 
+Confidence = Literal["high", "low", "none"]
+
+
 @dataclass(frozen=True)
 class Answer:
     question: str  # the question as answered (after trimming and any cut)
@@ -60,6 +64,12 @@ class Answer:
     @property
     def best(self) -> Hit | None:
         return self.hits[0] if self.hits else None
+
+    @property
+    def confidence(self) -> Confidence:
+        """How sure the answer is: "high" (answered), "low" (possibly relevant: the best
+        passages are shown with a caveat) or "none" (not found)."""
+        return "high" if self.found else "none"
 
 
 @dataclass(frozen=True)
