@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
@@ -394,7 +395,7 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
     return "\n".join(lines) + "\n", title
 
 
-def read_docx(path: Path) -> SourceText:
+def read_docx(path: Path, data: bytes) -> SourceText:
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
@@ -404,7 +405,7 @@ def read_docx(path: Path) -> SourceText:
     except ImportError as exc:  # pragma: no cover - a broken installation
         raise DocumentError("读取 .docx 需要 python-docx：pip install python-docx") from exc
     try:
-        document = docx.Document(str(path))
+        document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
         raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏") from exc
     except ValueError as exc:  # e.g. a template (.dotx) or macro document renamed .docx

@@ -176,7 +176,7 @@ def _walk(node, out: _Lines, NavigableString, skip_types) -> None:
             _walk(child, out, NavigableString, skip_types)
 
 
-def read_html(path: Path) -> SourceText:
+def read_html(path: Path, data: bytes) -> SourceText:
     try:
         from bs4 import (
             BeautifulSoup,
@@ -189,7 +189,7 @@ def read_html(path: Path) -> SourceText:
         )
     except ImportError as exc:  # pragma: no cover - a broken installation
         raise DocumentError("读取网页需要 beautifulsoup4：pip install beautifulsoup4") from exc
-    text = _decode(path.read_bytes())
+    text = _decode(data)
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     first_h1_anywhere = soup.find("h1")

@@ -19,6 +19,7 @@ A PDF whose pages have no text layer (a scan) is reported: it needs OCR first.
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import unicodedata
@@ -143,7 +144,7 @@ def join_lines(lines: list[str]) -> list[str]:
     return paragraphs
 
 
-def read_pdf(path: Path) -> SourceText:
+def read_pdf(path: Path, data: bytes) -> SourceText:
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # its warnings about odd but readable files
     try:
         from pypdf import PdfReader
@@ -151,7 +152,7 @@ def read_pdf(path: Path) -> SourceText:
     except ImportError as exc:  # pragma: no cover - a broken installation
         raise DocumentError("读取 PDF 需要 pypdf：pip install pypdf") from exc
     try:
-        reader = PdfReader(str(path), strict=False)
+        reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):

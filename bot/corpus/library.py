@@ -80,9 +80,10 @@ def user_dictionary(root: Path) -> Path | None:
     return candidate
 
 
-def parse_file(path: Path) -> Document:
-    """Read and parse one file; DocumentError if it cannot be used."""
-    document = parse_document(read_document(path))
+def parse_file(path: Path, data: bytes | None = None) -> Document:
+    """Read and parse one file; DocumentError if it cannot be used. `data`: its bytes, when
+    already read (they are what is parsed; `path` only names the document)."""
+    document = parse_document(read_document(path, data))
     if not document.paragraphs:
         raise DocumentError("只有标题，没有正文")
     return document

@@ -14,6 +14,7 @@ libraries only when such a file is read.
 from __future__ import annotations
 
 import codecs
+import io
 import re
 import unicodedata
 import zipfile
@@ -181,10 +182,10 @@ def _clean_text(text: str) -> str:
 # ---- readers --------------------------------------------------------------------------------
 
 
-def read_plain(path: Path) -> SourceText:
+def read_plain(path: Path, data: bytes) -> SourceText:
     from bot.corpus.metadata import split_front_matter
 
-    decoded = decode_bytes(path.read_bytes())
+    decoded = decode_bytes(data)
     if _looks_binary(decoded.text):
         raise DocumentError("是二进制文件，不是文本")
     notes = (
@@ -202,25 +203,25 @@ def read_plain(path: Path) -> SourceText:
     )
 
 
-def read_docx(path: Path) -> SourceText:
+def read_docx(path: Path, data: bytes) -> SourceText:
     from bot.corpus.formats_docx import read_docx as reader
 
-    return reader(path)
+    return reader(path, data)
 
 
-def read_pdf(path: Path) -> SourceText:
+def read_pdf(path: Path, data: bytes) -> SourceText:
     from bot.corpus.formats_pdf import read_pdf as reader
 
-    return reader(path)
+    return reader(path, data)
 
 
-def read_html(path: Path) -> SourceText:
+def read_html(path: Path, data: bytes) -> SourceText:
     from bot.corpus.formats_html import read_html as reader
 
-    return reader(path)
+    return reader(path, data)
 
 
-Reader = Callable[[Path], SourceText]
+Reader = Callable[[Path, bytes], SourceText]  # (name, the bytes to read)
 
 READERS: dict[str, Reader] = {
     ".txt": read_plain,
@@ -257,15 +258,14 @@ def recognised(path: Path) -> bool:
     return suffix in READERS or suffix in UNSUPPORTED
 
 
-def _sniff(path: Path) -> str | None:
+def _sniff(data: bytes) -> str | None:
     """What the bytes are, whatever the name says: pdf, docx, zip, ole, rtf, html, mime."""
-    with path.open("rb") as fh:
-        head = fh.read(2048)
+    head = data[:2048]
     if b"%PDF-" in head[:1024]:
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         try:
-            with zipfile.ZipFile(path) as archive:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 names = set(archive.namelist())
         except (zipfile.BadZipFile, OSError):
             return "zip"
@@ -284,10 +284,10 @@ def _sniff(path: Path) -> str | None:
     return None
 
 
-def _choose_reader(path: Path) -> tuple[Reader, str | None]:
+def _choose_reader(path: Path, data: bytes) -> tuple[Reader, str | None]:
     """The reader for this file and a note when the content is not what the name says."""
     suffix = path.suffix.lower()
-    kind = _sniff(path)
+    kind = _sniff(data)
     mislabeled = "扩展名是 {0}，实际是 {1} 文件，已按 {1} 读取"
     if kind == "pdf" and suffix != ".pdf":
         return read_pdf, mislabeled.format(suffix, "PDF")
@@ -310,13 +310,16 @@ def _choose_reader(path: Path) -> tuple[Reader, str | None]:
     return READERS[suffix], None
 
 
-def read_document(path: Path) -> SourceText:
-    """Read one file; raises DocumentError with the reason it cannot be used."""
+def read_document(path: Path, data: bytes | None = None) -> SourceText:
+    """Read one file; raises DocumentError with the reason it cannot be used.
+
+    `data`, when given, is the file's content as already read (so that what was hashed is
+    exactly what is parsed); `path` then only names it."""
     suffix = path.suffix.lower()
     if suffix not in READERS and suffix not in UNSUPPORTED:
         raise DocumentError(f"不支持的文件类型 {path.suffix or '(无扩展名)'}")
     try:
-        size = path.stat().st_size
+        size = path.stat().st_size if data is None else len(data)
     except OSError as exc:
         raise DocumentError(f"无法读取：{exc.strerror or exc}") from exc
     if size == 0:
@@ -327,8 +330,12 @@ def read_document(path: Path) -> SourceText:
             f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"
         )
     try:
-        reader, note = _choose_reader(path)
-        source = reader(path)
+        if data is None:
+            data = path.read_bytes()
+            if len(data) > limit:  # it grew since stat()
+                raise DocumentError(f"文件过大（上限 {limit // (1024 * 1024)} MB）")
+        reader, note = _choose_reader(path, data)
+        source = reader(path, data)
     except DocumentError:
         raise
     except OSError as exc:
