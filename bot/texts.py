@@ -2,6 +2,12 @@
 
 NOT_FOUND = "未找到相关内容。"
 NOT_FOUND_HINT = "换个说法试试，或用 /sections 查看目录。"
+POSSIBLY_RELEVANT = "可能相关：原文没有完全对上问题里的词，以下几段供参考。"
+MENTIONED = "提到了「{topic}」，共 {count} 处。最相关的一处："
+MENTIONED_AT_LEAST = "提到了「{topic}」，至少 {count} 处。最相关的一处："
+NOT_MENTIONED = "没有提到「{topic}」。"
+INLINE_POSSIBLY_RELEVANT = "可能相关 · {where}"
+INLINE_MENTIONED = "提到「{topic}」· {where}"
 EMPTY_QUESTION = "请输入一个问题，例如：{example}"
 QUESTION_TRUNCATED = "问题太长，只按前 {limit} 个字检索。"
 PARAGRAPH_LABEL = "第{n}段"

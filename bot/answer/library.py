@@ -32,7 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer.engine import Engine
-from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files, parse_file
+from bot.corpus.library import (
+    SYNONYMS_NAME,
+    USER_DICT_NAME,
+    CorpusError,
+    Problem,
+    corpus_files,
+    parse_file,
+)
 from bot.corpus.reading import READERS, DocumentError
 from bot.corpus.structure import Document
 
@@ -184,7 +191,7 @@ class Added:
 # ---- file names -----------------------------------------------------------------------------
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*]')
-_IGNORED_STEMS = {"readme", "userdict"}
+_IGNORED_STEMS = {"readme", "userdict", "synonyms"}
 
 
 def safe_file_name(name: str | None) -> str | None:
@@ -192,7 +199,7 @@ def safe_file_name(name: str | None) -> str | None:
     end in a format we read. Path components (either slash) are dropped, control and
     format characters (such as right-to-left overrides) removed, characters Windows forbids
     replaced, leading dots and Word's `~$` taken off (hidden and lock files are not read),
-    names the library passes over (README, userdict) changed, and the length capped."""
+    names the library passes over (README, userdict, synonyms) changed, and the length capped."""
     base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = _UNSAFE.sub("_", base).strip()
@@ -309,13 +316,14 @@ class Library:
 
     # ---- reloading ------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """Path, modification time and size of every document file and the user dictionary.
+        """Path, modification time and size of every document file, the user dictionary and
+        the synonyms file.
         CorpusError if the corpus is gone; OSError if the folder cannot be listed."""
         root = self.corpus
         files = corpus_files(root)
-        userdict = (root if root.is_dir() else root.parent) / USER_DICT_NAME
+        folder = root if root.is_dir() else root.parent
         out = []
-        for path in [*files, userdict]:
+        for path in [*files, folder / USER_DICT_NAME, folder / SYNONYMS_NAME]:
             try:
                 st = path.stat()
             except FileNotFoundError:

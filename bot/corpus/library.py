@@ -13,6 +13,7 @@ from bot.corpus.structure import Document, parse_document
 log = logging.getLogger(__name__)
 
 USER_DICT_NAME = "userdict.txt"  # jieba user dictionary beside the documents; not a document itself
+SYNONYMS_NAME = "synonyms.txt"  # the operator's synonym groups beside the documents; not one either
 
 
 class CorpusError(Exception):
@@ -34,7 +35,7 @@ def _ignored(name: str) -> bool:
     and the lock files Word and WPS leave beside an open document (~$报告.docx)."""
     lowered = name.lower()
     return (
-        name == USER_DICT_NAME
+        name in (USER_DICT_NAME, SYNONYMS_NAME)
         or lowered in {"readme.md", "readme.txt"}
         or name.startswith(("~$", ".~"))
     )

@@ -14,6 +14,7 @@ from bot import texts
 from bot.answer import Answer, Engine
 from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of
 from bot.corpus.library import CorpusError, Problem
+from bot.frontends.answer_view import ASK_TOP
 from bot.frontends.plain import format_answer
 from bot.settings import Settings
 
@@ -26,6 +27,9 @@ def answer_json(answer: Answer, top: int) -> dict:
     return {
         "question": answer.question,
         "found": answer.found,
+        "confidence": answer.confidence,
+        "topic": answer.topic,
+        "mentions": answer.mentions,
         "results": [
             {
                 "text": h.passage.text,
@@ -58,7 +62,7 @@ def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
 
 
 def _print_answer(engine: Engine, question: str, args: argparse.Namespace, out: TextIO) -> None:
-    answer = engine.ask(question, top=max(args.top, 1))
+    answer = engine.ask(question, top=max(args.top, ASK_TOP))
     if args.json:
         out.write(json.dumps(answer_json(answer, args.top), ensure_ascii=False) + "\n")
     elif answer.empty:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot import texts
 from bot.answer import Answer, Hit
 from bot.corpus.passages import Passage
+from bot.frontends.answer_view import view
 
 
 def location(passage: Passage) -> str:
@@ -26,13 +27,18 @@ def format_hit(hit: Hit) -> str:
 
 
 def format_answer(answer: Answer, top: int = 1) -> str:
+    """A first answer as the terminal chat and `speechbot ask` print it: what `view` shows
+    (at least `top` passages when more were asked for)."""
     lines: list[str] = []
     if answer.truncated:
         lines.append(texts.QUESTION_TRUNCATED.format(limit=len(answer.question)))
-    if not answer.found:
-        lines.append(texts.NOT_FOUND + texts.NOT_FOUND_HINT)
+    shown = view(answer)
+    if not shown.hits:
+        lines.append((shown.lead or "") + (shown.hint or ""))
         return "\n".join(lines)
-    hits = answer.hits[:top]
+    if shown.lead:
+        lines.append(shown.lead)
+    hits = shown.hits if len(shown.hits) >= top else answer.hits[:top]
     for i, hit in enumerate(hits, 1):
         prefix = f"[{i}] " if len(hits) > 1 else ""
         lines.append(prefix + format_hit(hit))

@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot import texts
 from bot.answer import Answer, Engine
+from bot.frontends.answer_view import view
 from bot.frontends.plain import format_answer, format_hit, location
 
 
@@ -51,7 +52,7 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
                 print(texts.NO_MORE_RESULTS, file=stdout)
         else:
             last = engine.ask(line, top=5)
-            shown = 1
+            shown = max(1, len(view(last).hits))
             if last.empty:
                 print(
                     texts.EMPTY_QUESTION.format(example="、".join(engine.examples())), file=stdout

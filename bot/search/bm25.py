@@ -49,7 +49,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -96,7 +96,8 @@ class TermList:
     """One query term's postings (possibly restricted to a range of passages)."""
 
     tid: int
-    times: int  # how often the query repeats the term (rank-bm25 counts it again each time)
+    times: float  # how often the query repeats the term (rank-bm25 counts it again each time),
+    # times its query weight
     docs: np.ndarray
     tfs: np.ndarray
     bound: float  # times * the term's largest weight
@@ -287,12 +288,18 @@ class BM25Index:
 
     # ---- query -------------------------------------------------------------------------
     def term_lists(
-        self, query: Iterable[str], span: tuple[int, int] | None = None
+        self,
+        query: Iterable[str],
+        span: tuple[int, int] | None = None,
+        weights: Mapping[str, float] | None = None,
     ) -> list[TermList]:
         """The postings of the query's known terms, in order of first occurrence; `span`
-        (lo, hi) keeps only passages lo <= pid < hi."""
+        (lo, hi) keeps only passages lo <= pid < hi. `weights` scales a term's weight (a
+        term the question does not use itself, such as a synonym, counts for less); a term
+        repeated in the query counts again each time, as in rank-bm25."""
         out = []
-        for term, times in Counter(query).items():
+        for term, count in Counter(query).items():
+            times: float = count * (weights.get(term, 1.0) if weights else 1.0)
             tid = self.vocab.get(term)
             if tid is None:
                 continue

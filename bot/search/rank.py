@@ -39,7 +39,7 @@ search in each term's sorted posting list.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +60,13 @@ class RankConfig:
     first_stage: int = 20  # exact BM25 top passages whose paragraphs are re-ranked
     char_weight: float = 0.5  # a character of a longer question word, in the passage's score
     paragraph_char_weight: float = 0.0  # ... in the paragraph's score
+    coverage_weight: float = 0.0  # the share of the question a candidate holds, with context
+    title_weight: float = 0.0  # its document title's BM25 score for the question, normalised
+    year_weight: float = 1.0  # +1 under a heading of a year asked about, -1 of another year
+    judged: int = 20  # the best candidates whose priors (coverage, title, year) are read
+    synonym_weight: float = 0.8  # a curated synonym's share of the weight of its word
+    thesaurus_weight: float = 0.0  # ... a 词林 synonym's
+    general_weight: float = 0.0  # exponent of a term's informativeness in general Chinese
 
 
 DEFAULT_RANKING = RankConfig()
@@ -86,13 +93,26 @@ def rank(
     config: RankConfig = DEFAULT_RANKING,
     span: tuple[int, int] | None = None,
     words: Collection[str] | None = None,
+    weights: Mapping[str, float] | None = None,
+    priors: Sequence[tuple[float, Callable[[np.ndarray], np.ndarray]]] = (),
+    spans: Sequence[tuple[int, int]] = (),
+    excluded: np.ndarray | None = None,
 ) -> list[tuple[int, float]]:
     """The k best (passage, score) pairs, best first, among passages with a query term.
 
     `allowed` (a mask over passages) or `span` (lo, hi: passages lo <= pid < hi, e.g. one
     document) restricts the answer. `words` are the question's words: a one-character
     term that is not one of them is a character of a longer word (see `char_weight`);
-    without `words` every term is taken as a word."""
+    without `words` every term is taken as a word. `weights` scale terms the question
+    does not use itself (synonyms). `priors` are (weight, function of passage ids) pairs
+    whose values are added, times the weight, to the best `judged` candidates' scores, which
+    are then put first in their new order (reading a passage's text for its coverage costs
+    tens of microseconds, so not every candidate is read): evidence
+    from outside the passage's own text (its coverage of the question read with its title
+    and headings, its document title's score); `spans` are parts of the library
+    (documents whose title the question names) whose own best passages join the pool, so
+    that they are compared even when other documents use the question's words more.
+    `excluded` (sorted passage ids) are never returned: title lines."""
     if k <= 0:
         return []
     if allowed is not None and span is None:
@@ -100,8 +120,12 @@ def rank(
         if not where.size:
             return []
         span = (int(where[0]), int(where[-1]) + 1)
-    lists = bm25.term_lists(query, span)
-    first, _ = bm25.top_lists(lists, max(config.first_stage, k), allowed)
+    lists = bm25.term_lists(query, span, weights)
+    wanted = max(config.first_stage, k)
+    first, _ = bm25.top_lists(lists, wanted, allowed)
+    for extra in spans if span is None else ():
+        more, _ = bm25.top_lists(bm25.term_lists(query, extra, weights), wanted)
+        first = np.union1d(first, more)
     if not first.size:
         return []
 
@@ -126,6 +150,8 @@ def rank(
             weights = np.where(chars[:, None], config.char_weight * weights, weights)
 
     eligible = present.any(axis=0)
+    if excluded is not None and excluded.size:
+        eligible &= ~np.isin(pool, excluded)
     if allowed is not None:
         eligible &= allowed[pool]
     elif span is not None:
@@ -167,6 +193,16 @@ def rank(
     pids = pool[cand].astype(np.int64)
     if config.lead_weight:
         score = score + config.lead_weight * leads[pids]
-
-    order = np.lexsort((pids, -score))[:k]
+    order = np.lexsort((pids, -score))
+    active = [(weight, prior) for weight, prior in priors if weight]
+    if active:  # read the best `judged` of them more closely, and put those first, re-ordered
+        head = order[: max(config.judged, k)]
+        judged = score[head].copy()
+        for weight, prior in active:
+            judged += weight * prior(pids[head])
+        again = np.lexsort((pids[head], -judged))
+        order = np.concatenate([head[again], order[head.size :]])
+        score = score.copy()
+        score[head] = judged
+    order = order[:k]
     return [(int(pids[i]), float(score[i])) for i in order]

@@ -60,6 +60,7 @@ from telegram.ext import (
 from bot import texts
 from bot.answer import Answer
 from bot.answer.library import DocInfo, Edition, Library, safe_file_name
+from bot.frontends.answer_view import ASK_TOP, view
 from bot.frontends.telegram import buttons, logsafe, render
 from bot.frontends.telegram.choices import ChatChoices, Choice
 from bot.settings import Settings
@@ -600,18 +601,19 @@ class SpeechBot:
         edition = self.library.current
         chosen, notice = self._scope(chat.id, edition)
         doc = chosen.index if chosen is not None else None
-        answer = edition.engine.ask(question, top=1, doc=doc)
+        answer = edition.engine.ask(question, top=ASK_TOP, doc=doc)
         asked = time.perf_counter()
         html = render.answer_messages(
             answer, list(edition.examples), scope=chosen.title if chosen else None, notice=notice
         )
+        shown = max(len(view(answer).hits), 1)
         await self._send(
             context,
             chat.id,
             html,
             reply_to=target,
             thread=thread_of(message),
-            markup=self._markup(edition, answer, 0, doc),
+            markup=self._markup(edition, answer, shown - 1, doc),
         )
         self._log_question(user, chat.type, answer, started, asked)
 
@@ -620,10 +622,11 @@ class SpeechBot:
     ) -> None:
         done = time.perf_counter()
         log.info(
-            "question user=%s chat=%s found=%s empty=%s truncated=%s chars=%d search_ms=%.1f total_ms=%.1f",
+            "question user=%s chat=%s confidence=%s empty=%s truncated=%s chars=%d "
+            "search_ms=%.1f total_ms=%.1f",
             self.user_tag(user),
             where,
-            answer.found,
+            answer.confidence,
             answer.empty,
             answer.truncated,
             len(answer.question),
@@ -878,7 +881,7 @@ class SpeechBot:
                 results.append(
                     InlineQueryResultArticle(
                         id=f"{fp}:{p.pid}",
-                        title=render.inline_title(p),
+                        title=render.inline_title(p, answer),
                         description=render.inline_description(p),
                         input_message_content=InputTextMessageContent(
                             render.pack(render.hit_blocks(hit))[0], parse_mode=ParseMode.HTML
@@ -887,7 +890,7 @@ class SpeechBot:
                 )
         else:
             help_button = InlineQueryResultsButton(
-                texts.NOT_FOUND, start_parameter=HELP_START_PARAMETER
+                view(answer).lead or texts.NOT_FOUND, start_parameter=HELP_START_PARAMETER
             )
         await inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=help_button)
         self._log_question(inline_query.from_user, "inline", answer, started, asked)

@@ -21,6 +21,7 @@ from bot.answer.engine import highlight_spans
 from bot.answer.library import Added, AddStatus, DocInfo, Edition, Reloaded
 from bot.corpus.passages import Passage
 from bot.corpus.sentences import split_sentences
+from bot.frontends.answer_view import view
 
 MAX_MESSAGE = 4096  # Telegram's limit for a text message, in UTF-16 code units
 DESCRIPTION_CHARS = 80  # inline result description: the start of the passage
@@ -201,7 +202,9 @@ def answer_messages(
     scope: str | None = None,
     notice: str | None = None,
 ) -> list[str]:
-    """The reply to a question: its best passage, or why there is none.
+    """The reply to a question: what `answer_view.view` shows (its best passage, the
+    possibly relevant ones with a caveat, where X is mentioned), or why there is none;
+    with `number`, a further result ("更多结果"): that passage alone.
 
     `scope`: the title of the one document the chat asks in (said at the end of every
     answer until reset); `notice`: a line to put first (the chosen document is gone)."""
@@ -212,10 +215,18 @@ def answer_messages(
         blocks.append(Block(texts.QUESTION_TRUNCATED.format(limit=len(answer.question))))
     if answer.empty:
         blocks.append(Block(texts.EMPTY_QUESTION.format(example="、".join(examples))))
-    elif not answer.found or not answer.hits:
-        blocks.append(Block(texts.NOT_FOUND + texts.NOT_FOUND_HINT))
-    else:
+    elif number is not None and answer.hits:  # a further result ("更多结果"): just the passage
         blocks.extend(hit_blocks(answer.hits[0], number))
+    else:
+        shown = view(answer)
+        if not shown.hits:
+            blocks.append(Block((shown.lead or "") + (shown.hint or "")))
+        else:
+            if shown.lead:
+                blocks.append(Block(shown.lead))
+            several = len(shown.hits) > 1
+            for i, hit in enumerate(shown.hits, 1):
+                blocks.extend(hit_blocks(hit, i if several else None))
     if scope is not None:
         blocks.append(Block(texts.TG_SCOPE_LINE.format(title=scope)))
     return pack(blocks)
@@ -345,8 +356,14 @@ def added_messages(added: Added) -> list[str]:
     return pack([Block(line) for line in lines])
 
 
-def inline_title(passage: Passage) -> str:
-    return passage.section or passage.subsection or texts.FRONT_MATTER
+def inline_title(passage: Passage, answer: Answer | None = None) -> str:
+    """The section of an inline result; a possibly relevant one or a mention says so first."""
+    where = passage.section or passage.subsection or texts.FRONT_MATTER
+    if answer is not None and answer.topic is not None:
+        return texts.INLINE_MENTIONED.format(topic=answer.topic, where=where)
+    if answer is not None and answer.confidence == "low":
+        return texts.INLINE_POSSIBLY_RELEVANT.format(where=where)
+    return where
 
 
 def inline_description(passage: Passage) -> str:
