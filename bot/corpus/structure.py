@@ -14,25 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus import metadata
-from bot.corpus.reading import SourceText
+from bot.corpus.headings import CN_NUM as _CN_NUM
+from bot.corpus.headings import MARKDOWN_HEADING as _MARKDOWN_HEADING
+from bot.corpus.headings import heading_family
+from bot.corpus.limits import MAX_HEADING_CHARS as _MAX_HEADING_CHARS
 from bot.corpus.sentences import split_sentences
+from bot.corpus.source import SourceText
 
-_CN_NUM = "一二三四五六七八九十百零〇两"
-
-# (family rank, pattern). Lower rank = outer level.
-_HEADING_FAMILIES: tuple[tuple[int, re.Pattern[str]], ...] = (
-    (0, re.compile(rf"^第[{_CN_NUM}\d]+(?:部分|章|编|篇)")),
-    (1, re.compile(rf"^第[{_CN_NUM}\d]+节")),
-    (2, re.compile(rf"^[{_CN_NUM}]{{1,3}}[、．.](?![{_CN_NUM}])")),
-    (3, re.compile(rf"^[（(][{_CN_NUM}]{{1,3}}[）)]")),
-    (4, re.compile(r"^\d{1,2}(?:[、]|[.．](?!\d))")),
-    (5, re.compile(r"^[（(]\d{1,2}[）)]")),
-)
-_MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _MARKDOWN_RULE = re.compile(r"^(?:(?:-\s*){3,}|(?:\*\s*){3,}|(?:_\s*){3,})$")
 _HAS_WORD = re.compile(r"[^\W_]")  # a letter, digit or CJK character
 _NOT_A_TITLE_END = re.compile(r"[。；;：:，,]$")  # a sentence or a salutation, not a title
-_MAX_HEADING_CHARS = 60
 _MAX_LEAD_SENTENCE_CHARS = 40
 
 # Sub-point topic sentences: short, no inner clause punctuation, opened by a marker.
@@ -109,18 +100,6 @@ class Document:
         return tuple(p.number for p in self.paragraphs if p.section in inside)
 
 
-def _heading_family(line: str) -> int | None:
-    for rank, pattern in _HEADING_FAMILIES:
-        if pattern.match(line):
-            return rank
-    return None
-
-
-def heading_family(line: str) -> int | None:
-    """The rank of the numbered-heading family `line` starts with (0 = 第一章 ... 5 = （1）), or None."""
-    return _heading_family(line)
-
-
 def _same_title(line: str, title: str) -> bool:
     md = _MARKDOWN_HEADING.match(line)
     text = md.group(2) if md else line
@@ -166,7 +145,7 @@ def _subpoints(text: str) -> tuple[SubPoint, ...]:
 
 
 def _is_heading_line(line: str, markdown: bool) -> bool:
-    return (markdown and _MARKDOWN_HEADING.match(line) is not None) or _heading_family(
+    return (markdown and _MARKDOWN_HEADING.match(line) is not None) or heading_family(
         line
     ) is not None
 
@@ -194,7 +173,7 @@ def _title_and_byline(
             title, lines, title_in_text = md.group(2), lines[1:], True
         elif (
             not md
-            and _heading_family(first) is None
+            and heading_family(first) is None
             and len(first) <= 80
             and not _NOT_A_TITLE_END.search(first)
         ):
@@ -242,7 +221,7 @@ def parse_document(source: SourceText) -> Document:
         if md:
             family, head_text = f"md{len(md.group(1))}", md.group(2)
         else:
-            rank = _heading_family(line)
+            rank = heading_family(line)
             if rank is not None:
                 split = _split_heading(line)
                 if split is not None:

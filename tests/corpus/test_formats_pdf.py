@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.formats_pdf import join_lines
+from bot.corpus.formats.pdf import join_lines
 from bot.corpus.reading import DocumentError, read_document
 from bot.corpus.structure import parse_document
 from tests.corpus.builders import SPEECH_BODY, SPEECH_TITLE, wrap, write_image_pdf, write_pdf

@@ -26,15 +26,15 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from bot.corpus.reading import DocumentError, SourceText, squeeze_cjk_spaces
-from bot.corpus.structure import heading_family
+from bot.corpus.headings import heading_family
+from bot.corpus.limits import is_toc_line
+from bot.corpus.source import DocumentError, SourceText, squeeze_cjk_spaces
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-－—–~～·•\s]*\d{1,4}[-－—–~～·•\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
     r"|共\s*\d{1,4}\s*页\s*[,，]?\s*第\s*\d{1,4}\s*页|\d{1,4}\s*[/／]\s*\d{1,4}"
     r"|[Pp]age\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-－—–\s]*[ivxlcIVXLC]{1,6}[-－—–\s]*)$"
 )
-_TOC_LINE = re.compile(r"[.…·．_\s]{4,}\s*\d{1,4}\s*$")
 _SENTENCE_END = re.compile(r"[。！？!?；;：:…][”’」』）)》\"']*$")
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
@@ -82,7 +82,7 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 
 def _drop_table_of_contents(lines: list[str]) -> list[str]:
-    entries = [i for i, ln in enumerate(lines) if len(ln.strip()) <= 80 and _TOC_LINE.search(ln)]
+    entries = [i for i, ln in enumerate(lines) if is_toc_line(ln)]
     if not entries:
         return lines
     drop = set(entries)
@@ -111,7 +111,7 @@ def join_lines(lines: list[str]) -> list[str]:
     paragraphs: list[str] = []
     current = ""
     previous = ""
-    for raw, line in zip(lines, stripped):
+    for raw, line in zip(lines, stripped, strict=True):
         if not line:
             if current:  # an empty line is a paragraph break
                 paragraphs.append(current)

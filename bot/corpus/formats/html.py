@@ -16,14 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.corpus.reading import (
-    DocumentError,
-    SourceText,
-    decode_bytes,
-    escape_markdown_line,
-    plausibility,
-    squeeze_cjk_spaces,
-)
+from bot.corpus.encoding import decode_bytes, plausibility
+from bot.corpus.source import DocumentError, SourceText, escape_markdown_line, squeeze_cjk_spaces
 
 _DROP = (
     "script",
@@ -201,13 +195,13 @@ def read_html(path: Path, data: bytes) -> SourceText:
         if element.name == "header" and element.find_parent(("article", "main")) is not None:
             continue  # an article's own header holds its title and byline
         element.decompose()
-    for element in soup.find_all(attrs={"role": True}):
+    for element in soup.find_all(role=True):
         if (
             not getattr(element, "decomposed", False)
             and str(element.get("role", "")).lower() in _DROP_ROLES
         ):
             element.decompose()
-    for element in soup.find_all(attrs={"hidden": True}):
+    for element in soup.find_all(hidden=True):
         if not getattr(element, "decomposed", False):
             element.decompose()
     for element in soup.find_all(style=re.compile(r"display\s*:\s*none", re.I)):

@@ -20,15 +20,14 @@ import re
 import zipfile
 from pathlib import Path
 
-from bot.corpus.reading import DocumentError, SourceText, escape_markdown_line
-from bot.corpus.structure import heading_family
+from bot.corpus.headings import heading_family
+from bot.corpus.limits import MAX_HEADING_CHARS, is_toc_line
+from bot.corpus.source import DocumentError, SourceText, escape_markdown_line
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _TITLE_STYLES = {"title", "标题"}
 _SUBTITLE_STYLES = {"subtitle", "副标题"}
 _TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d|^toc heading$|^目录标题$", re.I)
-_TOC_LINE = re.compile(r"[.…·．_\s]{4,}\s*\d{1,4}\s*$")
-_MAX_HEADING_CHARS = 60
 _SHORT_CELL = 50
 
 _CN = "零一二三四五六七八九"
@@ -132,10 +131,10 @@ class _Numbering:
                 self.levels[(num_id, ilvl)] = spec
             for override in num.findall(qn("w:lvlOverride")):
                 ilvl = int(override.get(qn("w:ilvl"), "0"))
-                start = self._val(override, "w:startOverride")
-                if start is not None and (num_id, ilvl) in self.levels:
+                override_start = self._val(override, "w:startOverride")
+                if override_start is not None and (num_id, ilvl) in self.levels:
                     fmt, text, _ = self.levels[(num_id, ilvl)]
-                    self.levels[(num_id, ilvl)] = (fmt, text, int(start))
+                    self.levels[(num_id, ilvl)] = (fmt, text, int(override_start))
 
     def _val(self, element, tag: str) -> str | None:
         child = element.find(self.qn(tag))
@@ -171,7 +170,7 @@ class _Numbering:
 
 
 def _style_kind(style) -> str | int | None:
-    """'title', 'subtitle', 'toc', a heading level 1-9, or None, following the style's base styles."""
+    """'title', 'subtitle', 'toc', a heading level 1-9, or None, following the base styles."""
     seen = 0
     while style is not None and seen < 8:
         name = (style.name or "").strip()
@@ -246,7 +245,8 @@ class _Styles:
     def chain(self, style_id: str | None) -> list:
         """The elements of the style and its base styles."""
         if style_id not in self._chains:
-            out, style = [], self._style(style_id)
+            out: list = []
+            style = self._style(style_id)
             while style is not None and len(out) < 8:
                 out.append(style.element)
                 style = style.base_style
@@ -338,7 +338,7 @@ def _blocks(document, qn, Paragraph, Table) -> list[_Block]:
 
 def _title_index(blocks: list[_Block]) -> int | None:
     """The block that is the document's own title: the first in the Title style, else a first
-    block styled as an unnumbered heading. None: a plain first paragraph, for `structure` to judge."""
+    block styled as an unnumbered heading. None: a plain first paragraph, for `structure`."""
     for i, block in enumerate(blocks[:8]):
         if block.kind == "title":
             return i
@@ -346,11 +346,6 @@ def _title_index(blocks: list[_Block]) -> int | None:
     if isinstance(first.kind, int) and heading_family(first.text.strip()) is None:
         return 0
     return None
-
-
-def _looks_like_toc_entry(line: str) -> bool:
-    """「一、总体要求…………3」: a line of a typed table of contents."""
-    return len(line) <= 80 and _TOC_LINE.search(line) is not None
 
 
 def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
@@ -373,9 +368,9 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
             title = " ".join("".join(text.split("\n")).split())
             lines.append("# " + title)
             continue
-        if kind is None and _looks_like_toc_entry(text):
+        if kind is None and is_toc_line(text):
             continue
-        if kind is None and "\n" not in text and len(text) <= _MAX_HEADING_CHARS:
+        if kind is None and "\n" not in text and len(text) <= MAX_HEADING_CHARS:
             family = heading_family(text)
             if (
                 family is not None
@@ -390,7 +385,7 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
             continue
         for line in text.split("\n"):
             line = line.strip()
-            if line and not _looks_like_toc_entry(line):
+            if line and not is_toc_line(line):
                 lines.append(escape_markdown_line(line))
     return "\n".join(lines) + "\n", title
 

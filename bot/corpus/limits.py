@@ -1,0 +1,36 @@
+"""Limits and patterns every reader shares, kept in one place.
+
+Sizes are checked before a file is read whole (`size_limit`), the text a reader produced
+after (`MAX_TEXT_CHARS`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # text and web pages
+MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # .docx and .pdf, whose bytes are mostly images
+MAX_TEXT_CHARS = 5_000_000  # about fifty books; more is not a document a person collected
+PACKAGE_SUFFIXES = frozenset({".docx", ".pdf"})
+
+MAX_HEADING_CHARS = 60  # a numbered line longer than this is body text, not a heading
+
+# A line of a typed table of contents: 「一、总体要求…………3」, 「第二章 总则 .... 12」
+TOC_LINE = re.compile(r"[.…·．_\s]{4,}\s*\d{1,4}\s*$")
+MAX_TOC_LINE_CHARS = 80
+
+
+def size_limit(path: Path | str) -> int:
+    """The largest file, in bytes, read for a document of this name."""
+    return MAX_PACKAGE_BYTES if Path(path).suffix.lower() in PACKAGE_SUFFIXES else MAX_FILE_BYTES
+
+
+def too_large(size: int, limit: int) -> str:
+    """The reason given for a file over its limit."""
+    return f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"
+
+
+def is_toc_line(line: str) -> bool:
+    """「一、总体要求…………3」: a line of a typed table of contents."""
+    return len(line.strip()) <= MAX_TOC_LINE_CHARS and TOC_LINE.search(line) is not None
