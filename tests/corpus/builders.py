@@ -83,7 +83,9 @@ def write_pdf(
 
     font = _register_font()
     pdf = canvas.Canvas(str(path))
-    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    pages: list[Sequence[str] | None] = [
+        lines[i : i + per_page] for i in range(0, len(lines), per_page)
+    ] or [[]]
     for index in sorted(blank_pages):
         pages.insert(index - 1, None)
     for number, page in enumerate(pages, start=1):
