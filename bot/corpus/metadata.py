@@ -462,6 +462,11 @@ def _squeeze(text: str) -> str:
     return "".join(text.split())
 
 
+def is_doc_number_line(line: str) -> bool:
+    """A line that is a 文号 and nothing else: 「国办发〔2018〕123号」."""
+    return _DOC_NUMBER_LINE.match(line.strip()) is not None
+
+
 def doc_number_in_title(title: str) -> str | None:
     """「……的意见（国办发〔2018〕123号）」 -> 国办发〔2018〕123号."""
     found = _DOC_NUMBER_IN_TITLE.search(title)
@@ -492,7 +497,7 @@ def person_name(text: str) -> str | None:
     """The name on a speaker or signature line, spaces inside the name taken out:
     「上海市市长 龚 正」 -> 上海市市长 龚正, 「龚 正」 -> 龚正, 「李强同志」 -> 李强;
     None if the line is not a name."""
-    text = " ".join(text.split())
+    text = re.sub(r"\s*同志$", "", " ".join(text.split()))
     if _MASKED_NAME.match(text):
         return text
     office = _OFFICE_NAME.match(text)

@@ -117,3 +117,32 @@ def write_image_pdf(path: Path, pages: int = 2) -> Path:
         pdf.showPage()
     pdf.save()
     return path
+
+
+# ---- .html -------------------------------------------------------------------------------
+
+
+def write_html(
+    path: Path, lines: Sequence[str], title: str | None = None, centred: Sequence[str] = ()
+) -> Path:
+    """A web page as government sites lay out a document: one <p> a line, the lines in
+    `centred` centred and bold (a title split over two <p> among them), a <title> in the head."""
+    from html import escape
+
+    head = f"<title>{escape(title)}</title>" if title else ""
+    body = []
+    for line in lines:
+        if line in centred:
+            body.append(
+                '<p style="text-align: center;"><span style="font-weight: bold;">'
+                f"{escape(line)}</span></p>"
+            )
+        else:
+            body.append(f'<p style="text-indent: 2em;">{escape(line)}</p>')
+    page = (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">{head}</head><body>\n'
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -359,13 +359,26 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
                 family_level.setdefault(family, block.kind)
 
     title_at = _title_index(blocks)
+    # a title set over two or three paragraphs of the same style is one title
+    title_parts = 1
+    while (
+        title_at is not None
+        and title_parts < 3
+        and title_at + title_parts < len(blocks)
+        and blocks[title_at].kind == "title"
+        and blocks[title_at + title_parts].kind == "title"
+    ):
+        title_parts += 1
     title = None
     lines: list[str] = []
     for i, block in enumerate(blocks):
         text = block.text.strip()
         kind = block.kind
+        if title_at is not None and title_at < i < title_at + title_parts:
+            continue
         if i == title_at:
-            title = " ".join("".join(text.split("\n")).split())
+            parts = (b.text for b in blocks[i : i + title_parts])
+            title = "".join(" ".join("".join(part.split("\n")).split()) for part in parts)
             lines.append("# " + title)
             continue
         if kind is None and is_toc_line(text):

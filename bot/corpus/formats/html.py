@@ -221,7 +221,10 @@ def read_html(path: Path, data: bytes) -> SourceText:
             lines = [lines[first_h1]] + lines[:first_h1] + lines[first_h1 + 1 :]
     else:
         title = _TITLE_TAIL.sub("", page_title).strip() or fallback_h1
-        if title:
+        # the page's own title lines (a centred title is often split over two <p>) stay where
+        # they are, for `structure` to find; a title the text does not state goes on top
+        top = "".join("".join(ln.split()) for ln in lines[:8])
+        if title and "".join(title.split()) not in top:
             lines = [f"# {title}"] + lines
     if not any(not ln.startswith("#") for ln in lines):
         raise DocumentError("网页里没有正文")

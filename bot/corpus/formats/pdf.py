@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bot.corpus.headings import heading_family
 from bot.corpus.limits import is_toc_line
+from bot.corpus.metadata import is_doc_number_line
 from bot.corpus.source import DocumentError, SourceText, squeeze_cjk_spaces
 
 _PAGE_NUMBER = re.compile(
@@ -122,6 +123,8 @@ def join_lines(lines: list[str]) -> list[str]:
             not current
             or indented
             or heading_family(line) is not None
+            or is_doc_number_line(line)  # a 文号 is a line of its own, under a long title too
+            or is_doc_number_line(previous)
             or _SENTENCE_END.search(previous) is not None
             or _width(previous) < full_from
             # a numbered heading that fills the line is followed by a body line, not by its own
