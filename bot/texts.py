@@ -61,7 +61,7 @@ TG_BAD_WEBHOOK = "speechbot: webhook 设置有误：{reason}"
 
 # The document library: listing, narrowing, reloading, adding (command line and Telegram)
 NOTE_ON_FILE = "注意 {path}：{reason}"
-DOCS_LINE = "{number}. 《{title}》{date} · {passages} 个段落 · {name}"
+DOCS_LINE = "{number}. 《{title}》{date} · {passages} 个片段 · {name}"
 DOCS_DATE = " {date}"
 
 TG_COMMAND_DOCS = "文档列表：选一篇，只在其中提问"
@@ -100,3 +100,40 @@ TG_ADD_NOT_A_FOLDER = (
 TG_ADD_FAILED = "没能收录 {name}：{reason}"
 TG_FILE_TOO_BIG = "文件太大（{size} MB）：Telegram 只允许机器人下载 {limit} MB 以内的文件。"
 TG_DOWNLOAD_FAILED = "没能从 Telegram 取得这个文件：{reason}"
+
+# speechbot inspect: what was read from a file or folder
+INSPECT_FILE = "== {name}"
+INSPECT_TITLE = "标题：{title}"
+INSPECT_TITLE_FROM_NAME = "标题：{title}（正文里没有标题，用的是文件名）"
+INSPECT_FIELDS = (
+    ("date", "日期"),
+    ("speaker", "讲话人"),
+    ("authority", "发文机关"),
+    ("doc_number", "文号"),
+    ("source", "来源"),
+)
+INSPECT_FIELD = "{label}：{value}"
+INSPECT_NOT_STATED = "（未注明）"
+INSPECT_OUTLINE = "大纲："
+INSPECT_NO_OUTLINE = "大纲：没有分节标题，只能按段落检索"
+INSPECT_COUNTS = "正文 {paragraphs} 个段落，切成 {passages} 个片段"
+INSPECT_SET_ASIDE = "作为元数据、不进入片段的行（{count}）："
+INSPECT_SET_ASIDE_LINE = "  [{kind}] {text}"
+INSPECT_KINDS = {
+    "header": "版头",
+    "title": "标题",
+    "doc_number": "文号",
+    "byline": "题注",
+    "label": "信息栏",
+    "speaker": "署名",
+    "addressee": "主送机关",
+    "salutation": "称呼",
+    "signature": "落款",
+    "disclosure": "公开方式",
+    "attachment": "附件",
+    "attachment_title": "附件标题",
+    "record": "版记",
+}
+INSPECT_PASSAGES = "片段："
+INSPECT_PASSAGE = "  {paragraph:>3}. {where}{text}"
+INSPECT_SUMMARY = "共 {files} 个文件：{documents} 篇可用，{skipped} 个跳过。"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,27 @@ class Problem:
     path: str
     reason: str
     skipped: bool = True  # False: the document was loaded and `reason` is a warning about it
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def display_name(text: str) -> str:
+    """A file name as it can be printed safely on one line: bytes that were not valid UTF-8
+    (held as surrogates) as \\xNN, line breaks, escape and other control or format characters
+    (a right-to-left override) as \\n, \\x1b, \\u202e; a backslash doubled."""
+    out: list[str] = []
+    for ch in text:
+        code = ord(ch)
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif 0xDC80 <= code <= 0xDCFF:  # os.fsdecode's surrogateescape for an undecodable byte
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _ignored(name: str) -> bool:
