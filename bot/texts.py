@@ -137,3 +137,22 @@ INSPECT_KINDS = {
 INSPECT_PASSAGES = "片段："
 INSPECT_PASSAGE = "  {paragraph:>3}. {where}{text}"
 INSPECT_SUMMARY = "共 {files} 个文件：{documents} 篇可用，{skipped} 个跳过。"
+
+# documents refused or noted while reading (bot.corpus)
+DOCX_TOO_MANY_PARTS = "Word 文件内部的部件太多（{count} 个），可能是恶意构造的文件，已拒绝"
+DOCX_INFLATES_TOO_MUCH = (
+    "Word 文件解压后会有 {size} MB（上限 {limit} MB），可能是压缩炸弹，已拒绝，没有解压"
+)
+DOCX_RATIO_TOO_HIGH = (
+    "Word 文件中的 {part} 压缩比高达 {ratio}:1（上限 {limit}:1），可能是压缩炸弹，已拒绝，没有解压"
+)
+READ_OUT_OF_MEMORY = "读取时内存超过上限（{limit} MB），已停止：文件过大或是恶意构造的"
+READ_TIMED_OUT = "读取超过 {seconds:g} 秒仍未完成，已停止：文件过大或是恶意构造的"
+READ_WORKER_DIED = "读取文件的进程意外结束（{reason}），这份文件未收录"
+LINES_NOT_UTF8 = "第 {lines} 行不是 UTF-8 编码，已按 {encoding} 读取；其余内容按 UTF-8 读取"
+LINES_NOT_UTF8_MORE = "等 {count} 行"
+LINK_OUTSIDE_CORPUS = "链接指向语料文件夹之外（{target}），已跳过；设 FOLLOW_SYMLINKS=1 才会跟随"
+LINK_BROKEN = "链接指向的文件不存在，已跳过"
+FOLDER_UNREADABLE = "无法读取这个文件夹：{reason}"
+CORPUS_UNREADABLE = "无法读取语料路径 {path}：{reason}"
+PDF_NEEDS_CRYPTOGRAPHY = "PDF 已加密，解密需要 cryptography：pip install cryptography"

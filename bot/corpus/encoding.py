@@ -7,6 +7,7 @@ with or without a BOM; the encoding is found from the bytes, never from the file
 from __future__ import annotations
 
 import codecs
+import os
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -29,6 +30,9 @@ class Decoded:
     text: str
     encoding: str
     lossy: bool = False  # some bytes could not be decoded and were replaced by U+FFFD
+    # A UTF-8 file with a few lines in another encoding (a line pasted from an old GBK file):
+    # (1-based line number, the encoding it was read in) of each such line.
+    odd_lines: tuple[tuple[int, str], ...] = ()
 
 
 def looks_binary(text: str) -> bool:
@@ -95,6 +99,9 @@ def decode_bytes(data: bytes) -> Decoded:
             return Decoded(data.decode("utf-8"), "utf-8")
         except UnicodeDecodeError:
             pass
+        mixed = _mostly_utf8(data)
+        if mixed is not None:
+            return mixed
     candidates = ["utf-16-le", "utf-16-be"] if len(data) % 2 == 0 else []
     if not has_nul:
         candidates = ["gb18030", "big5", *candidates]
@@ -128,6 +135,68 @@ def decode_bytes(data: bytes) -> Decoded:
         encoding = "gb18030"
     text = data.decode(encoding, errors="replace")
     return Decoded(text, encoding, "\ufffd" in text)
+
+
+_MAX_ODD_LINES = 20
+_MAX_ODD_SHARE = 0.05
+
+
+def _mostly_utf8(data: bytes) -> Decoded | None:
+    """UTF-8 but for a few lines: those lines decoded on their own (GB18030, Big5, or UTF-8
+    with replacement characters as a last resort), the rest as UTF-8. None if the file is not
+    mostly UTF-8 text with Chinese in it."""
+    lines = data.split(b"\n")
+    bad: list[int] = []
+    chinese_ok = False
+    for number, line in enumerate(lines):
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(number)
+            if len(bad) > _MAX_ODD_LINES:
+                return None
+            continue
+        chinese_ok = chinese_ok or any("\u4e00" <= ch <= "\u9fff" for ch in text)
+    if not bad or not chinese_ok or len(bad) > max(3, _MAX_ODD_SHARE * len(lines)):
+        return None
+    out: list[str] = []
+    odd: list[tuple[int, str]] = []
+    lossy = False
+    bad_set = set(bad)
+    for number, line in enumerate(lines):
+        if number not in bad_set:
+            out.append(line.decode("utf-8"))
+            continue
+        for encoding in ("gb18030", "big5"):
+            try:
+                text = line.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if plausibility(text) >= _PLAUSIBLE and not looks_binary(text):
+                break
+        else:
+            text, encoding = line.decode("utf-8", errors="replace"), "utf-8"
+            lossy = True
+        out.append(text)
+        odd.append((number + 1, encoding))
+    return Decoded("\n".join(out), "utf-8", lossy, tuple(odd))
+
+
+def file_name_text(name: str) -> str:
+    """A file name as text for people (a title taken from it). The OS gives a name whose
+    bytes are not UTF-8 with surrogate escapes; such bytes are mostly GBK from an old Windows
+    archive, so they are read as GB18030 (or Big5) when that gives Chinese, else replaced."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in name):
+        return name
+    raw = os.fsencode(name)
+    for encoding in ("gb18030", "big5"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if plausibility(text) >= _PLAUSIBLE:
+            return text
+    return raw.decode("utf-8", errors="replace")
 
 
 def decode(data: bytes) -> str:

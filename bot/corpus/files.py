@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import texts
 from bot.corpus.reading import recognised
 
 log = logging.getLogger(__name__)
@@ -57,24 +59,93 @@ def _ignored(name: str) -> bool:
     )
 
 
-def corpus_files(root: Path) -> list[Path]:
+def corpus_files(
+    root: Path, follow_symlinks: bool = False, problems: list[Problem] | None = None
+) -> list[Path]:
     """Document files under `root` (a folder, read recursively, or a single file), sorted.
 
-    Hidden files and folders are passed over. Files in a format no reader handles (.doc,
-    .wps, ...) are included so that they are reported by name instead of silently missing."""
-    if not root.exists():
-        raise CorpusError(f"找不到语料路径：{root}")
-    if root.is_file():
-        return [root]
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file()
-        and recognised(p)
-        and not _ignored(p.name)
-        and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
+    Names are taken as the OS gives them: a name that is not valid UTF-8 is kept (with
+    surrogate escapes) and works like any other. Hidden files and folders are passed over.
+    Files in a format no reader handles (.doc, .wps, ...) are included so that they are
+    reported by name instead of silently missing. A link whose target lies outside `root`
+    (to a file or a folder) is skipped and reported unless `follow_symlinks`; so are broken
+    links and folders that cannot be read. What is skipped goes into `problems` when given,
+    else to the log. CorpusError if `root` is missing or cannot be read."""
+    left_out: list[Problem] = [] if problems is None else problems
+    start = len(left_out)
+    try:
+        if not root.exists():
+            raise CorpusError(f"找不到语料路径：{root}")
+        if root.is_file():
+            return [root]
+        base = root.resolve()
+        os.listdir(base)  # an unreadable root is one clear error, not an empty library
+    except OSError as exc:
+        raise CorpusError(
+            texts.CORPUS_UNREADABLE.format(path=display_name(str(root)), reason=_why(exc))
+        ) from None
+    files: list[Path] = []
+    seen_dirs: set[str] = set()
+
+    def walk_error(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else root
+        left_out.append(Problem(str(where), texts.FOLDER_UNREADABLE.format(reason=_why(exc))))
+
+    for folder, dirs, names in os.walk(root, onerror=walk_error, followlinks=follow_symlinks):
+        here = Path(folder)
+        if follow_symlinks:  # never walk a folder twice (links in a circle)
+            real = os.path.realpath(folder)
+            if real in seen_dirs:
+                dirs[:] = []
+                continue
+            seen_dirs.add(real)
+        kept_dirs = []
+        for name in sorted(dirs):
+            if name.startswith("."):
+                continue
+            link = here / name
+            if link.is_symlink() and not follow_symlinks:
+                if not _inside(link, base):
+                    left_out.append(Problem(str(link), _outside(link)))
+                continue  # a link to a folder inside the corpus: its files are found there
+            kept_dirs.append(name)
+        dirs[:] = kept_dirs
+        for name in names:
+            path = here / name
+            if name.startswith(".") or _ignored(name) or not recognised(path):
+                continue
+            if path.is_symlink():
+                if not path.exists():
+                    left_out.append(Problem(str(path), texts.LINK_BROKEN))
+                    continue
+                if not follow_symlinks and not _inside(path, base):
+                    left_out.append(Problem(str(path), _outside(path)))
+                    continue
+            if path.is_file():
+                files.append(path)
+    if problems is None:
+        for problem in left_out[start:]:
+            log.warning("skipped %s: %s", display_name(problem.path), problem.reason)
     return sorted(files, key=lambda p: str(p.relative_to(root)))
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or type(exc).__name__
+
+
+def _inside(path: Path, base: Path) -> bool:
+    try:
+        return Path(os.path.realpath(path)).is_relative_to(base)
+    except (OSError, ValueError):
+        return False
+
+
+def _outside(link: Path) -> str:
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "?"
+    return texts.LINK_OUTSIDE_CORPUS.format(target=display_name(target))
 
 
 def user_dictionary(root: Path) -> Path | None:

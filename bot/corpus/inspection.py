@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus.files import Problem, corpus_files, display_name
-from bot.corpus.library import notices, parse_file
+from bot.corpus.guard import Guard
+from bot.corpus.library import notices
 from bot.corpus.passages import Passage, make_passages
 from bot.corpus.source import DocumentError
 from bot.corpus.structure import Document
@@ -29,24 +30,38 @@ class Inspected:
     problems: tuple[Problem, ...] = ()  # why it was skipped, or warnings about it
 
 
-def inspect_files(root: Path) -> Iterator[Inspected]:
-    """Each document file under `root` (a folder or one file), read and parsed.
-    Raises CorpusError if `root` is missing."""
+def _name(path: Path, folder: Path) -> str:
+    return str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
+
+
+def inspect_files(root: Path, follow_symlinks: bool = False) -> Iterator[Inspected]:
+    """Each document file under `root` (a folder or one file), read and parsed in a worker
+    process with a memory and a time limit (`bot.corpus.guard`), as the bot reads an upload.
+    Files left out by discovery (links out of the folder, ...) come as skipped items.
+    Raises CorpusError if `root` is missing or unreadable."""
     folder = root if root.is_dir() else root.parent
-    for path in corpus_files(root):
-        name = str(path.relative_to(folder)) if path.is_relative_to(folder) else str(path)
-        try:
-            document = parse_file(path)
-        except DocumentError as exc:
-            yield Inspected(path, name, None, problems=(Problem(name, str(exc)),))
-            continue
+    left_out: list[Problem] = []
+    files = corpus_files(root, follow_symlinks=follow_symlinks, problems=left_out)
+    for problem in left_out:
         yield Inspected(
-            path,
-            name,
-            document,
-            tuple(make_passages(document, 0)),
-            tuple(notices(name, document)),
+            Path(problem.path),
+            _name(Path(problem.path), folder),
+            None,
+            problems=(Problem(_name(Path(problem.path), folder), problem.reason),),
         )
+    with Guard() as guard:
+        for path in files:
+            yield _inspect(guard, path, _name(path, folder))
+
+
+def _inspect(guard: Guard, path: Path, name: str) -> Inspected:
+    try:
+        document = guard.parse(path)
+    except DocumentError as exc:
+        return Inspected(path, name, None, problems=(Problem(name, str(exc)),))
+    return Inspected(
+        path, name, document, tuple(make_passages(document, 0)), tuple(notices(name, document))
+    )
 
 
 def as_json(item: Inspected) -> dict:

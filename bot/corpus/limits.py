@@ -34,3 +34,16 @@ def too_large(size: int, limit: int) -> str:
 def is_toc_line(line: str) -> bool:
     """「一、总体要求…………3」: a line of a typed table of contents."""
     return len(line.strip()) <= MAX_TOC_LINE_CHARS and TOC_LINE.search(line) is not None
+
+
+# A .docx is a zip: checked before anything is inflated. What python-docx inflates is bounded
+# by the sizes the zip declares (Python's zipfile stops at the declared size), so the declared
+# sizes are what is checked: their sum, and the ratio of each large part to its compressed size.
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_ZIP_MEMBERS = 10_000
+MAX_ZIP_RATIO = 200  # deflated XML of real documents stays well under 100 to 1
+ZIP_RATIO_FROM_BYTES = 1024 * 1024  # parts smaller than this may compress as they like
+
+# Reading in a worker process (bot.corpus.guard): its address space and time.
+GUARD_MEMORY_BYTES = 1024 * 1024 * 1024
+GUARD_SECONDS = 60.0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus import metadata
+from bot.corpus.encoding import file_name_text
 from bot.corpus.headings import CN_NUM as _CN_NUM
 from bot.corpus.headings import MARKDOWN_HEADING as _MARKDOWN_HEADING
 from bot.corpus.headings import heading_family
@@ -202,7 +203,7 @@ def _split_title(lines: list[str], markdown: bool) -> int:
 
 def _title(lines: list[str], source: SourceText) -> tuple[str, bool, Matter, list[str]]:
     """(title, title_in_text, what the lines above or repeating it say, the lines after it)."""
-    title = Path(source.path).stem
+    title = file_name_text(Path(source.path).stem)
     above = Matter()
     header = 0  # 版头, 文号 and the like above the title of an official document
     while header < min(4, len(lines) - 1) and metadata.is_official_header(lines[header]):

@@ -166,7 +166,9 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from bot.corpus.inspection import as_json, inspect_files
 
     files = documents = 0
-    for item in inspect_files(Path(args.path)):
+    # FOLLOW_SYMLINKS, once bot.settings has it (the operations work adds it)
+    follow = bool(getattr(settings, "follow_symlinks", False))
+    for item in inspect_files(Path(args.path), follow_symlinks=follow):
         files += 1
         documents += item.document is not None
         if args.json:

@@ -146,3 +146,34 @@ def write_html(
     )
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def write_docx_bomb(path: Path, inflated_bytes: int, text: str = "内容") -> Path:
+    """A valid .docx whose word/document.xml holds `inflated_bytes` of the same paragraph:
+    a few hundred KB on disk (deflate compresses it about 340 to 1), a zip bomb when read."""
+    import io
+    import zipfile
+
+    import docx
+
+    base = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("标题")
+    document.save(base)
+    with zipfile.ZipFile(base) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts.pop("word/document.xml").decode("utf-8")
+    head, _, tail = xml.partition("<w:body>")
+    paragraph = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+    chunk = paragraph * max(1, (1 << 20) // len(paragraph))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        with archive.open("word/document.xml", "w", force_zip64=True) as out:
+            out.write((head + "<w:body>").encode())
+            written = 0
+            while written < inflated_bytes:
+                out.write(chunk)
+                written += len(chunk)
+            out.write(("</w:body>" + tail.split("</w:body>", 1)[-1]).encode())
+    return path

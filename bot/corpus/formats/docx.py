@@ -20,8 +20,16 @@ import re
 import zipfile
 from pathlib import Path
 
+from bot import texts
 from bot.corpus.headings import heading_family
-from bot.corpus.limits import MAX_HEADING_CHARS, is_toc_line
+from bot.corpus.limits import (
+    MAX_HEADING_CHARS,
+    MAX_UNZIPPED_BYTES,
+    MAX_ZIP_MEMBERS,
+    MAX_ZIP_RATIO,
+    ZIP_RATIO_FROM_BYTES,
+    is_toc_line,
+)
 from bot.corpus.source import DocumentError, SourceText, escape_markdown_line
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
@@ -403,7 +411,37 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
     return "\n".join(lines) + "\n", title
 
 
+def check_zip(data: bytes) -> None:
+    """Refuse a .docx that would inflate to too much (a zip bomb) before anything is inflated:
+    from the sizes its central directory declares, which bound what zipfile will inflate."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏") from exc
+    mib = 1024 * 1024
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise DocumentError(texts.DOCX_TOO_MANY_PARTS.format(count=len(members)))
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise DocumentError(
+            texts.DOCX_INFLATES_TOO_MUCH.format(size=total // mib, limit=MAX_UNZIPPED_BYTES // mib)
+        )
+    for member in members:
+        if member.file_size >= ZIP_RATIO_FROM_BYTES and (
+            member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1)
+        ):
+            raise DocumentError(
+                texts.DOCX_RATIO_TOO_HIGH.format(
+                    part=member.filename[:60],
+                    ratio=member.file_size // max(member.compress_size, 1),
+                    limit=MAX_ZIP_RATIO,
+                )
+            )
+
+
 def read_docx(path: Path, data: bytes) -> SourceText:
+    check_zip(data)
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError

@@ -26,6 +26,7 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from bot import texts
 from bot.corpus.headings import heading_family
 from bot.corpus.limits import is_toc_line
 from bot.corpus.metadata import is_doc_number_line
@@ -157,16 +158,15 @@ def read_pdf(path: Path, data: bytes) -> SourceText:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise DocumentError("PDF 设有打开密码，请先去掉密码")
-            except DependencyError as exc:
-                raise DocumentError(
-                    "PDF 已加密，需要 cryptography 才能解密：pip install cryptography"
-                ) from exc
+            # an owner password alone (printing or copying restricted, as many official PDFs
+            # are) leaves the empty user password: the text can be read
+            if not reader.decrypt(""):
+                raise DocumentError("PDF 设有打开密码，请先去掉密码")
         pages = list(reader.pages)
     except DocumentError:
         raise
+    except DependencyError as exc:  # AES without cryptography: a broken installation
+        raise DocumentError(texts.PDF_NEEDS_CRYPTOGRAPHY) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DocumentError(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）") from exc
 
@@ -175,6 +175,8 @@ def read_pdf(path: Path, data: bytes) -> SourceText:
     for number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
+        except DependencyError as exc:  # not a page without text: the whole file is locked
+            raise DocumentError(texts.PDF_NEEDS_CRYPTOGRAPHY) from exc
         except Exception:  # one unreadable page must not cost the others
             text = ""
         text = _compat(text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n"))
