@@ -9,4 +9,4 @@ homes of their own: `limits`, `source`, `encoding`, `headings`, `metadata`.
 # The version of what parsing produces. Bump it whenever the documents, their metadata or their
 # passages come out differently for the same bytes: it is part of every cache key, so a bump
 # makes the index re-read every document once.
-PARSER_VERSION = 2
+PARSER_VERSION = 3

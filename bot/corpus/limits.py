@@ -39,7 +39,8 @@ def is_toc_line(line: str) -> bool:
 # A .docx is a zip: checked before anything is inflated. What python-docx inflates is bounded
 # by the sizes the zip declares (Python's zipfile stops at the declared size), so the declared
 # sizes are what is checked: their sum, and the ratio of each large part to its compressed size.
-MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 256 * 1024 * 1024  # all parts, images included
+MAX_XML_BYTES = 48 * 1024 * 1024  # the XML parts, parsed into a tree: a 500-page report has ~15
 MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_RATIO = 200  # deflated XML of real documents stays well under 100 to 1
 ZIP_RATIO_FROM_BYTES = 1024 * 1024  # parts smaller than this may compress as they like

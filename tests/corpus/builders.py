@@ -148,10 +148,14 @@ def write_html(
     return path
 
 
-def write_docx_bomb(path: Path, inflated_bytes: int, text: str = "内容") -> Path:
+def write_docx_bomb(
+    path: Path, inflated_bytes: int, text: str = "内容", varied: bool = False
+) -> Path:
     """A valid .docx whose word/document.xml holds `inflated_bytes` of the same paragraph:
-    a few hundred KB on disk (deflate compresses it about 340 to 1), a zip bomb when read."""
+    a few hundred KB on disk (deflate compresses it about 340 to 1), a zip bomb when read.
+    `varied`: paragraphs of random hex text instead, which compress about 2 to 1."""
     import io
+    import os
     import zipfile
 
     import docx
@@ -173,6 +177,12 @@ def write_docx_bomb(path: Path, inflated_bytes: int, text: str = "内容") -> Pa
             out.write((head + "<w:body>").encode())
             written = 0
             while written < inflated_bytes:
+                if varied:
+                    noise = os.urandom(1 << 16).hex()
+                    chunk = "".join(
+                        f"<w:p><w:r><w:t>{noise[i : i + 64]}</w:t></w:r></w:p>"
+                        for i in range(0, len(noise), 64)
+                    ).encode()
                 out.write(chunk)
                 written += len(chunk)
             out.write(("</w:body>" + tail.split("</w:body>", 1)[-1]).encode())

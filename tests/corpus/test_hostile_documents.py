@@ -16,7 +16,7 @@ from bot import texts
 from bot.corpus.files import CorpusError, corpus_files, display_name
 from bot.corpus.guard import Guard, parse_guarded
 from bot.corpus.library import Problem, parse_file
-from bot.corpus.limits import MAX_UNZIPPED_BYTES
+from bot.corpus.limits import MAX_UNZIPPED_BYTES, MAX_XML_BYTES
 from bot.corpus.reading import read_document
 from bot.corpus.source import DocumentError
 from bot.frontends.cli import main
@@ -43,6 +43,13 @@ def test_a_docx_that_inflates_past_the_limit_is_refused_before_inflating(tmp_pat
     with pytest.raises(DocumentError, match="压缩炸弹"):
         read_document(bomb)
     assert time.perf_counter() - started < 1.0  # nothing was inflated
+
+
+def test_a_docx_with_more_text_xml_than_any_real_document_is_refused(tmp_path: Path):
+    big = write_docx_bomb(tmp_path / "big.docx", MAX_XML_BYTES + 2 * MIB, varied=True)
+    with pytest.raises(DocumentError) as refused:
+        read_document(big)
+    assert str(refused.value).startswith("Word 文件的文字部分解压后有 ")
 
 
 def test_a_docx_part_compressed_far_beyond_real_documents_is_refused(tmp_path: Path):

@@ -25,6 +25,7 @@ from bot.corpus.headings import heading_family
 from bot.corpus.limits import (
     MAX_HEADING_CHARS,
     MAX_UNZIPPED_BYTES,
+    MAX_XML_BYTES,
     MAX_ZIP_MEMBERS,
     MAX_ZIP_RATIO,
     ZIP_RATIO_FROM_BYTES,
@@ -426,6 +427,11 @@ def check_zip(data: bytes) -> None:
     if total > MAX_UNZIPPED_BYTES:
         raise DocumentError(
             texts.DOCX_INFLATES_TOO_MUCH.format(size=total // mib, limit=MAX_UNZIPPED_BYTES // mib)
+        )
+    xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
+    if xml > MAX_XML_BYTES:
+        raise DocumentError(
+            texts.DOCX_XML_TOO_LARGE.format(size=xml // mib, limit=MAX_XML_BYTES // mib)
         )
     for member in members:
         if member.file_size >= ZIP_RATIO_FROM_BYTES and (
