@@ -415,7 +415,7 @@ def test_labelled_source_at_the_end_of_a_web_article():
     assert [p.text for p in doc.paragraphs] == ["今天，第一家社区食堂开业。"]
 
 
-def test_bundled_speech_still_parses_whole(speech_engine):
+def test_bundled_speech_still_parses_whole():
     from tests.conftest import SPEECH
 
     doc = parse_file(SPEECH)
