@@ -89,6 +89,7 @@ class TocEntry:
 class EngineConfig:
     ranking: RankConfig = DEFAULT_RANKING
     confidence: ConfidenceConfig = DEFAULT_CONFIDENCE
+    forms: bool = True  # "is X mentioned?", questions about the text, parts of a section
 
 
 @dataclass
@@ -162,13 +163,14 @@ class Engine:
         query = self.index.tokenizer.analyse(plain) if plain.strip() else None
         if query is None or not query.terms:
             return Answer(text, "none", (), empty=True, truncated=truncated)
-        asked = mention(plain)
+        forms = self.config.forms
+        asked = mention(plain) if forms else None
         if asked is not None:
             return self._mention(text, query, asked, top, doc, offset, truncated)
         answer = self._ranked(text, query, top + offset, doc, truncated)
-        if about_the_text(plain):
+        if forms and about_the_text(plain):
             answer = self._about_the_text(answer, query, doc)
-        elif enumeration(plain):
+        elif forms and enumeration(plain):
             answer = self._section_lead(answer, query)
         return _skip(answer, offset, top)
 
