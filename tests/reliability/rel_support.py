@@ -107,6 +107,7 @@ def bot_env(cache_dir: Path, **values: str) -> dict[str, str]:
     }
     env.update(
         SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_DATA_DIR=str(cache_dir.parent / (cache_dir.name + "-data")),
         SPEECHBOT_CORPUS=str(SEEDS),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",

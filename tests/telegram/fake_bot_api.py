@@ -579,6 +579,23 @@ class FakeBotApi:
         self.push({"message": message})
         return message
 
+    def sticker(self, user: User, *, chat: int | None = None) -> dict:
+        """`user` sends a sticker (a message without text): queued; returns the message."""
+        chat_id = chat if chat is not None else self.private_chat(user)["id"]
+        n = next(self._file_ids)
+        message = self._new_message(chat_id, user.json(), None, [])
+        message["sticker"] = {
+            "file_id": f"CAACAgIAAxkBAAI{n:06d}",
+            "file_unique_id": f"AgAD{n:06d}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
+        self.push({"message": message})
+        return message
+
     def send_document(
         self,
         user: User,

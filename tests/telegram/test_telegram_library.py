@@ -439,6 +439,7 @@ async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     }
     env.update(
         SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_DATA_DIR=str(tmp_path / "data"),
         SPEECHBOT_CORPUS=str(folder),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",

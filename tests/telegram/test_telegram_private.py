@@ -88,10 +88,15 @@ async def test_a_private_question_is_answered_with_title_heading_highlights_and_
     bold = bold_texts(reply)
     assert bold[:3] == [f"《{best.document}》", best.section, best.subsection]
     assert {"知识", "学习", "人大"} <= set(bold[3:])
-    assert labels(reply) == [texts.MORE_RESULTS, texts.CONTEXT]
+    assert labels(reply) == [
+        texts.MORE_RESULTS,
+        texts.CONTEXT,
+        texts.TG_FEEDBACK_UP_BUTTON,
+        texts.TG_FEEDBACK_DOWN_BUTTON,
+    ]
     for button in reply.buttons:
         assert len(button["callback_data"].encode()) <= 64
-        assert f":{fp}:" in button["callback_data"]
+    assert all(f":{fp}:" in b["callback_data"] for b in reply.buttons[:2])  # the corpus's buttons
     no_failed_calls(api)
 
 
@@ -114,7 +119,7 @@ async def test_more_results_shows_the_next_passage_and_retires_its_button(
     assert edit.ok and edit.params["message_id"] == first.result["message_id"]
     assert [
         b["text"] for row in api.message(first)["reply_markup"]["inline_keyboard"] for b in row
-    ] == [texts.CONTEXT]
+    ] == [texts.CONTEXT, texts.TG_FEEDBACK_UP_BUTTON, texts.TG_FEEDBACK_DOWN_BUTTON]
 
     api.tap(ALICE, second.result, texts.MORE_RESULTS)
     third = await api.wait_for("sendMessage", lambda c: c.text.startswith("[3] "))

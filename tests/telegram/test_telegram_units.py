@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.frontends.telegram import buttons, logsafe, render
-from bot.frontends.telegram.handlers import Cooldown, question_from
+from bot.frontends.telegram.access import Cooldown
+from bot.frontends.telegram.questions import question_from
 from bot.frontends.telegram.render import Block, pack
 
 FP = "0123abcd"
