@@ -54,7 +54,16 @@ def print_problems(problems: Sequence[Problem], out: TextIO) -> None:
 
 def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     engine = Engine.open(_corpus(args, settings), settings.cache_dir)
-    print_problems(engine.index.problems, sys.stderr)
+    index = engine.index
+    log.debug(
+        "corpus %s: %d documents, %d passages, loaded in %.2f s (cache %s)",
+        index.root,
+        len(index.documents),
+        len(index.passages),
+        index.load_seconds,
+        settings.cache_dir,
+    )
+    print_problems(index.problems, sys.stderr)
     return engine
 
 
