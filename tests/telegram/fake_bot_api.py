@@ -26,6 +26,8 @@ errors, so the real python-telegram-bot `Application` can be driven over HTTP:
   the process (as they grow for a bot on Telegram), so one test's saved offset never hides
   another test's updates.
 * leaveChat: the bot leaves a group; sending there afterwards is 403 Forbidden.
+* `migrate`: a basic group becomes a supergroup with a new id; sending to the old id is refused
+  with Telegram's "group chat was upgraded" error carrying `migrate_to_chat_id`.
 """
 
 from __future__ import annotations
@@ -104,10 +106,11 @@ _STATUS_TEXT = {
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.parameters = parameters
 
 
 def bad_request(description: str) -> ApiError:
@@ -336,6 +339,7 @@ class FakeBotApi:
         self.holding = 0  # calls being held by a "delay" fault right now
         self.restarts = 0
         self.left: set[int] = set()  # groups the bot left (leaveChat)
+        self.migrated: dict[int, int] = {}  # basic group id -> the supergroup it became
         self.methods: dict[str, Callable] = {
             "getme": self.get_me,
             "getupdates": self.get_updates,
@@ -502,6 +506,8 @@ class FakeBotApi:
         except ApiError as exc:
             call.ok, call.error = False, exc.description
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
             if method != "getupdates":
                 self._record(call)
             return web.json_response(body, status=exc.code)
@@ -542,6 +548,17 @@ class FakeBotApi:
             chat["is_forum"] = True
         self.chats[chat_id] = chat
         return chat
+
+    def basic_group(self, chat_id: int, title: str = "老群") -> dict:
+        chat = {"id": chat_id, "type": "group", "title": title}
+        self.chats[chat_id] = chat
+        return chat
+
+    def migrate(self, chat_id: int, new_id: int) -> dict:
+        """The basic group becomes supergroup `new_id`; the old id is refused from now on."""
+        old = self.chats[chat_id]
+        self.migrated[chat_id] = new_id
+        return self.group(new_id, old.get("title", ""))
 
     def new_topic(self, chat_id: int, name: str, creator: User) -> int:
         """A forum topic; its id (message_thread_id) is the id of its opening service message."""
@@ -605,6 +622,7 @@ class FakeBotApi:
         chat: int | None = None,
         mime_type: str = "application/octet-stream",
         caption: str | None = None,
+        size: int | None = None,
     ) -> dict:
         """`user` sends a file as a document (to the bot in private unless `chat`): queued; returns the message."""
         chat_id = chat if chat is not None else self.private_chat(user)["id"]
@@ -616,7 +634,7 @@ class FakeBotApi:
             "file_id": file_id,
             "file_unique_id": f"AgAD{n:06d}",
             "mime_type": mime_type,
-            "file_size": len(data),
+            "file_size": len(data) if size is None else size,  # a size as stated, for big files
         }
         if name is not None:
             document["file_name"] = name
@@ -937,6 +955,12 @@ class FakeBotApi:
     async def send_message(self, params: dict) -> dict:
         chat_id = params.get("chat_id")
         self._chat(chat_id)
+        if chat_id in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
         if chat_id in self.left:
             raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         text, entities = self._text(params)

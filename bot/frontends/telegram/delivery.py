@@ -371,7 +371,7 @@ class Stopper:
         log.critical(
             "polling for updates stopped unexpectedly (%s); stopping with exit status %d so that "
             "the service manager starts the bot again",
-            f"{type(error).__name__}: {error}" if error is not None else "no error",
+            f"{type(error).__name__}: {error}" if error is not None else "its task has ended",
             EXIT_POLLING_DIED,
         )
         self.exit_code = EXIT_POLLING_DIED
@@ -457,27 +457,28 @@ async def supervise_polling(
     on_death: Callable[[BaseException | None], None],
     interval: float = SUPERVISE_SECONDS,
 ) -> None:
-    """Call `on_death` once if python-telegram-bot's polling task ends while the Updater still
-    says it is running (the bot would be alive but deaf). Runs until cancelled."""
+    """Call `on_death` once if python-telegram-bot's polling task is gone while the Application
+    and the Updater both say they are running (the bot would be alive but deaf). Runs until
+    cancelled."""
     task: asyncio.Task | None = None
     while True:
         await asyncio.sleep(interval)
         updater = app.updater
-        if updater is None or not updater.running:
-            task = None
+        if updater is None or not updater.running or not app.running:
+            task = None  # starting, stopping, or not polling
             continue
-        if task is None:
-            task = next(
-                (t for t in asyncio.all_tasks() if t.get_name() == POLLING_TASK and not t.done()),
-                None,
-            )
+        if task is not None and not task.done():
             continue
-        if not task.done():
+        live = next(
+            (t for t in asyncio.all_tasks() if t.get_name() == POLLING_TASK and not t.done()),
+            None,
+        )
+        if live is not None:
+            task = live
             continue
-        error = None if task.cancelled() else task.exception()
-        if not updater.running:  # stopped meanwhile, as it should be
-            task = None
-            continue
+        error = None
+        if task is not None and not task.cancelled():
+            error = task.exception()
         on_death(error)
         return
 
