@@ -90,6 +90,7 @@ async def test_an_unreadable_update_is_logged_once_confirmed_and_skipped(
         spun = api.polls - polls
     assert tally(api, [first, *after]) == {"sent": 3, "answered": 3, "lost": 0, "duplicated": 0}
     assert spun < 10, spun  # a long poll or two, not a loop fetching the same update
+    print(f"unreadable update: {spun} getUpdates calls in the second after; 3 of 3 answered")
     said = [
         r
         for r in caplog.records
@@ -97,6 +98,37 @@ async def test_an_unreadable_update_is_logged_once_confirmed_and_skipped(
     ]
     assert len(said) == 1 and said[0].levelno == logging.WARNING
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_unexpected_error_while_polling_backs_off_and_polling_goes_on(
+    api: FakeBotApi, engine: Engine, make_settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    app = build_application(make_settings(api.base_url), engine)
+    ledger = app.bot.ledger
+    save = ledger.save
+    attempts: list[float] = []
+    broken_until = [0.0]
+
+    def failing_save() -> None:  # say the disk or memory gives out for a while
+        if time.monotonic() < broken_until[0]:
+            attempts.append(time.monotonic())
+            raise MemoryError("injected")
+        save()
+
+    person = users(1, start=6300)[0]
+    async with serving(app):
+        await api.reply_to(api.say(person, QUESTIONS[0]))
+        ledger.save = failing_save  # type: ignore[method-assign]
+        broken_until[0] = time.monotonic() + 1.5
+        asked = api.say(person, QUESTIONS[1])
+        await api.reply_to(asked, timeout=15)
+    assert 1 <= len(attempts) <= 4, len(attempts)  # backed off: 1 s, then 2 s; not a busy loop
+    errors = [r for r in caplog.records if "getUpdates failed unexpectedly" in r.getMessage()]
+    assert len(errors) == len(attempts) and errors[0].exc_info is not None
+    assert any("getUpdates works again" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+    print(f"unexpected getUpdates error for 1.5 s: {len(attempts)} attempts, then answered")
 
 
 async def test_polling_that_dies_makes_the_bot_exit_1_and_the_next_one_answers(
@@ -130,6 +162,7 @@ async def test_polling_that_dies_makes_the_bot_exit_1_and_the_next_one_answers(
     assert took < 10, took
     assert "polling for updates stopped unexpectedly" in text and "MemoryError: injected" in text
     assert text.count("CRITICAL") == 1
+    print(f"polling died: exit status {code} {took:.1f} s after the fault")
 
     process = await start_bot(env, tmp_path)  # as a service manager would
     try:
@@ -168,6 +201,7 @@ async def test_sigterm_ends_the_process_in_time_even_with_a_reload_that_never_en
     assert took < EXIT_WITHIN, (took, text[-3000:])
     assert code in (0, 1)
     assert "could not stop within" in text
+    print(f"SIGTERM with a reload that never ends: exit status {code} after {took:.1f} s")
 
     process = await start_bot(env, tmp_path)  # the reload was not done: Telegram sends it again
     try:
