@@ -146,7 +146,6 @@ class Bot:
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=base_url,
             SPEECHBOT_CACHE_DIR=str(cache),
-            SPEECHBOT_DATA_DIR=str(cache.parent / "data"),
             SPEECHBOT_CORPUS=str(corpus),
             PYTHONPATH=str(ROOT),
             PYTHONUNBUFFERED="1",

@@ -46,7 +46,9 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TOKEN = re.compile(r"^[0-9]{1,20}:[A-Za-z0-9_-]{1,200}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _HOSTNAME = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+    r"^(?=.{1,253}$)"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
 )
 _ON = {"1", "true", "yes", "on"}
 _OFF = {"0", "false", "no", "off"}
@@ -66,13 +68,13 @@ class SettingsError(ValueError):
 
 
 def default_cache_dir() -> Path:
-    """~/.cache/speechbot on Linux (XDG_CACHE_HOME respected), the platform's cache folder elsewhere."""
+    """~/.cache/speechbot on Linux (XDG_CACHE_HOME respected); the platform's cache folder."""
     return user_cache_path(APP_NAME, appauthor=False)
 
 
 def default_data_dir() -> Path:
-    """~/.local/share/speechbot on Linux (XDG_DATA_HOME respected): kept apart from the cache, so that
-    wiping the cache loses no question log."""
+    """~/.local/share/speechbot on Linux (XDG_DATA_HOME respected): apart from the cache, so
+    that wiping the cache loses no question log."""
     return user_data_path(APP_NAME, appauthor=False)
 
 

@@ -215,7 +215,8 @@ class QuestionLog:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise sqlite3.DatabaseError(
-                    f"written by a newer speechbot (schema {version}, this one reads {SCHEMA_VERSION})"
+                    f"written by a newer speechbot (schema {version}, "
+                    f"this one reads {SCHEMA_VERSION})"
                 )
             db.executescript(_SCHEMA)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
@@ -327,7 +328,7 @@ class QuestionLog:
         return self._one("SELECT * FROM questions WHERE id = ?", (entry_id,))
 
     def entries(self, *, since: float | None = None, unanswered: bool = False) -> Iterator[Entry]:
-        """Logged questions with their text, oldest first (rows kept as counts only are left out)."""
+        """Logged questions with their text, oldest first (rows of counts only are left out)."""
         sql = "SELECT * FROM questions WHERE question IS NOT NULL"
         params: list[Any] = []
         if since is not None:

@@ -46,7 +46,7 @@ def _corpus(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def print_problems(problems: Sequence[Problem], out: TextIO) -> None:
-    """One line per file: 「已跳过」 for files left out, 「注意」 for warnings about files that loaded."""
+    """One line per file: 「已跳过」 for files left out, 「注意」 for warnings on files loaded."""
     for problem in problems:
         template = texts.SKIPPED_FILE if getattr(problem, "skipped", True) else texts.NOTE_ON_FILE
         print(template.format(path=problem.path, reason=problem.reason), file=out)
@@ -172,7 +172,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
-    """The question log: a table, or JSON lines that `speechbot eval` reads once `accept` is added."""
+    """The question log: a table, or JSON lines (`speechbot eval` reads them once labelled)."""
     from bot.answer.questions import QuestionLog, parse_since
 
     since = None

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TOKEN, Fault, FakeBotApi, User
+from fake_bot_api import TOKEN, FakeBotApi, Fault, User
 from rel_support import QUESTIONS, bot_env, eventually, serving, start_bot, stop_bot, tally, users
 
 from bot.answer import Engine
@@ -119,7 +119,7 @@ async def test_an_unexpected_error_while_polling_backs_off_and_polling_goes_on(
     person = users(1, start=6300)[0]
     async with serving(app):
         await api.reply_to(api.say(person, QUESTIONS[0]))
-        ledger.save = failing_save  # type: ignore[method-assign]
+        ledger.save = failing_save
         broken_until[0] = time.monotonic() + 1.5
         asked = api.say(person, QUESTIONS[1])
         await api.reply_to(asked, timeout=15)
@@ -138,6 +138,7 @@ async def test_polling_that_dies_makes_the_bot_exit_1_and_the_next_one_answers(
     people = users(2, start=6200)
     dying = dict(env, PYTHONPATH=injected(tmp_path, DIES_WHILE_REPORTING) + ":" + env["PYTHONPATH"])
     process = await start_bot(dying, tmp_path)
+    assert process.stderr is not None
     log = asyncio.create_task(process.stderr.read())
     try:
         await api.wait_for("deleteWebhook", timeout=60)
@@ -184,6 +185,7 @@ async def test_sigterm_ends_the_process_in_time_even_with_a_reload_that_never_en
     )
     stuck = dict(env, PYTHONPATH=injected(tmp_path, RELOAD_NEVER_ENDS) + ":" + env["PYTHONPATH"])
     process = await start_bot(stuck, tmp_path)
+    assert process.stderr is not None
     log = asyncio.create_task(process.stderr.read())
     try:
         await api.wait_for("deleteWebhook", timeout=60)

@@ -1,4 +1,5 @@
-"""Group chats with privacy mode on: /ask@bot, /ask as a reply, replies to the bot, mentions, topics."""
+"""Group chats with privacy mode on: /ask@bot, /ask as a reply, replies to the bot, mentions,
+topics, the cooldown."""
 
 from __future__ import annotations
 
@@ -170,7 +171,9 @@ async def test_taps_inside_the_cooldown_get_a_notice_and_an_empty_ask_the_hint(
     assert thanks.params["text"] == texts.TG_FEEDBACK_UP
 
 
-async def test_ask_as_a_reply_to_a_sticker_gets_the_hint(api: FakeBotApi, bot, engine: Engine) -> None:
+async def test_ask_as_a_reply_to_a_sticker_gets_the_hint(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
     sticker = api.sticker(BOB, chat=GROUP)
     ask = api.say(ALICE, "/ask@speech_test_bot", chat=GROUP, reply_to=sticker["message_id"])
     hint = await api.wait_for("sendMessage", lambda c: c.chat_id == GROUP)

@@ -415,7 +415,7 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
             documents=5, passages=library.current.passages, before_documents=4, before_passages=0
         )[:10]
     )
-    for message, reply in zip(during, replies):
+    for message, reply in zip(during, replies, strict=True):
         case = next(c for c in (*CASES, FLOOD_CASE) if c.question == message["text"])
         if case is FLOOD_CASE:  # the old index: not there yet, and said plainly
             assert reply.text.startswith(texts.NOT_FOUND)

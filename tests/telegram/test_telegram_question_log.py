@@ -98,7 +98,8 @@ async def test_stats_for_an_owner_in_private_and_the_help_for_anyone_else(
             "sendMessage", lambda c: c.text.startswith(texts.TG_ASKED_HEADER.split("{")[0])
         )
     for help_reply in (stranger, in_group):
-        assert "/sections" in help_reply.text and texts.TG_STATS_TITLE not in help_reply.text
+        assert "/sections" in help_reply.text
+        assert not help_reply.text.startswith(texts.TG_STATS_TITLE) and not help_reply.buttons
     text = stats.text
     assert text.startswith(texts.TG_STATS_TITLE)
     assert texts.TG_STATS_COUNTS.format(today=3, week=3, total=3) in text

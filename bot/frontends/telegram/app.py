@@ -98,7 +98,7 @@ def choices_file(settings: Settings) -> Path:
 
 
 def ledger_file(settings: Settings) -> Path:
-    """Which updates were answered above the confirmed offset (see delivery.py), one file per bot."""
+    """Which updates were answered above the confirmed offset (delivery.py), one file per bot."""
     return settings.cache_dir / "telegram" / f"updates-{_bot_id(settings)}.json"
 
 
@@ -176,7 +176,7 @@ def build_application(
     watch_seconds: float | None = None,
     on_polling_death: Callable[[BaseException | None], None] | None = None,
 ) -> Application:
-    """The bot's Application: handlers, command menu at start-up, flood limits, optional local Bot API.
+    """The bot's Application: handlers, command menu at start-up, flood limits, a local Bot API.
 
     `source` is the library to answer from (or an engine, whose corpus becomes the library);
     `watch_seconds`: poll the corpus folder that often and reload it when it changes;

@@ -139,7 +139,7 @@ class Ledger:
         return self.offset
 
     def take(self, updates: list[Update]) -> list[Update]:
-        """The updates not seen before, now in progress (none while stopping: they will come again)."""
+        """The updates not seen before, now in progress (none while stopping: they come again)."""
         if self.stopping:
             return []
         fresh = []
@@ -197,7 +197,8 @@ class Ledger:
 
 
 class LedgerBot(ExtBot):
-    """An ExtBot whose getUpdates confirms only what is done, and returns only updates not seen before."""
+    """An ExtBot whose getUpdates confirms only what is done and returns only updates not seen
+    before."""
 
     __slots__ = ("ledger",)
 
@@ -262,7 +263,7 @@ class LedgerBot(ExtBot):
 
 class LedgerProcessor(BaseUpdateProcessor):
     """Runs updates concurrently (like SimpleUpdateProcessor), marks them done, and can be closed:
-    updates in progress are cancelled and updates not started are left for Telegram to send again."""
+    updates in progress are cancelled and those not started are left for Telegram to send again."""
 
     def __init__(self, ledger: Ledger, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
@@ -310,8 +311,9 @@ class LedgerProcessor(BaseUpdateProcessor):
 
 
 async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> None:
-    """Stop fetching, let answers in progress finish for `grace` seconds, leave the rest unconfirmed,
-    and stop `run_polling`/`run_webhook` (which then stop and shut down the Application)."""
+    """Stop fetching, let answers in progress finish for `grace` seconds, leave the rest
+    unconfirmed, and stop `run_polling`/`run_webhook` (which then stop and shut down the
+    Application)."""
     bot, processor = app.bot, app.update_processor
     ledger = bot.ledger if isinstance(bot, LedgerBot) else None
     if ledger is not None:
@@ -322,14 +324,17 @@ async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> Non
         except Exception as exc:  # its polling task died of this: stopping goes on regardless
             log.warning("the updater stopped with an error: %s: %s", type(exc).__name__, exc)
     deadline = time.monotonic() + grace
-    busy = lambda: bool(getattr(processor, "active", ())) or not app.update_queue.empty()  # noqa: E731
+
+    def busy() -> bool:
+        return bool(getattr(processor, "active", ())) or not app.update_queue.empty()
+
     while busy() and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     cancelled = processor.close() if isinstance(processor, LedgerProcessor) else 0
     if cancelled:
         log.warning(
-            "stopping with %d answers unfinished after %g s; Telegram will send those questions again "
-            "after the restart",
+            "stopping with %d answers unfinished after %g s; Telegram will send those questions "
+            "again after the restart",
             cancelled,
             grace,
         )

@@ -55,8 +55,8 @@ def _toc(edition: Edition, doc: int) -> tuple[str, InlineKeyboardMarkup | None]:
 
 
 async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The table of contents: of the chat's chosen document, the only one, or a choice of documents."""
-    message = update.effective_message
+    """The table of contents: of the chat's chosen document, the only one, or a choice of them."""
+    message = services.message_of(update)
     s = services.of(context)
     edition = s.library.current
     chosen, _ = s.choices.scope(message.chat_id, edition)
@@ -71,7 +71,7 @@ async def sections(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document's button under /sections: its table of contents, in the same message."""
-    query = update.callback_query
+    query = services.query_of(update)
     edition = services.of(context).library.current
     try:
         action = buttons.decode(query.data, keyboards.fingerprint(edition))
@@ -98,7 +98,7 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A section's button: the text of the section."""
-    query = update.callback_query
+    query = services.query_of(update)
     edition = services.of(context).library.current
     engine = edition.engine
     try:
@@ -129,7 +129,7 @@ async def section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/docs: the documents, numbered, with a button for each to ask in it alone."""
-    message = update.effective_message
+    message = services.message_of(update)
     s = services.of(context)
     edition = s.library.current
     chosen, notice = s.choices.scope(message.chat_id, edition)
@@ -144,7 +144,7 @@ async def docs(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def doc(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/doc N: ask in document N only; /doc 0 (or all): in all of them again; /doc: the list."""
-    message = update.effective_message
+    message = services.message_of(update)
     argument = question_from(message.text, context.bot.username).strip().lower()
     if not argument:
         await docs(update, context)
@@ -183,7 +183,7 @@ def _narrow(
 
 async def narrow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A number under /docs, or 「全部文档」."""
-    query = update.callback_query
+    query = services.query_of(update)
     edition = services.of(context).library.current
     try:
         action = buttons.decode(query.data, keyboards.fingerprint(edition))
@@ -212,7 +212,7 @@ async def narrow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A group became a supergroup (a new chat id): its /doc choice moves with it."""
-    message = update.effective_message
+    message = services.message_of(update)
     if message is not None and message.migrate_to_chat_id:
         services.of(context).choices.move(message.chat_id, message.migrate_to_chat_id)
 
@@ -222,7 +222,7 @@ async def migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reload (owners): read the corpus again; questions meanwhile use the old index."""
-    message, user = update.effective_message, update.effective_user
+    message, user = services.message_of(update), update.effective_user
     s = services.of(context)
     if not s.access.is_owner(user):
         await reply(context, message, [escape(texts.TG_RELOAD_REFUSED)])
@@ -237,12 +237,14 @@ async def upload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
     Its size, as Telegram states it, is checked before anything is downloaded: against what
     the library reads for its kind of file, and the cloud Bot API's download limit."""
-    message, user = update.effective_message, update.effective_user
+    message, user = services.message_of(update), update.effective_user
     s = services.of(context)
     if not s.access.is_owner(user):
         await reply(context, message, [escape(texts.TG_ADD_REFUSED)])
         return
     document = message.document
+    if document is None:  # the handler's filter lets only documents through
+        return
     name = document.file_name or ""
     if safe_file_name(name) is None:
         await reply(context, message, [escape(texts.TG_ADD_UNSUPPORTED.format(name=name or "?"))])

@@ -112,7 +112,7 @@ def log_question(
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
+    message = services.message_of(update)
     s = services.of(context)
     edition = s.library.current
     summary = texts.CORPUS_SUMMARY.format(
@@ -129,7 +129,7 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/ask 问题, or /ask as a reply to the message to ask; with nothing to ask, the hint."""
-    message = update.effective_message
+    message = services.message_of(update)
     target = message
     if not question_from(message.text, context.bot.username):
         replied = real_reply(message)
@@ -139,12 +139,12 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await answer(update, context, update.effective_message)
+    await answer(update, context, services.message_of(update))
 
 
 async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Only replies to the bot and messages mentioning it are questions; the rest is chatter."""
-    message = update.effective_message
+    message = services.message_of(update)
     replied = real_reply(message)
     to_bot = (
         replied is not None
@@ -174,8 +174,9 @@ async def hint(context: ContextTypes.DEFAULT_TYPE, message: Message, target: Mes
 async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, target: Message) -> None:
     """Answer the question written in `target`, as a reply to it (after the person's cooldown)."""
     s = services.of(context)
-    message = update.effective_message
-    chat, user = update.effective_chat, update.effective_user
+    message = services.message_of(update)
+    chat, user = services.chat_of(update), update.effective_user
+    user_id = user.id if user is not None else None
     question = question_from(text_of(target), context.bot.username)
     if not question:
         await hint(context, message, target)
@@ -192,12 +193,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, target: Mes
             )
         log.info(
             "cooldown: a question from user=%s in chat %s waits already",
-            s.tagger.user(user.id),
+            s.tagger.user(user_id),
             chat.id,
         )
         return
     if wait:
-        log.debug("cooldown: a question from user=%s waits %.1f s", s.tagger.user(user.id), wait)
+        log.debug("cooldown: a question from user=%s waits %.1f s", s.tagger.user(user_id), wait)
         try:
             await asyncio.sleep(wait)  # the update stays unconfirmed meanwhile: no restart loses it
         finally:
@@ -216,13 +217,13 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, target: Mes
     sent = await send(
         context, chat.id, html, reply_to=target, thread=thread_of(message), markup=markup
     )
-    log_question(context, user.id if user else None, chat.type, result, started, asked)
+    log_question(context, user_id, chat.type, result, started, asked)
     if record:
         best = result.best if result.confidence != "none" else None
         passage = best.passage if best is not None else None
         s.questions.record(
             chat=chat.type,
-            user=s.tagger.user(user.id) if user else None,
+            user=s.tagger.user(user_id) if user_id is not None else None,
             question=result.question,
             found=result.found,
             confidence=result.confidence,
@@ -246,13 +247,13 @@ def _action(query: CallbackQuery, edition: Edition) -> buttons.Action | None:
 
 async def stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A button from another corpus, malformed or forged."""
-    await update.callback_query.answer(texts.STALE_BUTTON)
+    await services.query_of(update).answer(texts.STALE_BUTTON)
 
 
 async def more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """「更多结果」: the next result for the question the tapped answer replies to."""
     started = time.perf_counter()
-    query = update.callback_query
+    query = services.query_of(update)
     s = services.of(context)
     edition = s.library.current
     action = _action(query, edition)
@@ -312,7 +313,7 @@ async def _drop_more_button(message: Message) -> None:
 
 async def paragraph(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """「上下文」: the whole paragraph around the passage."""
-    query = update.callback_query
+    query = services.query_of(update)
     edition = services.of(context).library.current
     action = _action(query, edition)
     engine = edition.engine
@@ -334,7 +335,7 @@ async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """@bot 问题 in any chat: the top passages to pick from (all documents; not logged, since
     inline queries arrive as the question is typed)."""
     started = time.perf_counter()
-    inline_query = update.inline_query
+    inline_query = services.inline_query_of(update)
     question = inline_query.query.strip()
     help_button = InlineQueryResultsButton(
         texts.TG_INLINE_HELP_BUTTON, start_parameter=HELP_START_PARAMETER

@@ -16,6 +16,7 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from telegram import CallbackQuery, Chat, InlineQuery, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.answer import Answer
@@ -55,3 +56,30 @@ class Services:
 
 def of(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return context.bot_data[KEY]
+
+
+# What a handler's update holds: its filters guarantee it (a message handler gets a message, ...).
+
+
+def message_of(update: Update) -> Message:
+    message = update.effective_message
+    assert message is not None, "a message handler got an update without a message"
+    return message
+
+
+def chat_of(update: Update) -> Chat:
+    chat = update.effective_chat
+    assert chat is not None, "a message handler got an update without a chat"
+    return chat
+
+
+def query_of(update: Update) -> CallbackQuery:
+    query = update.callback_query
+    assert query is not None, "a button handler got an update without a callback query"
+    return query
+
+
+def inline_query_of(update: Update) -> InlineQuery:
+    query = update.inline_query
+    assert query is not None, "an inline handler got an update without an inline query"
+    return query

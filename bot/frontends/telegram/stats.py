@@ -114,12 +114,14 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     log_ = services.of(context).questions
     numbers = log_.stats()
     markup = keyboards.logged(numbers.unanswered, numbers.disliked)
-    await reply(context, update.effective_message, stats_messages(numbers, log_.available), markup)
+    await reply(
+        context, services.message_of(update), stats_messages(numbers, log_.available), markup
+    )
 
 
 async def asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A question's button under /stats: what was answered then, and the answer now."""
-    query = update.callback_query
+    query = services.query_of(update)
     s = services.of(context)
     try:
         action = buttons.decode(query.data, "")
@@ -146,7 +148,7 @@ async def asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """👍 or 👎 under an answer: noted in the question log, with a short toast."""
-    query = update.callback_query
+    query = services.query_of(update)
     s = services.of(context)
     try:
         action = buttons.decode(query.data, "")
