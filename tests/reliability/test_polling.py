@@ -135,7 +135,7 @@ async def test_polling_that_dies_makes_the_bot_exit_1_and_the_next_one_answers(
     api: FakeBotApi, cache_dir: Path, tmp_path: Path
 ) -> None:
     env = bot_env(cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url)
-    people = users(2, start=6200)
+    people = users(3, start=6200)
     dying = dict(env, PYTHONPATH=injected(tmp_path, DIES_WHILE_REPORTING) + ":" + env["PYTHONPATH"])
     process = await start_bot(dying, tmp_path)
     assert process.stderr is not None
@@ -144,9 +144,11 @@ async def test_polling_that_dies_makes_the_bot_exit_1_and_the_next_one_answers(
         await api.wait_for("deleteWebhook", timeout=60)
         before = api.say(people[0], QUESTIONS[0])
         await api.reply_to(before, timeout=30)
-        api.inject("getUpdates", Fault.server_error(500))
+        await asyncio.sleep(1.0)  # the supervisor has seen the polling task running
+        api.inject("getUpdates", Fault.server_error(500))  # the next poll, once this one ends:
+        woken = api.say(people[1], QUESTIONS[2])  # ends it at once
+        await api.reply_to(woken, timeout=30)
         failed_at = time.perf_counter()
-        asked = api.say(people[1], QUESTIONS[1])  # asked while the bot cannot hear
         try:
             code = await asyncio.wait_for(process.wait(), 20)
         except TimeoutError:
@@ -165,13 +167,15 @@ async def test_polling_that_dies_makes_the_bot_exit_1_and_the_next_one_answers(
     assert text.count("CRITICAL") == 1
     print(f"polling died: exit status {code} {took:.1f} s after the fault")
 
+    asked = api.say(people[2], QUESTIONS[1])  # asked while the bot is down
     process = await start_bot(env, tmp_path)  # as a service manager would
     try:
         await api.reply_to(asked, timeout=30)
     finally:
         code = await stop_bot(process)
     assert code == 0
-    assert tally(api, [before, asked]) == {"sent": 2, "answered": 2, "lost": 0, "duplicated": 0}
+    result = tally(api, [before, woken, asked])
+    assert result == {"sent": 3, "answered": 3, "lost": 0, "duplicated": 0}
 
 
 async def test_sigterm_ends_the_process_in_time_even_with_a_reload_that_never_ends(

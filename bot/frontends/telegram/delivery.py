@@ -82,6 +82,9 @@ NOT_RETRIED = frozenset({"getMe"})  # start-up says at once that the Bot API can
 POLL_BACKOFF_MAX = 30.0  # seconds between getUpdates calls after unexpected errors in a row
 POLLING_TASK = "Updater:start_polling:polling_task"  # python-telegram-bot's name for its task
 SUPERVISE_SECONDS = 0.5
+# no getUpdates call started for this long (python-telegram-bot waits at most 30 s between tries,
+# a long poll lasts 10 s): polling has stopped, even if its task was never seen
+STALL_SECONDS = 60.0
 EXIT_POLLING_DIED = 1
 
 
@@ -100,6 +103,7 @@ class Ledger:
         self.stopping = False
         self.polled = False  # getUpdates was used (not a webhook)
         self.failures = 0  # getUpdates calls in a row that failed unexpectedly
+        self.last_poll = time.monotonic()  # when the last getUpdates call started
         self._idle: asyncio.Event | None = None
         self._saved: tuple | None = None
         self._warned = False
@@ -212,6 +216,7 @@ class LedgerBot(ExtBot):
     ) -> tuple[Update, ...]:
         ledger = self.ledger
         ledger.polled = True
+        ledger.last_poll = time.monotonic()
         try:
             confirm = ledger.watermark()
             ledger.save()  # before Telegram forgets anything: what is done above it is on disk
@@ -464,8 +469,13 @@ async def supervise_polling(
 ) -> None:
     """Call `on_death` once if python-telegram-bot's polling task is gone while the Application
     and the Updater both say they are running (the bot would be alive but deaf). Runs until
-    cancelled."""
+    cancelled.
+
+    The task is recognised by the name python-telegram-bot gives it. One that ended before it
+    was ever seen running (or a name that changed) counts only once no getUpdates call has
+    started for `STALL_SECONDS`, so that a renamed task never stops a bot that is polling."""
     task: asyncio.Task | None = None
+    bot = app.bot
     while True:
         await asyncio.sleep(interval)
         updater = app.updater
@@ -481,6 +491,10 @@ async def supervise_polling(
         if live is not None:
             task = live
             continue
+        if task is None and not (
+            isinstance(bot, LedgerBot) and time.monotonic() - bot.ledger.last_poll > STALL_SECONDS
+        ):
+            continue  # never seen running: dead only if getUpdates has stopped too
         error = None
         if task is not None and not task.cancelled():
             error = task.exception()
