@@ -63,7 +63,7 @@ TG_BAD_WEBHOOK = "speechbot: webhook 设置有误：{reason}"
 
 # The document library: listing, narrowing, reloading, adding (command line and Telegram)
 NOTE_ON_FILE = "注意 {path}：{reason}"
-DOCS_LINE = "{number}. 《{title}》{date} · {passages} 个段落 · {name}"
+DOCS_LINE = "{number}. 《{title}》{date} · {passages} 个片段 · {name}"
 DOCS_DATE = " {date}"
 
 TG_COMMAND_DOCS = "文档列表：选一篇，只在其中提问"
@@ -176,3 +176,60 @@ CHAT_NAMES = {
     "inline": "inline",
 }
 TG_FILE_OVER_LIMIT = "没有收录 {name}：文件太大（{size} MB），这类文件最多 {limit} MB。"
+
+# speechbot inspect: what was read from a file or folder
+INSPECT_FILE = "== {name}"
+INSPECT_TITLE = "标题：{title}"
+INSPECT_TITLE_FROM_NAME = "标题：{title}（正文里没有标题，用的是文件名）"
+INSPECT_FIELDS = (
+    ("date", "日期"),
+    ("speaker", "讲话人"),
+    ("authority", "发文机关"),
+    ("doc_number", "文号"),
+    ("source", "来源"),
+)
+INSPECT_FIELD = "{label}：{value}"
+INSPECT_NOT_STATED = "（未注明）"
+INSPECT_OUTLINE = "大纲："
+INSPECT_NO_OUTLINE = "大纲：没有分节标题，只能按段落检索"
+INSPECT_COUNTS = "正文 {paragraphs} 个段落，切成 {passages} 个片段"
+INSPECT_SET_ASIDE = "作为元数据、不进入片段的行（{count}）："
+INSPECT_SET_ASIDE_LINE = "  [{kind}] {text}"
+INSPECT_KINDS = {
+    "header": "版头",
+    "title": "标题",
+    "doc_number": "文号",
+    "byline": "题注",
+    "label": "信息栏",
+    "speaker": "署名",
+    "addressee": "主送机关",
+    "salutation": "称呼",
+    "signature": "落款",
+    "disclosure": "公开方式",
+    "attachment": "附件",
+    "attachment_title": "附件标题",
+    "record": "版记",
+}
+INSPECT_PASSAGES = "片段："
+INSPECT_PASSAGE = "  {paragraph:>3}. {where}{text}"
+INSPECT_SUMMARY = "共 {files} 个文件：{documents} 篇可用，{skipped} 个跳过。"
+
+# documents refused or noted while reading (bot.corpus)
+DOCX_TOO_MANY_PARTS = "Word 文件内部的部件太多（{count} 个），可能是恶意构造的文件，已拒绝"
+DOCX_INFLATES_TOO_MUCH = (
+    "Word 文件解压后会有 {size} MB（上限 {limit} MB），可能是压缩炸弹，已拒绝，没有解压"
+)
+DOCX_RATIO_TOO_HIGH = (
+    "Word 文件中的 {part} 压缩比高达 {ratio}:1（上限 {limit}:1），可能是压缩炸弹，已拒绝，没有解压"
+)
+READ_OUT_OF_MEMORY = "读取时内存超过上限（{limit} MB），已停止：文件过大或是恶意构造的"
+READ_TIMED_OUT = "读取超过 {seconds:g} 秒仍未完成，已停止：文件过大或是恶意构造的"
+READ_WORKER_DIED = "读取文件的进程意外结束（{reason}），这份文件未收录"
+LINES_NOT_UTF8 = "第 {lines} 行不是 UTF-8 编码，已按 {encoding} 读取；其余内容按 UTF-8 读取"
+LINES_NOT_UTF8_MORE = "等 {count} 行"
+LINK_OUTSIDE_CORPUS = "链接指向语料文件夹之外（{target}），已跳过；设 FOLLOW_SYMLINKS=1 才会跟随"
+LINK_BROKEN = "链接指向的文件不存在，已跳过"
+FOLDER_UNREADABLE = "无法读取这个文件夹：{reason}"
+CORPUS_UNREADABLE = "无法读取语料路径 {path}：{reason}"
+PDF_NEEDS_CRYPTOGRAPHY = "PDF 已加密，解密需要 cryptography：pip install cryptography"
+DOCX_XML_TOO_LARGE = "Word 文件的文字部分解压后有 {size} MB（上限 {limit} MB），已拒绝，没有解压"

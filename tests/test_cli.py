@@ -28,7 +28,7 @@ def test_ask_prints_passage_section_and_document(capsys):
     assert code == 0
     assert "《在全市2022年度人大代表集中视察座谈会上的讲话》" in out
     assert (
-        "三、凝心凝力、强基固本，全面加强人大及其常委会自身建设 › 要夯实履职基础。 · 第5段" in out
+        "三、凝心凝力、强基固本，全面加强人大及其常委会自身建设 › 要夯实履职基础。 · 第4段" in out
     )
     assert "宪法法律知识、经济社会发展知识、人大业务知识" in out
 

@@ -9,7 +9,7 @@ def test_example_question_gets_the_passage_and_its_section(speech_engine):
     assert best.section == "三、凝心凝力、强基固本，全面加强人大及其常委会自身建设"
     assert best.subsection == "要夯实履职基础。"
     assert best.document == "在全市2022年度人大代表集中视察座谈会上的讲话"
-    assert best.paragraph == 5
+    assert best.paragraph == 4  # the salutation line is metadata, not paragraph 1
 
 
 def test_traditional_characters_are_folded(speech_engine):

@@ -22,10 +22,11 @@ def test_speech_title_sections_and_subpoints():
     assert [len(p.subpoints) for p in doc.paragraphs if p.section is not None] == [3, 3, 3, 3]
 
 
-def test_speech_front_matter_has_no_section():
+def test_speech_salutation_is_metadata_and_the_opening_has_no_section():
     doc = parse_document(read_document(SPEECH))
-    salutation, opening = doc.paragraphs[0], doc.paragraphs[1]
-    assert salutation.text.startswith("尊敬的") and salutation.section is None
+    assert doc.salutation == "尊敬的*副部长、*书记，同志们："
+    assert all(not p.text.startswith("尊敬的") for p in doc.paragraphs)
+    opening = doc.paragraphs[0]
     assert opening.text.endswith("讲四点意见。") and opening.section is None
 
 

@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer.engine import Engine
-from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files, parse_file
+from bot.corpus.guard import parse_guarded
+from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files
 from bot.corpus.reading import READERS, DocumentError
 from bot.corpus.structure import Document
 
@@ -255,11 +256,9 @@ def _place(folder: Path, name: str, data: bytes) -> tuple[Path, bool, bool]:
 
 
 def _check(name: str, data: bytes) -> Document:
-    """Parse `data` as a file called `name` (outside the corpus); DocumentError if unusable."""
-    with tempfile.TemporaryDirectory(prefix="speechbot-upload-") as folder:
-        path = Path(folder) / name
-        path.write_bytes(data)
-        return parse_file(path)
+    """Parse `data` as a file called `name` (outside the corpus) in a worker process with a
+    memory and a time limit; DocumentError if unusable or if it hits a limit."""
+    return parse_guarded(Path(name), data)
 
 
 # ---- the library ----------------------------------------------------------------------------

@@ -59,7 +59,7 @@ def _pieces(sentence: str, max_chars: int) -> list[str]:
 
 
 def _units(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
-    """Sentence spans in text[start:end]; a sentence longer than max_chars becomes several pieces."""
+    """Sentence spans in text[start:end]; a sentence over max_chars becomes several pieces."""
     units: list[tuple[int, int]] = []
     pos = start
     for sentence in split_sentences(text[start:end]):

@@ -13,213 +13,32 @@ libraries only when such a file is read.
 
 from __future__ import annotations
 
-import codecs
 import io
-import re
-import unicodedata
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import replace
 from pathlib import Path
 
-MAX_FILE_BYTES = 50 * 1024 * 1024  # text and web pages
-MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # .docx and .pdf, whose bytes are mostly images
-MAX_TEXT_CHARS = 5_000_000  # about fifty books; more is not a document a person collected
+from bot.corpus.encoding import decode, decode_bytes
+from bot.corpus.formats.docx import read_docx
+from bot.corpus.formats.html import read_html
+from bot.corpus.formats.pdf import read_pdf
+from bot.corpus.formats.plain import read_plain
+from bot.corpus.limits import MAX_FILE_BYTES, MAX_TEXT_CHARS, size_limit, too_large
+from bot.corpus.source import DocumentError, SourceText
 
-
-class DocumentError(Exception):
-    """A document that cannot be used, with the reason."""
-
-
-@dataclass(frozen=True)
-class SourceText:
-    path: Path
-    text: str
-    markdown: bool = False  # '#' lines are headings
-    # Metadata the file states outright (YAML front matter); None: find it in the text.
-    title: str | None = None
-    date: str | None = None
-    speaker: str | None = None
-    notes: tuple[str, ...] = ()  # things the reader noticed that the owner should know
-
-
-# ---- decoding -------------------------------------------------------------------------------
-
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_SAMPLE_CHARS = 20000
-_PLAUSIBLE = 0.9
-
-
-@dataclass(frozen=True)
-class Decoded:
-    text: str
-    encoding: str
-    lossy: bool = False  # some bytes could not be decoded and were replaced by U+FFFD
-
-
-def _looks_binary(text: str) -> bool:
-    if not text:
-        return False
-    sample = text[:_SAMPLE_CHARS]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
-    return "\x00" in sample or bad / len(sample) > 0.02
-
-
-@lru_cache(maxsize=65536)
-def _common_hanzi(ch: str) -> bool:
-    """In the common level of GB2312 (3,755 characters) or of Big5 (5,401 characters)."""
-    try:
-        if 0xB0 <= ch.encode("gb2312")[0] <= 0xD7:
-            return True
-    except UnicodeEncodeError:
-        pass
-    try:
-        code = ch.encode("big5")
-    except UnicodeEncodeError:
-        return False
-    return len(code) == 2 and 0xA440 <= (code[0] << 8 | code[1]) <= 0xC67E
-
-
-def plausibility(text: str) -> float:
-    """Share of characters a Chinese document plausibly holds.
-
-    Decoding bytes with the wrong CJK codec also yields CJK characters, but rare ones,
-    kana and symbols; the right codec yields common characters."""
-    good = total = 0
-    for ch in text[:_SAMPLE_CHARS]:
-        if ch.isspace():
-            continue
-        total += 1
-        o = ord(ch)
-        if (
-            0x20 <= o < 0x7F
-            or 0x3000 <= o <= 0x303F
-            or 0xFF01 <= o <= 0xFF5E
-            or 0x2010 <= o <= 0x2027
-            or ch in "·×…—‘’“”°±÷"
-            or (0x4E00 <= o <= 0x9FFF and _common_hanzi(ch))
-        ):
-            good += 1
-        elif (
-            unicodedata.category(ch)[0] == "L" and o < 0x2000
-        ):  # Latin letters with accents, Greek, ...
-            good += 1
-    return good / total if total else 1.0
-
-
-def decode_bytes(data: bytes) -> Decoded:
-    """Decode bytes of unknown encoding: BOM, then UTF-8, then the most plausible of
-    GB18030, Big5 and UTF-16 (no BOM), then charset-normalizer's guess."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            text = data.decode(encoding, errors="replace")
-            return Decoded(text, encoding, "\ufffd" in text)
-    head = data[:4096]
-    has_nul = b"\x00" in head
-    if not has_nul:
-        try:
-            return Decoded(data.decode("utf-8"), "utf-8")
-        except UnicodeDecodeError:
-            pass
-    candidates = ["utf-16-le", "utf-16-be"] if len(data) % 2 == 0 else []
-    if not has_nul:
-        candidates = ["gb18030", "big5", *candidates]
-    best: tuple[float, Decoded] | None = None
-    for encoding in candidates:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if _looks_binary(text):
-            continue
-        score = plausibility(text)
-        if best is None or score > best[0]:
-            best = (score, Decoded(text, encoding))
-    if best is not None and best[0] >= _PLAUSIBLE:
-        return best[1]
-    if not has_nul:  # UTF-8 with a few broken bytes (a file cut mid-character, say)
-        text = data.decode("utf-8", errors="replace")
-        if text.count("\ufffd") <= max(2, len(text) // 2000):
-            return Decoded(text, "utf-8", True)
-    from charset_normalizer import from_bytes  # lazily: rarely needed, slow to import
-
-    guess = from_bytes(data).best()
-    if guess is None:
-        raise DocumentError("不是文本文件（无法识别编码）")
-    try:
-        encoding = codecs.lookup(guess.encoding).name
-    except LookupError:
-        raise DocumentError(f"无法识别的编码 {guess.encoding}") from None
-    if encoding in {"gbk", "gb2312", "cp936", "hz"}:
-        encoding = "gb18030"
-    text = data.decode(encoding, errors="replace")
-    return Decoded(text, encoding, "\ufffd" in text)
-
-
-def decode(data: bytes) -> str:
-    """Decode bytes of unknown encoding (see `decode_bytes`)."""
-    return decode_bytes(data).text
-
-
-def _clean_text(text: str) -> str:
-    """Unify line ends and drop characters that only get in the way (stray BOMs, NULs)."""
-    text = (
-        text.replace("\r\n", "\n")
-        .replace("\r", "\n")
-        .replace("\u2028", "\n")
-        .replace("\u2029", "\n")
-    )
-    return text.replace("\ufeff", "").replace("\x00", "")
-
-
-# ---- readers --------------------------------------------------------------------------------
-
-
-def read_plain(path: Path, data: bytes) -> SourceText:
-    from bot.corpus.metadata import split_front_matter
-
-    decoded = decode_bytes(data)
-    if _looks_binary(decoded.text):
-        raise DocumentError("是二进制文件，不是文本")
-    notes = (
-        (f"部分字节无法按 {decoded.encoding.upper()} 解码，已用 � 代替",) if decoded.lossy else ()
-    )
-    meta, text = split_front_matter(_clean_text(decoded.text))
-    return SourceText(
-        path=path,
-        text=text,
-        markdown=path.suffix.lower() in {".md", ".markdown"},
-        title=meta.get("title"),
-        date=meta.get("date"),
-        speaker=meta.get("speaker"),
-        notes=notes,
-    )
-
-
-def read_docx(path: Path, data: bytes) -> SourceText:
-    from bot.corpus.formats_docx import read_docx as reader
-
-    return reader(path, data)
-
-
-def read_pdf(path: Path, data: bytes) -> SourceText:
-    from bot.corpus.formats_pdf import read_pdf as reader
-
-    return reader(path, data)
-
-
-def read_html(path: Path, data: bytes) -> SourceText:
-    from bot.corpus.formats_html import read_html as reader
-
-    return reader(path, data)
-
+__all__ = [
+    "MAX_FILE_BYTES",
+    "READERS",
+    "UNSUPPORTED",
+    "DocumentError",
+    "SourceText",
+    "decode",
+    "decode_bytes",
+    "read_document",
+    "recognised",
+    "supported",
+]
 
 Reader = Callable[[Path, bytes], SourceText]  # (name, the bytes to read)
 
@@ -243,8 +62,6 @@ UNSUPPORTED: dict[str, str] = {
     ".mht": "网页归档（.mht）格式不支持，请在浏览器中另存为 .html",
     ".mhtml": "网页归档（.mhtml）格式不支持，请在浏览器中另存为 .html",
 }
-
-_LIMITS = {".docx": MAX_PACKAGE_BYTES, ".pdf": MAX_PACKAGE_BYTES}
 
 
 def supported(path: Path) -> bool:
@@ -298,7 +115,8 @@ def _choose_reader(path: Path, data: bytes) -> tuple[Reader, str | None]:
     if suffix == ".docx" and kind != "docx":
         if kind == "ole":
             raise DocumentError(
-                "不是 .docx 格式：可能是旧版 .doc 或加密的文档，请用 Word 或 WPS 另存为不加密的 .docx"
+                "不是 .docx 格式：可能是旧版 .doc 或加密的文档，"
+                "请用 Word 或 WPS 另存为不加密的 .docx"
             )
         raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏")
     if suffix in UNSUPPORTED:
@@ -324,16 +142,14 @@ def read_document(path: Path, data: bytes | None = None) -> SourceText:
         raise DocumentError(f"无法读取：{exc.strerror or exc}") from exc
     if size == 0:
         raise DocumentError("文件为空")
-    limit = _LIMITS.get(suffix, MAX_FILE_BYTES)
+    limit = size_limit(path)
     if size > limit:
-        raise DocumentError(
-            f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"
-        )
+        raise DocumentError(too_large(size, limit))
     try:
         if data is None:
             data = path.read_bytes()
             if len(data) > limit:  # it grew since stat()
-                raise DocumentError(f"文件过大（上限 {limit // (1024 * 1024)} MB）")
+                raise DocumentError(too_large(len(data), limit))
         reader, note = _choose_reader(path, data)
         source = reader(path, data)
     except DocumentError:
@@ -349,27 +165,5 @@ def read_document(path: Path, data: bytes | None = None) -> SourceText:
     if len(source.text) > MAX_TEXT_CHARS:
         raise DocumentError(f"文字过多（{len(source.text)} 字，上限 {MAX_TEXT_CHARS} 字）")
     if note:
-        source = SourceText(
-            source.path,
-            source.text,
-            source.markdown,
-            source.title,
-            source.date,
-            source.speaker,
-            (note, *source.notes),
-        )
+        source = replace(source, notes=(note, *source.notes))
     return source
-
-
-def escape_markdown_line(line: str) -> str:
-    """A body line for markdown=True text: a leading '#' would make it a heading."""
-    return "＃" + line[1:] if line.startswith("#") else line
-
-
-_CJK = r"\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f"
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
-
-
-def squeeze_cjk_spaces(text: str) -> str:
-    """Spaces between two Chinese characters (justified PDF text, HTML source line breaks) removed."""
-    return _CJK_GAP.sub("", text)

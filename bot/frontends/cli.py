@@ -14,7 +14,9 @@ import bot
 from bot import texts
 from bot.answer import Answer, Engine
 from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of
-from bot.corpus.library import CorpusError, Problem
+from bot.corpus.files import display_name
+from bot.corpus.inspection import Inspected
+from bot.corpus.library import NO_HEADINGS, CorpusError, Problem
 from bot.frontends.plain import format_answer
 from bot.settings import Settings, SettingsError
 
@@ -46,10 +48,11 @@ def _corpus(args: argparse.Namespace, settings: Settings) -> Path:
 
 
 def print_problems(problems: Sequence[Problem], out: TextIO) -> None:
-    """One line per file: 「已跳过」 for files left out, 「注意」 for warnings on files loaded."""
+    """One line per file: 「已跳过」 for files left out, 「注意」 for warnings about loaded files;
+    file names escaped (a newline or an escape character in a name never reaches the terminal)."""
     for problem in problems:
         template = texts.SKIPPED_FILE if getattr(problem, "skipped", True) else texts.NOTE_ON_FILE
-        print(template.format(path=problem.path, reason=problem.reason), file=out)
+        print(template.format(path=display_name(problem.path), reason=problem.reason), file=out)
 
 
 def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
@@ -116,10 +119,83 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
                 title=info.title,
                 date=date,
                 passages=info.passages,
-                name=info.name,
+                name=display_name(info.name),
             )
         )
     return 0
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def print_inspected(item: Inspected, out: TextIO, passages: bool) -> None:
+    """The human form of `speechbot inspect` for one file."""
+    print(texts.INSPECT_FILE.format(name=display_name(item.name)), file=out)
+    document = item.document
+    if document is None:
+        print_problems(item.problems, out)
+        return
+    template = texts.INSPECT_TITLE if document.title_in_text else texts.INSPECT_TITLE_FROM_NAME
+    print(template.format(title=document.title), file=out)
+    for field, label in texts.INSPECT_FIELDS:
+        value = getattr(document, field) or texts.INSPECT_NOT_STATED
+        print(texts.INSPECT_FIELD.format(label=label, value=value), file=out)
+    print(texts.INSPECT_OUTLINE if document.sections else texts.INSPECT_NO_OUTLINE, file=out)
+    for section in document.sections:
+        print("  " * section.level + section.heading, file=out)
+    print(
+        texts.INSPECT_COUNTS.format(
+            paragraphs=len(document.paragraphs), passages=len(item.passages)
+        ),
+        file=out,
+    )
+    if document.set_aside:
+        print(texts.INSPECT_SET_ASIDE.format(count=len(document.set_aside)), file=out)
+        for meta in document.set_aside:
+            kind = texts.INSPECT_KINDS.get(meta.kind, meta.kind)
+            print(texts.INSPECT_SET_ASIDE_LINE.format(kind=kind, text=meta.text), file=out)
+    print_problems([p for p in item.problems if p.reason != NO_HEADINGS], out)
+    if passages:
+        print(texts.INSPECT_PASSAGES, file=out)
+        for p in item.passages:
+            where = " › ".join(h for h in (p.section, p.subsection) if h)
+            print(
+                texts.INSPECT_PASSAGE.format(
+                    paragraph=p.paragraph,
+                    where=f"[{_shorten(where, 24)}] " if where else "",
+                    text=_shorten(p.text, 40),
+                ),
+                file=out,
+            )
+
+
+def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
+    """What the bot reads from a file or folder: metadata, outline, counts, what was set
+    aside or skipped; `--json`: one object a document. Exit 1 if nothing could be read."""
+    from bot.corpus.inspection import as_json, inspect_files
+
+    files = documents = 0
+    for item in inspect_files(Path(args.path), follow_symlinks=settings.follow_symlinks):
+        files += 1
+        documents += item.document is not None
+        if args.json:
+            if item.document is None:
+                print_problems(item.problems, sys.stderr)
+            else:
+                sys.stdout.write(json.dumps(as_json(item), ensure_ascii=False) + "\n")
+        else:
+            if files > 1:
+                print()
+            print_inspected(item, sys.stdout, args.passages)
+    if not args.json:
+        print()
+        print(
+            texts.INSPECT_SUMMARY.format(
+                files=files, documents=documents, skipped=files - documents
+            )
+        )
+    return 0 if documents else 1
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
@@ -240,6 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_sections
     )
     with_corpus(sub.add_parser("docs", help="list the documents")).set_defaults(func=cmd_docs)
+    inspect = sub.add_parser(
+        "inspect", help="what the bot reads from a file or folder (metadata, outline, passages)"
+    )
+    inspect.add_argument("path", help="a document file or a folder of documents")
+    inspect.add_argument("--json", action="store_true", help="one JSON object per document")
+    inspect.add_argument("--passages", action="store_true", help="list the passages, shortened")
+    inspect.set_defaults(func=cmd_inspect)
     with_corpus(sub.add_parser("chat", help="interactive chat in the terminal")).set_defaults(
         func=cmd_chat
     )

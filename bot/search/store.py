@@ -43,7 +43,6 @@ from pathlib import Path
 import numpy as np
 
 import bot.corpus
-from bot.corpus import reading
 from bot.corpus.library import (
     CorpusError,
     Problem,
@@ -53,6 +52,7 @@ from bot.corpus.library import (
     report,
     user_dictionary,
 )
+from bot.corpus.limits import size_limit, too_large
 from bot.corpus.passages import Passage, make_passages
 from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
@@ -71,10 +71,7 @@ _POOL_FROM = 16  # documents to segment before a worker pool pays for itself
 
 def parser_version() -> str:
     """Changes whenever the reading, parsing or passage cutting code changes."""
-    h = hashlib.sha256()
-    for path in sorted(Path(bot.corpus.__file__).parent.glob("*.py")):
-        h.update(path.name.encode() + b"\0" + path.read_bytes())
-    return h.hexdigest()[:16]
+    return str(bot.corpus.PARSER_VERSION)
 
 
 # ---- documents ----------------------------------------------------------------------------
@@ -476,14 +473,9 @@ def _read_keys(files: list[Path], salt: bytes, problems: list[Problem]) -> list[
     for path in files:
         try:
             size = path.stat().st_size
-            limit = reading._LIMITS.get(path.suffix.lower(), reading.MAX_FILE_BYTES)
+            limit = size_limit(path)
             if size > limit:  # refused before reading it whole just to hash it
-                problems.append(
-                    Problem(
-                        str(path),
-                        f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）",
-                    )
-                )
+                problems.append(Problem(str(path), too_large(size, limit)))
                 continue
             data = path.read_bytes()
         except OSError as exc:

@@ -83,7 +83,9 @@ def write_pdf(
 
     font = _register_font()
     pdf = canvas.Canvas(str(path))
-    pages = [lines[i : i + per_page] for i in range(0, len(lines), per_page)] or [[]]
+    pages: list[Sequence[str] | None] = [
+        lines[i : i + per_page] for i in range(0, len(lines), per_page)
+    ] or [[]]
     for index in sorted(blank_pages):
         pages.insert(index - 1, None)
     for number, page in enumerate(pages, start=1):
@@ -114,4 +116,74 @@ def write_image_pdf(path: Path, pages: int = 2) -> Path:
         pdf.rect(72, 72, 300, 500, fill=1)
         pdf.showPage()
     pdf.save()
+    return path
+
+
+# ---- .html -------------------------------------------------------------------------------
+
+
+def write_html(
+    path: Path, lines: Sequence[str], title: str | None = None, centred: Sequence[str] = ()
+) -> Path:
+    """A web page as government sites lay out a document: one <p> a line, the lines in
+    `centred` centred and bold (a title split over two <p> among them), a <title> in the head."""
+    from html import escape
+
+    head = f"<title>{escape(title)}</title>" if title else ""
+    body = []
+    for line in lines:
+        if line in centred:
+            body.append(
+                '<p style="text-align: center;"><span style="font-weight: bold;">'
+                f"{escape(line)}</span></p>"
+            )
+        else:
+            body.append(f'<p style="text-indent: 2em;">{escape(line)}</p>')
+    page = (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8">{head}</head><body>\n'
+        + "\n".join(body)
+        + "\n</body></html>\n"
+    )
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def write_docx_bomb(
+    path: Path, inflated_bytes: int, text: str = "内容", varied: bool = False
+) -> Path:
+    """A valid .docx whose word/document.xml holds `inflated_bytes` of the same paragraph:
+    a few hundred KB on disk (deflate compresses it about 340 to 1), a zip bomb when read.
+    `varied`: paragraphs of random hex text instead, which compress about 2 to 1."""
+    import io
+    import os
+    import zipfile
+
+    import docx
+
+    base = io.BytesIO()
+    document = docx.Document()
+    document.add_paragraph("标题")
+    document.save(base)
+    with zipfile.ZipFile(base) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    xml = parts.pop("word/document.xml").decode("utf-8")
+    head, _, tail = xml.partition("<w:body>")
+    paragraph = f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>".encode()
+    chunk = paragraph * max(1, (1 << 20) // len(paragraph))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+        with archive.open("word/document.xml", "w", force_zip64=True) as out:
+            out.write((head + "<w:body>").encode())
+            written = 0
+            while written < inflated_bytes:
+                if varied:
+                    noise = os.urandom(1 << 16).hex()
+                    chunk = "".join(
+                        f"<w:p><w:r><w:t>{noise[i : i + 64]}</w:t></w:r></w:p>"
+                        for i in range(0, len(noise), 64)
+                    ).encode()
+                out.write(chunk)
+                written += len(chunk)
+            out.write(("</w:body>" + tail.split("</w:body>", 1)[-1]).encode())
     return path

@@ -43,7 +43,8 @@ def test_title_style_heading_styles_and_numbered_headings(tmp_path: Path):
         ("二、工作安排", 1),
         ("附则", 1),
     ]
-    assert doc.paragraphs[0].text == "各区县人大常委会：" and doc.paragraphs[0].section is None
+    assert doc.salutation == "各区县人大常委会："  # the 主送机关 is metadata
+    assert doc.paragraphs[0].text.startswith("为做好") and doc.paragraphs[0].section is None
     body = next(p for p in doc.paragraphs if p.text == "明确分工，落实责任。")
     assert doc.heading_path(body.section) == ("一、总体要求", "（一）细化任务")
 
@@ -110,8 +111,10 @@ def _chinese_numbering(document) -> str:
         0,
         parse_xml(
             f'<w:abstractNum {ns} w:abstractNumId="90"><w:multiLevelType w:val="multilevel"/>'
-            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
-            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="（%2）"/></w:lvl>'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+            '<w:lvlText w:val="%1、"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+            '<w:lvlText w:val="（%2）"/></w:lvl>'
             "</w:abstractNum>"
         ),
     )

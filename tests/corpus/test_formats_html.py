@@ -56,25 +56,22 @@ def test_main_text_headings_and_title(tmp_path: Path, charset: str, encoding: st
     )
     doc = parse_document(source)
     assert doc.title == "在全市人大代表工作会议上的讲话"
-    assert doc.date == "2023-01-05"
+    assert doc.date == "2023-01-05" and doc.salutation == "同志们："
     assert [(s.heading, s.level) for s in doc.sections] == [
         ("一、提高站位", 1),
         ("（一）学习方法", 2),
         ("二、履职尽责", 1),
     ]
-    assert (
-        [p.text for p in doc.paragraphs]
-        == [
-            "同志们：",
-            "这次会议的主要任务是总结去年的代表工作，部署今年的任务。",  # inline <b> and a source line break
-            "要坚持全面准确深入理解内涵。原原本本学习会议报告。",
-            "通过集中学习、代表接待日等形式开展学习。",
-            "学习要有计划。",
-            "项目 次数",
-            "集中视察 3",
-            "要加强代表履职能力建设。",
-        ]
-    )
+    assert [p.text for p in doc.paragraphs] == [
+        # inline <b> and a source line break
+        "这次会议的主要任务是总结去年的代表工作，部署今年的任务。",
+        "要坚持全面准确深入理解内涵。原原本本学习会议报告。",
+        "通过集中学习、代表接待日等形式开展学习。",
+        "学习要有计划。",
+        "项目 次数",
+        "集中视察 3",
+        "要加强代表履职能力建设。",
+    ]
 
 
 def test_htm_extension_and_wrong_declared_charset(tmp_path: Path):
@@ -107,7 +104,8 @@ def test_title_with_a_year_range_keeps_it(tmp_path: Path):
 def test_main_element_is_preferred(tmp_path: Path):
     path = tmp_path / "main.html"
     path.write_text(
-        "<html><body><div class='menu'>菜单一 菜单二</div><main><h1>工作简报</h1><p>本期内容。</p></main>"
+        "<html><body><div class='menu'>菜单一 菜单二</div>"
+        "<main><h1>工作简报</h1><p>本期内容。</p></main>"
         "<div>页面底部链接</div></body></html>",
         encoding="utf-8",
     )

@@ -1,4 +1,5 @@
-"""PDFs with a text layer: running headers and page numbers dropped, lines joined into paragraphs."""
+"""PDFs with a text layer: running headers and page numbers dropped, lines joined into
+paragraphs."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.formats_pdf import join_lines
+from bot.corpus.formats.pdf import join_lines
 from bot.corpus.reading import DocumentError, read_document
 from bot.corpus.structure import parse_document
 from tests.corpus.builders import SPEECH_BODY, SPEECH_TITLE, wrap, write_image_pdf, write_pdf
@@ -24,13 +25,14 @@ def test_paragraphs_headings_and_metadata(tmp_path: Path):
     doc = parse_document(read_document(path))
     assert doc.title == SPEECH_TITLE
     assert doc.date == "2023-01-05"
-    assert doc.byline == ("——2023年1月5日在全市人大代表工作会议上",)
+    assert doc.byline == ("——2023年1月5日在全市人大代表工作会议上", SPEECH_BODY[0])
+    assert doc.salutation == SPEECH_BODY[0]  # 「同志们：」 is metadata, not a paragraph
     assert [s.heading for s in doc.sections] == [SPEECH_BODY[2], SPEECH_BODY[4]]
     texts = [p.text for p in doc.paragraphs]
     # every paragraph comes back whole, joined across lines and page breaks without spaces;
     # one that a sentence end happens to split at a line end may come back as two
     assert "".join(texts) == "".join(
-        b for b in SPEECH_BODY if b not in (SPEECH_BODY[2], SPEECH_BODY[4])
+        b for b in SPEECH_BODY if b not in (SPEECH_BODY[0], SPEECH_BODY[2], SPEECH_BODY[4])
     )
     assert SPEECH_BODY[1] in texts
     assert all(" " not in t for t in texts)
@@ -143,7 +145,8 @@ def test_join_lines_rules():
         "为了进一步加强和改进代表工作，充分发挥代表作用，现提出如下意见。",
         "一、总体要求",
         "要坚持以人民为中心的发展思想，把代表工作做深做实做细。",
-        "English words wrapped at the end of a full line of text get a space between them when joined again.",
+        "English words wrapped at the end of a full line of text get a space between them "
+        "when joined again.",
     ]
 
 

@@ -41,7 +41,8 @@ def read(tmp_path: Path, text: str, name: str = "doc.txt"):
     ],
 )
 def test_find_date(text: str, iso: str):
-    assert find_date(text).iso == iso
+    found = find_date(text)
+    assert found is not None and found.iso == iso
 
 
 @pytest.mark.parametrize("text", ["2022年度工作", "2023年", "共13个月", "1.5亿元", "2023年13月1日"])
@@ -67,16 +68,14 @@ def test_not_dates(text: str):
     ],
 )
 def test_byline_lines(line: str, date: str | None, speaker: str | None):
-    byline, _ = parse_byline(line)
-    assert (byline.date, byline.speaker) == (date, speaker)
+    parsed = parse_byline(line)
+    assert parsed is not None
+    assert (parsed[0].date, parsed[0].speaker) == (date, speaker)
 
 
 @pytest.mark.parametrize(
     "line",
     [
-        "同志们：",
-        "尊敬的*副部长、*书记，同志们：",
-        "各位代表、同志们：",
         "这次会议是在2023年1月5日召开的。",
         "一、2023年1月至6月工作情况",
         "总体要求",
@@ -90,15 +89,15 @@ def test_subtitle_is_metadata_not_a_numbered_paragraph():
     doc = parse(speech_text(byline=["——2023年1月5日在全市人大代表工作会议上"]))
     assert doc.title == SPEECH_TITLE
     assert doc.date == "2023-01-05" and doc.speaker is None
-    assert doc.byline == ("——2023年1月5日在全市人大代表工作会议上",)
-    assert doc.paragraphs[0].number == 1 and doc.paragraphs[0].text == SPEECH_BODY[0]
+    assert doc.byline == ("——2023年1月5日在全市人大代表工作会议上", SPEECH_BODY[0])
+    assert doc.paragraphs[0].number == 1 and doc.paragraphs[0].text == SPEECH_BODY[1]
     assert all("2023年1月5日" not in p.text for p in doc.paragraphs)
 
 
 def test_name_and_date_lines_after_the_title():
     doc = parse(speech_text(byline=["国务院总理　李强", "（2024年3月5日）"]))
     assert (doc.date, doc.speaker) == ("2024-03-05", "国务院总理 李强")
-    assert len(doc.byline) == 2 and doc.paragraphs[0].text == SPEECH_BODY[0]
+    assert len(doc.byline) == 3 and doc.paragraphs[0].text == SPEECH_BODY[1]
 
 
 def test_masked_speaker_and_date_line():
@@ -116,7 +115,7 @@ def test_a_name_alone_is_not_taken_without_a_date():
     "title,speaker",
     [
         ("习近平在中央经济工作会议上的讲话", "习近平"),
-        ("市委书记张三同志在全市经济工作会议上的讲话", "市委书记张三"),
+        ("市委书记张三同志在全市经济工作会议上的讲话", "市委书记 张三"),
         ("在全市2022年度人大代表集中视察座谈会上的讲话", None),
         ("关于在全市开展代表活动的通知", None),
     ],
@@ -131,8 +130,9 @@ def test_date_from_the_title_and_from_a_signature_line():
     notice = parse(
         "关于开展集中视察的通知\n各代表小组：\n定于下周开展集中视察。\n某某市人大常委会办公室\n2023年3月8日\n"
     )
-    assert notice.date == "2023-03-08"
-    assert notice.paragraphs[-1].text == "2023年3月8日"  # the signature stays where it is
+    assert (notice.date, notice.authority) == ("2023-03-08", "某某市人大常委会办公室")
+    # the signature is metadata: not a paragraph
+    assert [p.text for p in notice.paragraphs] == ["定于下周开展集中视察。"]
 
 
 def test_official_header_lines_are_not_the_title():
@@ -140,8 +140,9 @@ def test_official_header_lines_are_not_the_title():
         "某某市人民政府文件\n某政发〔2023〕5号\n关于做好代表建议办理工作的通知\n各区县人民政府：\n请认真办理。\n"
     )
     assert doc.title == "关于做好代表建议办理工作的通知"
-    assert doc.byline == ("某某市人民政府文件", "某政发〔2023〕5号")
-    assert [p.text for p in doc.paragraphs] == ["各区县人民政府：", "请认真办理。"]
+    assert doc.byline == ("某某市人民政府文件", "某政发〔2023〕5号", "各区县人民政府：")
+    assert doc.doc_number == "某政发〔2023〕5号" and doc.salutation == "各区县人民政府："
+    assert [p.text for p in doc.paragraphs] == ["请认真办理。"]
 
 
 def test_a_sentence_or_salutation_is_not_a_title():
@@ -152,8 +153,9 @@ def test_a_sentence_or_salutation_is_not_a_title():
 
 def test_bundled_speech_has_no_invented_metadata():
     doc = parse_document(read_document(SPEECH))
-    assert doc.date is None and doc.speaker is None and doc.byline == ()
-    assert doc.paragraphs[0].text.startswith("尊敬的")
+    assert (doc.date, doc.speaker, doc.authority, doc.doc_number) == (None, None, None, None)
+    assert doc.byline == ("尊敬的*副部长、*书记，同志们：",)  # the salutation only
+    assert doc.paragraphs[0].text.startswith("各位代表、同志们：这次")
 
 
 # ---- YAML front matter ---------------------------------------------------------------------
@@ -174,7 +176,8 @@ def test_front_matter_in_txt(tmp_path: Path):
 def test_front_matter_in_markdown_with_the_title_repeated(tmp_path: Path):
     doc = read(
         tmp_path,
-        '---\ntitle: "工作要点：2024年"\ndate: 2024年1月8日\n讲话人: 张三\n---\n\n# 工作要点：2024年\n\n'
+        '---\ntitle: "工作要点：2024年"\ndate: 2024年1月8日\n讲话人: 张三\n---\n\n'
+        "# 工作要点：2024年\n\n"
         "——2024年1月9日修订\n\n## 一、学习\n\n认真学习。\n",
         name="plan.md",
     )

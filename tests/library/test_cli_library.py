@@ -33,7 +33,7 @@ def test_docs_lists_number_title_date_passages_and_file(capsys, pristine_library
     )
     for title in (REPORT_TITLE, SORTING_TITLE, TREES_TITLE):
         line = next(line for line in lines if f"《{title}》" in line)
-        assert " 个段落 · " in line and "None" not in line
+        assert " 个片段 · " in line and "None" not in line
 
 
 def test_answers_name_their_document_and_section(capsys, pristine_library: Path) -> None:

@@ -128,7 +128,7 @@ def test_no_token_on_a_terminal_starts_the_terminal_chat(cache_dir: Path, tmp_pa
         os.close(follower)
     assert process.returncode == 0
     assert "@BotFather" in err and texts.TG_NO_TOKEN_CHAT in err
-    assert "第5段" in out and texts.CHAT_BYE in out
+    assert "第4段" in out and texts.CHAT_BYE in out
 
 
 async def test_the_token_never_reaches_the_logs_of_a_running_bot(
@@ -224,7 +224,7 @@ async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(
             ) as r:
                 assert r.status == 200
         reply = await api.reply_to(message)
-        assert reply.ok and "第5段" in reply.text
+        assert reply.ok and "第4段" in reply.text
     finally:
         code = await stop(process)
     log = (await stderr).decode()

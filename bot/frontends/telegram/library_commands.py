@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import re
 from html import escape, unescape
-from pathlib import Path
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
@@ -20,7 +19,7 @@ from telegram.ext import ContextTypes
 
 from bot import texts
 from bot.answer.library import DocInfo, Edition, safe_file_name
-from bot.corpus.reading import MAX_FILE_BYTES, MAX_PACKAGE_BYTES
+from bot.corpus.limits import size_limit
 from bot.frontends.telegram import buttons, keyboards, logsafe, render, services
 from bot.frontends.telegram.choices import Choice
 from bot.frontends.telegram.questions import question_from, stale
@@ -29,7 +28,6 @@ from bot.frontends.telegram.reply import reply, send, thread_of
 log = logging.getLogger("speechbot.telegram")
 
 CLOUD_DOWNLOAD_LIMIT_MB = 20  # getFile on api.telegram.org refuses bigger files
-PACKAGE_SUFFIXES = (".docx", ".pdf")  # the corpus reads these up to MAX_PACKAGE_BYTES
 _ALL_DOCS = {"0", "all", "全部", "所有"}
 _BOLD_TAGS = re.compile(r"</?b>")  # the only tags render puts in a message
 MB = 1024 * 1024
@@ -38,7 +36,7 @@ MB = 1024 * 1024
 def upload_limit(name: str, cloud: bool) -> int:
     """The largest upload of this name that is downloaded, in bytes: what the library reads
     (and, from api.telegram.org, what getFile serves)."""
-    limit = MAX_PACKAGE_BYTES if Path(name).suffix.lower() in PACKAGE_SUFFIXES else MAX_FILE_BYTES
+    limit = size_limit(name)
     return min(limit, CLOUD_DOWNLOAD_LIMIT_MB * MB) if cloud else limit
 
 

@@ -20,15 +20,23 @@ import re
 import zipfile
 from pathlib import Path
 
-from bot.corpus.reading import DocumentError, SourceText, escape_markdown_line
-from bot.corpus.structure import heading_family
+from bot import texts
+from bot.corpus.headings import heading_family
+from bot.corpus.limits import (
+    MAX_HEADING_CHARS,
+    MAX_UNZIPPED_BYTES,
+    MAX_XML_BYTES,
+    MAX_ZIP_MEMBERS,
+    MAX_ZIP_RATIO,
+    ZIP_RATIO_FROM_BYTES,
+    is_toc_line,
+)
+from bot.corpus.source import DocumentError, SourceText, escape_markdown_line
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.I)
 _TITLE_STYLES = {"title", "标题"}
 _SUBTITLE_STYLES = {"subtitle", "副标题"}
 _TOC_STYLE = re.compile(r"^(?:toc|目录)\s*\d|^toc heading$|^目录标题$", re.I)
-_TOC_LINE = re.compile(r"[.…·．_\s]{4,}\s*\d{1,4}\s*$")
-_MAX_HEADING_CHARS = 60
 _SHORT_CELL = 50
 
 _CN = "零一二三四五六七八九"
@@ -132,10 +140,10 @@ class _Numbering:
                 self.levels[(num_id, ilvl)] = spec
             for override in num.findall(qn("w:lvlOverride")):
                 ilvl = int(override.get(qn("w:ilvl"), "0"))
-                start = self._val(override, "w:startOverride")
-                if start is not None and (num_id, ilvl) in self.levels:
+                override_start = self._val(override, "w:startOverride")
+                if override_start is not None and (num_id, ilvl) in self.levels:
                     fmt, text, _ = self.levels[(num_id, ilvl)]
-                    self.levels[(num_id, ilvl)] = (fmt, text, int(start))
+                    self.levels[(num_id, ilvl)] = (fmt, text, int(override_start))
 
     def _val(self, element, tag: str) -> str | None:
         child = element.find(self.qn(tag))
@@ -171,7 +179,7 @@ class _Numbering:
 
 
 def _style_kind(style) -> str | int | None:
-    """'title', 'subtitle', 'toc', a heading level 1-9, or None, following the style's base styles."""
+    """'title', 'subtitle', 'toc', a heading level 1-9, or None, following the base styles."""
     seen = 0
     while style is not None and seen < 8:
         name = (style.name or "").strip()
@@ -246,7 +254,8 @@ class _Styles:
     def chain(self, style_id: str | None) -> list:
         """The elements of the style and its base styles."""
         if style_id not in self._chains:
-            out, style = [], self._style(style_id)
+            out: list = []
+            style = self._style(style_id)
             while style is not None and len(out) < 8:
                 out.append(style.element)
                 style = style.base_style
@@ -338,7 +347,7 @@ def _blocks(document, qn, Paragraph, Table) -> list[_Block]:
 
 def _title_index(blocks: list[_Block]) -> int | None:
     """The block that is the document's own title: the first in the Title style, else a first
-    block styled as an unnumbered heading. None: a plain first paragraph, for `structure` to judge."""
+    block styled as an unnumbered heading. None: a plain first paragraph, for `structure`."""
     for i, block in enumerate(blocks[:8]):
         if block.kind == "title":
             return i
@@ -346,11 +355,6 @@ def _title_index(blocks: list[_Block]) -> int | None:
     if isinstance(first.kind, int) and heading_family(first.text.strip()) is None:
         return 0
     return None
-
-
-def _looks_like_toc_entry(line: str) -> bool:
-    """「一、总体要求…………3」: a line of a typed table of contents."""
-    return len(line) <= 80 and _TOC_LINE.search(line) is not None
 
 
 def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
@@ -364,18 +368,31 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
                 family_level.setdefault(family, block.kind)
 
     title_at = _title_index(blocks)
+    # a title set over two or three paragraphs of the same style is one title
+    title_parts = 1
+    while (
+        title_at is not None
+        and title_parts < 3
+        and title_at + title_parts < len(blocks)
+        and blocks[title_at].kind == "title"
+        and blocks[title_at + title_parts].kind == "title"
+    ):
+        title_parts += 1
     title = None
     lines: list[str] = []
     for i, block in enumerate(blocks):
         text = block.text.strip()
         kind = block.kind
+        if title_at is not None and title_at < i < title_at + title_parts:
+            continue
         if i == title_at:
-            title = " ".join("".join(text.split("\n")).split())
+            parts = (b.text for b in blocks[i : i + title_parts])
+            title = "".join(" ".join("".join(part.split("\n")).split()) for part in parts)
             lines.append("# " + title)
             continue
-        if kind is None and _looks_like_toc_entry(text):
+        if kind is None and is_toc_line(text):
             continue
-        if kind is None and "\n" not in text and len(text) <= _MAX_HEADING_CHARS:
+        if kind is None and "\n" not in text and len(text) <= MAX_HEADING_CHARS:
             family = heading_family(text)
             if (
                 family is not None
@@ -390,12 +407,47 @@ def _markdown(blocks: list[_Block]) -> tuple[str, str | None]:
             continue
         for line in text.split("\n"):
             line = line.strip()
-            if line and not _looks_like_toc_entry(line):
+            if line and not is_toc_line(line):
                 lines.append(escape_markdown_line(line))
     return "\n".join(lines) + "\n", title
 
 
+def check_zip(data: bytes) -> None:
+    """Refuse a .docx that would inflate to too much (a zip bomb) before anything is inflated:
+    from the sizes its central directory declares, which bound what zipfile will inflate."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏") from exc
+    mib = 1024 * 1024
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise DocumentError(texts.DOCX_TOO_MANY_PARTS.format(count=len(members)))
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise DocumentError(
+            texts.DOCX_INFLATES_TOO_MUCH.format(size=total // mib, limit=MAX_UNZIPPED_BYTES // mib)
+        )
+    xml = sum(m.file_size for m in members if m.filename.lower().endswith((".xml", ".rels")))
+    if xml > MAX_XML_BYTES:
+        raise DocumentError(
+            texts.DOCX_XML_TOO_LARGE.format(size=xml // mib, limit=MAX_XML_BYTES // mib)
+        )
+    for member in members:
+        if member.file_size >= ZIP_RATIO_FROM_BYTES and (
+            member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1)
+        ):
+            raise DocumentError(
+                texts.DOCX_RATIO_TOO_HIGH.format(
+                    part=member.filename[:60],
+                    ratio=member.file_size // max(member.compress_size, 1),
+                    limit=MAX_ZIP_RATIO,
+                )
+            )
+
+
 def read_docx(path: Path, data: bytes) -> SourceText:
+    check_zip(data)
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError

@@ -26,15 +26,17 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from bot.corpus.reading import DocumentError, SourceText, squeeze_cjk_spaces
-from bot.corpus.structure import heading_family
+from bot import texts
+from bot.corpus.headings import heading_family
+from bot.corpus.limits import is_toc_line
+from bot.corpus.metadata import is_doc_number_line
+from bot.corpus.source import DocumentError, SourceText, squeeze_cjk_spaces
 
 _PAGE_NUMBER = re.compile(
     r"^(?:[-－—–~～·•\s]*\d{1,4}[-－—–~～·•\s]*|第\s*\d{1,4}\s*页(?:\s*[,，/／]?\s*共\s*\d{1,4}\s*页)?"
     r"|共\s*\d{1,4}\s*页\s*[,，]?\s*第\s*\d{1,4}\s*页|\d{1,4}\s*[/／]\s*\d{1,4}"
     r"|[Pp]age\s*\d{1,4}(?:\s*(?:of|/)\s*\d{1,4})?|[-－—–\s]*[ivxlcIVXLC]{1,6}[-－—–\s]*)$"
 )
-_TOC_LINE = re.compile(r"[.…·．_\s]{4,}\s*\d{1,4}\s*$")
 _SENTENCE_END = re.compile(r"[。！？!?；;：:…][”’」』）)》\"']*$")
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9]")
@@ -82,7 +84,7 @@ def _drop_running_lines(pages: list[list[str]]) -> list[list[str]]:
 
 
 def _drop_table_of_contents(lines: list[str]) -> list[str]:
-    entries = [i for i, ln in enumerate(lines) if len(ln.strip()) <= 80 and _TOC_LINE.search(ln)]
+    entries = [i for i, ln in enumerate(lines) if is_toc_line(ln)]
     if not entries:
         return lines
     drop = set(entries)
@@ -111,7 +113,7 @@ def join_lines(lines: list[str]) -> list[str]:
     paragraphs: list[str] = []
     current = ""
     previous = ""
-    for raw, line in zip(lines, stripped):
+    for raw, line in zip(lines, stripped, strict=True):
         if not line:
             if current:  # an empty line is a paragraph break
                 paragraphs.append(current)
@@ -122,6 +124,8 @@ def join_lines(lines: list[str]) -> list[str]:
             not current
             or indented
             or heading_family(line) is not None
+            or is_doc_number_line(line)  # a 文号 is a line of its own, under a long title too
+            or is_doc_number_line(previous)
             or _SENTENCE_END.search(previous) is not None
             or _width(previous) < full_from
             # a numbered heading that fills the line is followed by a body line, not by its own
@@ -154,16 +158,15 @@ def read_pdf(path: Path, data: bytes) -> SourceText:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
-            try:
-                if not reader.decrypt(""):
-                    raise DocumentError("PDF 设有打开密码，请先去掉密码")
-            except DependencyError as exc:
-                raise DocumentError(
-                    "PDF 已加密，需要 cryptography 才能解密：pip install cryptography"
-                ) from exc
+            # an owner password alone (printing or copying restricted, as many official PDFs
+            # are) leaves the empty user password: the text can be read
+            if not reader.decrypt(""):
+                raise DocumentError("PDF 设有打开密码，请先去掉密码")
         pages = list(reader.pages)
     except DocumentError:
         raise
+    except DependencyError as exc:  # AES without cryptography: a broken installation
+        raise DocumentError(texts.PDF_NEEDS_CRYPTOGRAPHY) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DocumentError(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）") from exc
 
@@ -172,6 +175,8 @@ def read_pdf(path: Path, data: bytes) -> SourceText:
     for number, page in enumerate(pages, start=1):
         try:
             text = page.extract_text() or ""
+        except DependencyError as exc:  # not a page without text: the whole file is locked
+            raise DocumentError(texts.PDF_NEEDS_CRYPTOGRAPHY) from exc
         except Exception:  # one unreadable page must not cost the others
             text = ""
         text = _compat(text.replace("\x00", "").replace("\r\n", "\n").replace("\r", "\n"))

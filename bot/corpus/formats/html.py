@@ -16,14 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.corpus.reading import (
-    DocumentError,
-    SourceText,
-    decode_bytes,
-    escape_markdown_line,
-    plausibility,
-    squeeze_cjk_spaces,
-)
+from bot.corpus.encoding import decode_bytes, plausibility
+from bot.corpus.source import DocumentError, SourceText, escape_markdown_line, squeeze_cjk_spaces
 
 _DROP = (
     "script",
@@ -201,13 +195,13 @@ def read_html(path: Path, data: bytes) -> SourceText:
         if element.name == "header" and element.find_parent(("article", "main")) is not None:
             continue  # an article's own header holds its title and byline
         element.decompose()
-    for element in soup.find_all(attrs={"role": True}):
+    for element in soup.find_all(role=True):
         if (
             not getattr(element, "decomposed", False)
             and str(element.get("role", "")).lower() in _DROP_ROLES
         ):
             element.decompose()
-    for element in soup.find_all(attrs={"hidden": True}):
+    for element in soup.find_all(hidden=True):
         if not getattr(element, "decomposed", False):
             element.decompose()
     for element in soup.find_all(style=re.compile(r"display\s*:\s*none", re.I)):
@@ -227,7 +221,10 @@ def read_html(path: Path, data: bytes) -> SourceText:
             lines = [lines[first_h1]] + lines[:first_h1] + lines[first_h1 + 1 :]
     else:
         title = _TITLE_TAIL.sub("", page_title).strip() or fallback_h1
-        if title:
+        # the page's own title lines (a centred title is often split over two <p>) stay where
+        # they are, for `structure` to find; a title the text does not state goes on top
+        top = "".join("".join(ln.split()) for ln in lines[:8])
+        if title and "".join(title.split()) not in top:
             lines = [f"# {title}"] + lines
     if not any(not ln.startswith("#") for ln in lines):
         raise DocumentError("网页里没有正文")
