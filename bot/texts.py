@@ -52,8 +52,10 @@ TG_INLINE_HINT_DESCRIPTION = "我会引用原文回答，并注明出处。"
 TG_INLINE_HELP_BUTTON = "怎样提问"
 TG_NO_TOKEN = (
     "还没有设置 TELEGRAM_BOT_TOKEN，所以不能连接 Telegram。\n"
-    "1. 在 Telegram 里打开 @BotFather（https://t.me/BotFather），发送 /newbot，按提示起名，它会给你一个 token。\n"
-    "2. 把 token 写进项目目录下的 .env 文件（可以从 .env.example 复制）：TELEGRAM_BOT_TOKEN=123456789:AA...\n"
+    "1. 在 Telegram 里打开 @BotFather（https://t.me/BotFather），发送 /newbot，"
+    "按提示起名，它会给你一个 token。\n"
+    "2. 把 token 写进项目目录下的 .env 文件（可以从 .env.example 复制）："
+    "TELEGRAM_BOT_TOKEN=123456789:AA...\n"
     "3. 再运行 make run。"
 )
 TG_NO_TOKEN_CHAT = "现在先在终端里试试问答（同样的语料，同样的回答）："
@@ -88,14 +90,23 @@ TG_DOC_USAGE = "用法：/doc 编号（编号见 /docs）；/doc 0 或 /doc all 
 TG_SCOPE_LINE = "（只在《{title}》中查找 · /doc 0 恢复全部）"
 TG_SCOPE_GONE = "之前选定的《{title}》已不在资料库中，现在在全部文档中查找。"
 TG_HELP_DOCS = "发送 /docs 查看文档列表，可以只在其中一篇里提问。"
-TG_HELP_OWNER = "管理：/reload 重新载入资料库；在私聊里把 .txt、.md、.docx、.pdf 或 .html 文件发给我即可添加文档。"
+TG_HELP_OWNER = (
+    "管理：/reload 重新载入资料库；/stats 问题统计；"
+    "在私聊里把 .txt、.md、.docx、.pdf 或 .html 文件发给我即可添加文档。"
+)
 TG_RELOAD_REFUSED = "抱歉，只有这个机器人的管理者才能重新载入资料库。"
 TG_ADD_REFUSED = "谢谢！不过只有这个机器人的管理者才能往资料库里添加文档。"
-TG_RELOADED = "已重新载入：{documents} 篇文档，{passages} 个段落（之前 {before_documents} 篇，{before_passages} 个段落）。"
+TG_RELOADED = (
+    "已重新载入：{documents} 篇文档，{passages} 个段落"
+    "（之前 {before_documents} 篇，{before_passages} 个段落）。"
+)
 TG_RELOAD_SKIPPED = "跳过了 {count} 个文件："
 TG_RELOAD_SKIPPED_MORE = "……另有 {count} 个"
 TG_RELOAD_FAILED = "重新载入失败，仍按原来的资料库回答：{reason}"
-TG_ADDED = "已收录《{title}》（{name}）：{passages} 个段落。资料库现有 {documents} 篇文档，可以直接提问了。"
+TG_ADDED = (
+    "已收录《{title}》（{name}）：{passages} 个段落。"
+    "资料库现有 {documents} 篇文档，可以直接提问了。"
+)
 TG_ADDED_RENAMED = "资料库里已有一个同名但内容不同的文件，这份另存为 {name}。"
 TG_ADD_ALREADY = "《{title}》已经在资料库里了（{name}），没有重复收录。"
 TG_ADD_UNSUPPORTED = "没有收录 {name}：只能添加 .txt、.md、.docx、.pdf 或 .html 文件。"
@@ -106,6 +117,71 @@ TG_ADD_NOT_A_FOLDER = (
 TG_ADD_FAILED = "没能收录 {name}：{reason}"
 TG_FILE_TOO_BIG = "文件太大（{size} MB）：Telegram 只允许机器人下载 {limit} MB 以内的文件。"
 TG_DOWNLOAD_FAILED = "没能从 Telegram 取得这个文件：{reason}"
+
+# Settings (bot/settings.py): one line for a value that cannot be used
+SETTING_INVALID = "speechbot: 设置 {name} 的值“{value}”无效，应为{expected}。"
+SETTING_EXPECT_SECONDS = "不小于 0 的秒数（例如 3）"
+SETTING_EXPECT_USER_IDS = (
+    "用逗号分隔的 Telegram 用户 id，是数字而不是 @用户名（例如 123456789,987654321）"
+)
+SETTING_EXPECT_CHAT_IDS = "用逗号分隔的聊天 id，是数字，群组为负数（例如 -1001234567890,123456789）"
+SETTING_EXPECT_URL = "以 http:// 或 https:// 开头的完整网址（例如 http://127.0.0.1:8081/bot）"
+SETTING_EXPECT_LISTEN = "IP 地址或主机名（例如 127.0.0.1 或 0.0.0.0）"
+SETTING_EXPECT_PORT = "1 到 65535 之间的端口号（例如 8443）"
+SETTING_EXPECT_SECRET = "webhook secret token：1 到 256 个字母、数字、_ 或 -"
+SETTING_EXPECT_SWITCH = "0 或 1"
+SETTING_EXPECT_DAYS = "不小于 0 的整数天数，0 表示一直保留（例如 90）"
+SETTING_EXPECT_LOG_LEVEL = "DEBUG、INFO、WARNING、ERROR 或 CRITICAL"
+SETTING_EXPECT_TOKEN = "@BotFather 给的 token，形如 123456789:AAE…"
+SETTING_EXPECT_FOLDER = "一个文件夹（现在是一个文件）"
+
+# The question log on the command line (`speechbot questions`)
+QUESTIONS_NONE = "还没有记录任何问题（{path}）。"
+QUESTIONS_HEADER = "时间\t聊天\t把握\t反馈\t问题\t出处"
+QUESTIONS_BAD_SINCE = (
+    "speechbot: --since “{value}” 无效，"
+    "应为日期（例如 2026-03-01）或日期和时间（2026-03-01T08:00）。"
+)
+QUESTIONS_NOT_RECORDED = "（未记录问题原文）"
+EVAL_UNLABELLED = "未标注 accept 的题目 {count} 道，未计入（给它们加上 accept 短语后再评测）"
+
+# Never silent in groups, feedback, /stats (Telegram)
+TG_COOLDOWN_QUEUED = "请稍等：你的上一个问题还在排队，这个问题请过几秒再发。"
+TG_FEEDBACK_UP_BUTTON = "👍"
+TG_FEEDBACK_DOWN_BUTTON = "👎"
+TG_FEEDBACK_UP = "谢谢！已记下：有帮助 👍（可以再点另一个改）"
+TG_FEEDBACK_DOWN = "谢谢！已记下：没帮上忙 👎（可以再点另一个改）"
+TG_FEEDBACK_GONE = "谢谢！不过这条回答已不在记录里了。"
+TG_COMMAND_STATS = "问题统计（管理者）"
+TG_COMMAND_RELOAD = "重新载入资料库（管理者）"
+TG_STATS_TITLE = "问题统计"
+TG_STATS_COUNTS = "今天 {today} · 近 7 天 {week} · 全部 {total}"
+TG_STATS_KEPT = "（保留 {days} 天）"
+TG_STATS_SHARES = (
+    "已回答 {high}（{high_share:.0%}）· 可能相关 {low}（{low_share:.0%}）"
+    "· 未找到 {none}（{none_share:.0%}）"
+)
+TG_STATS_FEEDBACK = "反馈：👍 {up} · 👎 {down}"
+TG_STATS_LATENCY = "响应时间：p50 {p50:.0f} ms · p95 {p95:.0f} ms"
+TG_STATS_UNANSWERED = "最近未找到的问题（点按钮看详情）："
+TG_STATS_DISLIKED = "最近被点 👎 的问题："
+TG_STATS_NOT_RECORDING = "没有记录问题原文（RECORD_QUESTIONS=0），只统计数量。"
+TG_STATS_NO_LOG = "问题记录不可用（见日志），这里没有数字。"
+TG_ASKED_HEADER = "问题：{question}"
+TG_ASKED_WHEN = "{asked} · {chat} · 把握：{confidence} · 反馈：{feedback}"
+TG_ASKED_SHOWN = "当时给出的：《{document}》{section} · {where}"
+TG_ASKED_NOTHING_SHOWN = "当时给出的：未找到"
+TG_ASKED_NOW = "现在的回答："
+CONFIDENCE_NAMES = {"high": "已回答", "low": "可能相关", "none": "未找到"}
+FEEDBACK_NAMES = {"up": "👍", "down": "👎", None: "无"}
+CHAT_NAMES = {
+    "private": "私聊",
+    "group": "群组",
+    "supergroup": "群组",
+    "channel": "频道",
+    "inline": "inline",
+}
+TG_FILE_OVER_LIMIT = "没有收录 {name}：文件太大（{size} MB），这类文件最多 {limit} MB。"
 
 # speechbot inspect: what was read from a file or folder
 INSPECT_FILE = "== {name}"

@@ -15,22 +15,32 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """No test reads the developer's .env or writes to their ~/.cache."""
+    """No test reads the developer's .env or writes to their ~/.cache or ~/.local/share."""
     cache = tmp_path_factory.mktemp("speechbot-cache")
     os.environ["SPEECHBOT_CACHE_DIR"] = str(cache)
-    for name in (
-        "SPEECHBOT_CORPUS",
-        "TELEGRAM_BOT_TOKEN",
-        "TELEGRAM_API_BASE_URL",
-        "OWNER_IDS",
-        "ALLOWED_CHAT_IDS",
-    ):
-        os.environ.pop(name, None)
+    os.environ["SPEECHBOT_DATA_DIR"] = str(tmp_path_factory.mktemp("speechbot-data"))
+    for name in list(os.environ):
+        if name.startswith("TELEGRAM_") or name in (
+            "SPEECHBOT_CORPUS",
+            "OWNER_IDS",
+            "ALLOWED_CHAT_IDS",
+            "GROUP_COOLDOWN_SECONDS",
+            "RECORD_QUESTIONS",
+            "QUESTION_RETENTION_DAYS",
+            "FOLLOW_SYMLINKS",
+            "LOG_LEVEL",
+        ):
+            os.environ.pop(name, None)
 
 
 @pytest.fixture(scope="session")
 def cache_dir() -> Path:
     return Path(os.environ["SPEECHBOT_CACHE_DIR"])
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    return Path(os.environ["SPEECHBOT_DATA_DIR"])
 
 
 @pytest.fixture(scope="session")

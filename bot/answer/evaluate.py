@@ -8,6 +8,11 @@ so the title counts for it too).
 section@1: ... and sits under the expected section ("" = before the first heading).
 doc@1: the top passage comes from the expected document (questions with a "doc").
 Negatives (no accepted phrase) must be answered "not found" (confidence "none").
+
+The question log's export (`speechbot questions --json`) is read the same way once `accept`
+is added to its lines: lines without an `accept` key are not labelled yet and are counted
+apart, not scored. Its other keys (`asked_at`, `confidence`, ...) are ignored; its `section`
+is the heading shown then, which is what a labelled line expects unless changed.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot import texts
 from bot.answer.engine import Engine
 from bot.corpus.passages import Passage
 
@@ -38,6 +44,7 @@ class Outcome:
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
+    unlabelled: int = 0  # lines without `accept` (an export of the question log, not yet labelled)
 
     @property
     def answerable(self) -> list[Outcome]:
@@ -118,7 +125,10 @@ def evaluate_file(engine: Engine, path: Path) -> Report:
     items = [
         json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
     ]
-    return evaluate(engine, items)
+    labelled = [item for item in items if "accept" in item]
+    report = evaluate(engine, labelled)
+    report.unlabelled = len(items) - len(labelled)
+    return report
 
 
 def format_report(report: Report, verbose: bool = False) -> str:
@@ -147,4 +157,6 @@ def format_report(report: Report, verbose: bool = False) -> str:
         f"negatives        {f['negatives_rejected']}/{f['negatives']} rejected",
         f"median latency   {f['median_ms']} ms",
     ]
+    if report.unlabelled:
+        lines.append(texts.EVAL_UNLABELLED.format(count=report.unlabelled))
     return "\n".join(lines)

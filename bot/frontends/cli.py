@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+import bot
 from bot import texts
 from bot.answer import Answer, Engine
 from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of
@@ -18,7 +19,7 @@ from bot.corpus.inspection import Inspected
 from bot.corpus.library import NO_HEADINGS, CorpusError, Problem
 from bot.frontends.answer_view import ASK_TOP
 from bot.frontends.plain import format_answer
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 
 log = logging.getLogger("speechbot")
 
@@ -60,7 +61,16 @@ def print_problems(problems: Sequence[Problem], out: TextIO) -> None:
 
 def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     engine = Engine.open(_corpus(args, settings), settings.cache_dir)
-    print_problems(engine.index.problems, sys.stderr)
+    index = engine.index
+    log.debug(
+        "corpus %s: %d documents, %d passages, loaded in %.2f s (cache %s)",
+        index.root,
+        len(index.documents),
+        len(index.passages),
+        index.load_seconds,
+        settings.cache_dir,
+    )
+    print_problems(index.problems, sys.stderr)
     return engine
 
 
@@ -170,9 +180,7 @@ def cmd_inspect(args: argparse.Namespace, settings: Settings) -> int:
     from bot.corpus.inspection import as_json, inspect_files
 
     files = documents = 0
-    # FOLLOW_SYMLINKS, once bot.settings has it (the operations work adds it)
-    follow = bool(getattr(settings, "follow_symlinks", False))
-    for item in inspect_files(Path(args.path), follow_symlinks=follow):
+    for item in inspect_files(Path(args.path), follow_symlinks=settings.follow_symlinks):
         files += 1
         documents += item.document is not None
         if args.json:
@@ -205,7 +213,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _open_engine(args, settings)
     report = evaluate_file(engine, Path(args.file))
-    print(format_report(report, verbose=args.verbose))
+    print(format_report(report, verbose=args.list_all))
     return 0
 
 
@@ -221,11 +229,10 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot; without a token, how to get one (and the terminal chat on a terminal)."""
-    import os
-
     if args.watch is not None and not args.watch > 0:
         print(f"speechbot: --watch {args.watch:g}: 秒数应大于 0", file=sys.stderr)
         return EXIT_USAGE
+    webhook = settings.webhook(args.webhook_url, args.listen, args.port, args.secret_token)
     corpus = _corpus(args, settings)
     engine = _open_engine(args, settings)
     if not settings.telegram_token:
@@ -238,30 +245,61 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
         return run_chat(engine)
 
     from bot.answer.library import Library
-    from bot.frontends.telegram.app import Webhook, run
+    from bot.frontends.telegram.app import run
 
-    webhook = None
-    url = args.webhook_url or os.environ.get("TELEGRAM_WEBHOOK_URL")
-    if url:
-        port = args.port or os.environ.get("TELEGRAM_WEBHOOK_PORT") or "8443"
-        if not str(port).isdigit():
-            print(texts.TG_BAD_WEBHOOK.format(reason=f"端口 {port!r} 无效"), file=sys.stderr)
-            return EXIT_USAGE
-        webhook = Webhook(
-            url=url,
-            listen=args.listen or os.environ.get("TELEGRAM_WEBHOOK_LISTEN") or "127.0.0.1",
-            port=int(port),
-            secret_token=args.secret_token or os.environ.get("TELEGRAM_WEBHOOK_SECRET") or None,
-        )
     library = Library(corpus, settings.cache_dir, engine)
     return run(settings, library, webhook, watch_seconds=args.watch)
+
+
+def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
+    """The question log: a table, or JSON lines (`speechbot eval` reads them once labelled)."""
+    from bot.answer.questions import QuestionLog, parse_since
+
+    since = None
+    if args.since:
+        try:
+            since = parse_since(args.since)
+        except ValueError:
+            print(texts.QUESTIONS_BAD_SINCE.format(value=args.since), file=sys.stderr)
+            return EXIT_USAGE
+    questions = QuestionLog.in_folder(settings.data_dir, read_only=True)
+    if not questions.available:
+        print(texts.QUESTIONS_NONE.format(path=questions.path), file=sys.stderr)
+        return 0
+    out = sys.stdout
+    if not args.json:
+        print(texts.QUESTIONS_HEADER, file=out)
+    for entry in questions.entries(since=since, unanswered=args.unanswered):
+        if args.json:
+            out.write(json.dumps(entry.json(), ensure_ascii=False) + "\n")
+            continue
+        where = ""
+        if entry.document is not None:
+            where = f"《{entry.document}》 {entry.section or texts.FRONT_MATTER}"
+            if entry.paragraph:
+                where += " · " + texts.PARAGRAPH_LABEL.format(n=entry.paragraph)
+        question = " ".join((entry.question or "").split())
+        cells = [
+            entry.asked.strftime("%Y-%m-%d %H:%M"),
+            entry.chat,
+            entry.confidence,
+            entry.feedback or "-",
+            question,
+            where or "-",
+        ]
+        print("\t".join(cells), file=out)
+    questions.close()
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="speechbot", description="按原文回答关于讲话和公文的问题。"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="more log output")
+    parser.add_argument(
+        "-v", "--verbose", dest="debug", action="store_true", help="log everything (DEBUG)"
+    )
+    parser.add_argument("--version", action="version", version=f"speechbot {bot.__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_corpus(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -306,7 +344,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--port",
-        type=int,
         help="port the webhook server binds (env TELEGRAM_WEBHOOK_PORT, default 8443)",
     )
     run.add_argument(
@@ -327,25 +364,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = with_corpus(sub.add_parser("eval", help="score a question file (JSON lines)"))
     ev.add_argument("file")
-    ev.add_argument("--verbose", action="store_true", help="list every question")
+    ev.add_argument("--verbose", dest="list_all", action="store_true", help="list every question")
     ev.set_defaults(func=cmd_eval)
+
+    qs = sub.add_parser("questions", help="the questions people asked the bot (the question log)")
+    qs.add_argument("--unanswered", action="store_true", help="only those answered 「未找到」")
+    qs.add_argument("--since", metavar="DATE", help="only those asked since DATE (2026-03-01)")
+    qs.add_argument(
+        "--json", action="store_true", help="JSON lines (speechbot eval reads them once labelled)"
+    )
+    qs.set_defaults(func=cmd_questions)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(exc.line(), file=sys.stderr)
+        return EXIT_USAGE
+    if args.debug:
+        level = logging.DEBUG
+    elif args.command == "run":
+        level = getattr(logging, settings.log_level)
+    else:
+        level = logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG
-        if args.verbose
-        else getattr(logging, settings.log_level, logging.INFO)
-        if args.command == "run"
-        else logging.WARNING,
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:
         return int(args.func(args, settings) or 0)
+    except SettingsError as exc:  # a command-line flag checked as its variable is
+        print(exc.line(), file=sys.stderr)
+        return EXIT_USAGE
     except CorpusError as exc:
         print(f"speechbot: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -1,5 +1,6 @@
 """Helpers for the reliability tests: users, answers counted per question, the app run in-process
-(as `run_polling` runs it, with short long-polls so that faults show quickly) and as a subprocess."""
+(as `run_polling` runs it, with short long-polls so that faults show quickly) and as a
+subprocess."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fake_bot_api import FakeBotApi, User
@@ -81,8 +83,9 @@ async def serving(app: Application, poll_timeout: float = 1.0) -> AsyncIterator[
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
+    assert app.updater is not None
     await app.updater.start_polling(
-        poll_interval=0.0, timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES
+        poll_interval=0.0, timeout=timedelta(seconds=poll_timeout), allowed_updates=ALLOWED_UPDATES
     )
     await app.start()
     try:
@@ -107,6 +110,7 @@ def bot_env(cache_dir: Path, **values: str) -> dict[str, str]:
     }
     env.update(
         SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_DATA_DIR=str(cache_dir.parent / (cache_dir.name + "-data")),
         SPEECHBOT_CORPUS=str(SEEDS),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",

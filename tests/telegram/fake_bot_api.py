@@ -26,6 +26,8 @@ errors, so the real python-telegram-bot `Application` can be driven over HTTP:
   the process (as they grow for a bot on Telegram), so one test's saved offset never hides
   another test's updates.
 * leaveChat: the bot leaves a group; sending there afterwards is 403 Forbidden.
+* `migrate`: a basic group becomes a supergroup with a new id; sending to the old id is refused
+  with Telegram's "group chat was upgraded" error carrying `migrate_to_chat_id`.
 """
 
 from __future__ import annotations
@@ -90,7 +92,7 @@ _START_TAG = re.compile(
 _ATTR = re.compile(r"([A-Za-z-]+)(?:\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>\"']+)))?")
 _ENTITY = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z]+));")
 
-# Update ids keep growing across every fake server in the process, as they do for one bot on Telegram.
+# Update ids keep growing across every fake server in the process, as for one bot on Telegram.
 _UPDATE_IDS = itertools.count(1)
 
 
@@ -104,10 +106,11 @@ _STATUS_TEXT = {
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.parameters = parameters
 
 
 def bad_request(description: str) -> ApiError:
@@ -145,7 +148,8 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
                 open_name, start, attrs = stack.pop()
                 if name != open_name:
                     raise fail(
-                        f'Unmatched end tag at byte offset {at(i)}, expected "</{open_name}>", found "</{name}>"'
+                        f"Unmatched end tag at byte offset {at(i)}, "
+                        f'expected "</{open_name}>", found "</{name}>"'
                     )
                 if length > start:
                     entity = {"type": _TAGS[open_name], "offset": start, "length": length - start}
@@ -198,7 +202,7 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
 class Fault:
     """What the fake does to one call instead of answering it at once (see `FakeBotApi.inject`).
 
-    kind "status": answer `status` with Telegram's JSON error (a 429 carries `retry_after`); not done.
+    kind "status": answer `status` with Telegram's JSON error (429 carries `retry_after`); not done.
     kind "gateway": answer 502 with an HTML page, as Telegram's front proxy does; not done.
     kind "drop": close the connection without an answer; not done.
     kind "delay": hold the call `seconds` before doing it; if the client has gone away meanwhile
@@ -336,6 +340,7 @@ class FakeBotApi:
         self.holding = 0  # calls being held by a "delay" fault right now
         self.restarts = 0
         self.left: set[int] = set()  # groups the bot left (leaveChat)
+        self.migrated: dict[int, int] = {}  # basic group id -> the supergroup it became
         self.methods: dict[str, Callable] = {
             "getme": self.get_me,
             "getupdates": self.get_updates,
@@ -379,12 +384,12 @@ class FakeBotApi:
         await self.start(self.port)
 
     def inject(self, method: str, *faults: Fault) -> None:
-        """The next calls to `method` meet `faults`, one each, in order (after those already queued)."""
+        """The next calls to `method` meet `faults`, one each, in order (after those queued)."""
         self.faults.setdefault(method.lower(), []).extend(faults)
 
     def slow_down(self, method: str, seconds: float | None) -> None:
-        """Hold every call to `method` `seconds` before doing it (None: back to normal); a call whose
-        client has gone away by then is never done."""
+        """Hold every call to `method` `seconds` before doing it (None: back to normal); a call
+        whose client has gone away by then is never done."""
         if seconds is None:
             self.slow.pop(method.lower(), None)
         else:
@@ -477,7 +482,7 @@ class FakeBotApi:
                     pass
         return params
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"].lower()
         if request.match_info["token"] != self.token:
             return web.json_response(
@@ -502,6 +507,8 @@ class FakeBotApi:
         except ApiError as exc:
             call.ok, call.error = False, exc.description
             body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
             if method != "getupdates":
                 self._record(call)
             return web.json_response(body, status=exc.code)
@@ -543,6 +550,17 @@ class FakeBotApi:
         self.chats[chat_id] = chat
         return chat
 
+    def basic_group(self, chat_id: int, title: str = "老群") -> dict:
+        chat = {"id": chat_id, "type": "group", "title": title}
+        self.chats[chat_id] = chat
+        return chat
+
+    def migrate(self, chat_id: int, new_id: int) -> dict:
+        """The basic group becomes supergroup `new_id`; the old id is refused from now on."""
+        old = self.chats[chat_id]
+        self.migrated[chat_id] = new_id
+        return self.group(new_id, old.get("title", ""))
+
     def new_topic(self, chat_id: int, name: str, creator: User) -> int:
         """A forum topic; its id (message_thread_id) is the id of its opening service message."""
         mid = self._next_message_id(chat_id)
@@ -567,7 +585,7 @@ class FakeBotApi:
         reply_to: int | None = None,
         thread: int | None = None,
     ) -> dict:
-        """A message from `user` (to the bot in private unless `chat`), stored but not yet delivered."""
+        """A message from `user` (to the bot in private unless `chat`), stored, not delivered."""
         chat_id = chat if chat is not None else self.private_chat(user)["id"]
         return self._new_message(
             chat_id, user.json(), text, _entities_for(text), reply_to=reply_to, thread=thread
@@ -576,6 +594,23 @@ class FakeBotApi:
     def say(self, user: User, text: str, **where: int | None) -> dict:
         """`user` sends `text`: the message is queued for getUpdates; returns it."""
         message = self.compose(user, text, **where)
+        self.push({"message": message})
+        return message
+
+    def sticker(self, user: User, *, chat: int | None = None) -> dict:
+        """`user` sends a sticker (a message without text): queued; returns the message."""
+        chat_id = chat if chat is not None else self.private_chat(user)["id"]
+        n = next(self._file_ids)
+        message = self._new_message(chat_id, user.json(), None, [])
+        message["sticker"] = {
+            "file_id": f"CAACAgIAAxkBAAI{n:06d}",
+            "file_unique_id": f"AgAD{n:06d}",
+            "type": "regular",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+        }
         self.push({"message": message})
         return message
 
@@ -588,8 +623,10 @@ class FakeBotApi:
         chat: int | None = None,
         mime_type: str = "application/octet-stream",
         caption: str | None = None,
+        size: int | None = None,
     ) -> dict:
-        """`user` sends a file as a document (to the bot in private unless `chat`): queued; returns the message."""
+        """`user` sends a file as a document (to the bot in private unless `chat`): queued;
+        returns the message."""
         chat_id = chat if chat is not None else self.private_chat(user)["id"]
         n = next(self._file_ids)
         file_id = f"BQACAgIAAxkBAAI{n:06d}"
@@ -599,7 +636,7 @@ class FakeBotApi:
             "file_id": file_id,
             "file_unique_id": f"AgAD{n:06d}",
             "mime_type": mime_type,
-            "file_size": len(data),
+            "file_size": len(data) if size is None else size,  # a size as stated, for big files
         }
         if name is not None:
             document["file_name"] = name
@@ -619,7 +656,8 @@ class FakeBotApi:
         data: str | None = None,
         as_shown: bool = False,
     ) -> str:
-        """`user` taps the button labelled `text` (or sends raw `data`) on `message`; returns the query id.
+        """`user` taps the button labelled `text` (or sends raw `data`) on `message`; returns the
+        query id.
 
         The query carries the message as stored now (after edits), or `message` itself if `as_shown`
         (a tap on a stale screen, a deleted question)."""
@@ -891,7 +929,7 @@ class FakeBotApi:
         replied = self.messages.get((chat_id, reply_to)) if reply_to is not None else None
         if reply_to is not None and replied is None and not allow_without_reply:
             raise bad_request("message to be replied not found")
-        message = {
+        message: dict[str, Any] = {
             "message_id": self._next_message_id(chat_id),
             "from": sender,
             "date": int(time.time()),
@@ -920,12 +958,19 @@ class FakeBotApi:
     async def send_message(self, params: dict) -> dict:
         chat_id = params.get("chat_id")
         self._chat(chat_id)
+        if chat_id in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat_id]},
+            )
         if chat_id in self.left:
             raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         text, entities = self._text(params)
         markup = self._markup(params.get("reply_markup"))
         reply = params.get("reply_parameters") or {}
         reply_to = reply.get("message_id", params.get("reply_to_message_id"))
+        assert isinstance(chat_id, int)  # _chat() checked it
         return self._new_message(
             chat_id,
             self._bot_user(),
@@ -944,7 +989,8 @@ class FakeBotApi:
             raise bad_request("MESSAGE_ID_INVALID")
         chat_id = params.get("chat_id")
         self._chat(chat_id)
-        message = self.messages.get((chat_id, params.get("message_id")))
+        assert isinstance(chat_id, int)  # _chat() checked it
+        message = self.messages.get((chat_id, params.get("message_id")))  # type: ignore[arg-type]
         if message is None:
             raise bad_request("message to edit not found")
         if message.get("from", {}).get("id") != self.bot_id:
@@ -987,7 +1033,7 @@ class FakeBotApi:
         return message
 
     async def answer_callback_query(self, params: dict) -> bool:
-        query_id = params.get("callback_query_id")
+        query_id = str(params.get("callback_query_id"))
         if self.callback_queries.get(query_id, True):
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"
@@ -998,7 +1044,7 @@ class FakeBotApi:
         return True
 
     async def answer_inline_query(self, params: dict) -> bool:
-        query_id = params.get("inline_query_id")
+        query_id = str(params.get("inline_query_id"))
         if self.inline_queries.get(query_id, True):
             raise bad_request(
                 "query is too old and response timeout expired or query ID is invalid"

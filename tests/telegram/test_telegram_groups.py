@@ -1,4 +1,5 @@
-"""Group chats with privacy mode on: /ask@bot, /ask as a reply, replies to the bot, mentions, topics."""
+"""Group chats with privacy mode on: /ask@bot, /ask as a reply, replies to the bot, mentions,
+topics, the cooldown."""
 
 from __future__ import annotations
 
@@ -27,7 +28,12 @@ async def test_ask_with_the_bot_name_answers_in_the_group_as_a_reply(
     assert reply.chat_id == GROUP and reply.reply_to == message["message_id"]
     assert reply.params["parse_mode"] == "HTML" and reply.thread is None
     assert best.text in reply.text
-    assert [b["text"] for b in reply.buttons] == [texts.MORE_RESULTS, texts.CONTEXT]
+    assert [b["text"] for b in reply.buttons] == [
+        texts.MORE_RESULTS,
+        texts.CONTEXT,
+        texts.TG_FEEDBACK_UP_BUTTON,
+        texts.TG_FEEDBACK_DOWN_BUTTON,
+    ]
 
 
 async def test_more_in_a_group_rereads_the_question_from_the_ask_command(
@@ -111,16 +117,39 @@ async def test_answers_go_to_the_same_forum_topic(api: FakeBotApi, bot, engine: 
     assert hint.thread == topic and hint.text.startswith(texts.EMPTY_QUESTION.split("{")[0])
 
 
-async def test_one_person_cannot_flood_a_group(
+async def test_a_question_inside_the_cooldown_waits_for_its_turn_and_is_answered(
+    api: FakeBotApi, engine: Engine, make_settings
+) -> None:
+    cooldown = 1.0
+    settings = make_settings(api.base_url, group_cooldown_seconds=cooldown)
+    async with running(build_application(settings, engine)):
+        first = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)
+        answered_first = await api.reply_to(first)
+        second = api.say(ALICE, f"/ask@speech_test_bot {OTHER}", chat=GROUP)  # waits its turn
+        third = api.say(ALICE, f"@speech_test_bot {OTHER}", chat=GROUP)  # one waits already
+        fourth = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)
+        other_user = api.say(BOB, f"/ask@speech_test_bot {OTHER}", chat=GROUP)
+        await api.reply_to(other_user)  # others are not held up
+        notice = await api.reply_to(third)
+        answered_second = await api.reply_to(second, timeout=10)
+        await sentinel(api)
+    waited = answered_second.at - answered_first.at
+    assert waited >= cooldown * 0.5, waited  # answered when its turn came, not at once
+    assert engine.ask(OTHER, top=1).hits[0].passage.text in answered_second.text
+    assert notice.text == texts.TG_COOLDOWN_QUEUED
+    assert not [c for c in api.sent(GROUP) if c.reply_to == fourth["message_id"]]  # one notice
+    assert all(c.ok for c in api.sent(GROUP))
+
+
+async def test_taps_inside_the_cooldown_get_a_notice_and_an_empty_ask_the_hint(
     api: FakeBotApi, engine: Engine, make_settings
 ) -> None:
     settings = make_settings(api.base_url, group_cooldown_seconds=60.0)
     async with running(build_application(settings, engine)):
         first = api.say(ALICE, f"/ask@speech_test_bot {QUESTION}", chat=GROUP)
         reply = await api.reply_to(first)
-        flood = [api.say(ALICE, f"/ask@speech_test_bot {OTHER}", chat=GROUP) for _ in range(3)]
-        other_user = api.say(BOB, f"/ask@speech_test_bot {OTHER}", chat=GROUP)
-        await api.reply_to(other_user)
+        empty = api.say(ALICE, "/ask@speech_test_bot", chat=GROUP)  # nothing to ask: no waiting
+        hint = await api.reply_to(empty)
         private = [api.say(ALICE, OTHER) for _ in range(2)]  # private chats have no cooldown
         for message in private:
             await api.reply_to(message)
@@ -133,10 +162,23 @@ async def test_one_person_cannot_flood_a_group(
         notice = await api.wait_for(
             "answerCallbackQuery", lambda c: c.params["callback_query_id"] == second_tap
         )
-    answered = {c.reply_to for c in api.sent(GROUP)}
-    assert first["message_id"] in answered and other_user["message_id"] in answered
-    assert not answered & {m["message_id"] for m in flood}
+        vote = api.tap(ALICE, reply.result, texts.TG_FEEDBACK_UP_BUTTON)  # feedback is exempt
+        thanks = await api.wait_for(
+            "answerCallbackQuery", lambda c: c.params["callback_query_id"] == vote
+        )
+    assert hint.text == texts.EMPTY_QUESTION.format(example="、".join(engine.examples()))
     assert notice.params["text"] == texts.TG_COOLDOWN
+    assert thanks.params["text"] == texts.TG_FEEDBACK_UP
+
+
+async def test_ask_as_a_reply_to_a_sticker_gets_the_hint(
+    api: FakeBotApi, bot, engine: Engine
+) -> None:
+    sticker = api.sticker(BOB, chat=GROUP)
+    ask = api.say(ALICE, "/ask@speech_test_bot", chat=GROUP, reply_to=sticker["message_id"])
+    hint = await api.wait_for("sendMessage", lambda c: c.chat_id == GROUP)
+    assert hint.text == texts.EMPTY_QUESTION.format(example="、".join(engine.examples()))
+    assert hint.reply_to == ask["message_id"]
 
 
 async def test_allowed_chats_limit_where_the_bot_answers(

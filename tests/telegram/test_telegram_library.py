@@ -415,7 +415,7 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
             documents=5, passages=library.current.passages, before_documents=4, before_passages=0
         )[:10]
     )
-    for message, reply in zip(during, replies):
+    for message, reply in zip(during, replies, strict=True):
         case = next(c for c in (*CASES, FLOOD_CASE) if c.question == message["text"])
         if case is FLOOD_CASE:  # the old index: not there yet, and said plainly
             assert reply.text.startswith(texts.NOT_FOUND)
@@ -439,6 +439,7 @@ async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     }
     env.update(
         SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_DATA_DIR=str(tmp_path / "data"),
         SPEECHBOT_CORPUS=str(folder),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",

@@ -88,10 +88,15 @@ async def test_a_private_question_is_answered_with_title_heading_highlights_and_
     bold = bold_texts(reply)
     assert bold[:3] == [f"《{best.document}》", best.section, best.subsection]
     assert {"知识", "学习", "人大"} <= set(bold[3:])
-    assert labels(reply) == [texts.MORE_RESULTS, texts.CONTEXT]
+    assert labels(reply) == [
+        texts.MORE_RESULTS,
+        texts.CONTEXT,
+        texts.TG_FEEDBACK_UP_BUTTON,
+        texts.TG_FEEDBACK_DOWN_BUTTON,
+    ]
     for button in reply.buttons:
         assert len(button["callback_data"].encode()) <= 64
-        assert f":{fp}:" in button["callback_data"]
+    assert all(f":{fp}:" in b["callback_data"] for b in reply.buttons[:2])  # the corpus's buttons
     no_failed_calls(api)
 
 
@@ -114,7 +119,7 @@ async def test_more_results_shows_the_next_passage_and_retires_its_button(
     assert edit.ok and edit.params["message_id"] == first.result["message_id"]
     assert [
         b["text"] for row in api.message(first)["reply_markup"]["inline_keyboard"] for b in row
-    ] == [texts.CONTEXT]
+    ] == [texts.CONTEXT, texts.TG_FEEDBACK_UP_BUTTON, texts.TG_FEEDBACK_DOWN_BUTTON]
 
     api.tap(ALICE, second.result, texts.MORE_RESULTS)
     third = await api.wait_for("sendMessage", lambda c: c.text.startswith("[3] "))
@@ -133,7 +138,7 @@ async def test_a_double_tap_on_more_is_harmless(api: FakeBotApi, bot) -> None:
     await api.wait_for("editMessageReplyMarkup")
     api.tap(ALICE, snapshot, data=data, as_shown=True)
     second_edit = await api.wait_for("editMessageReplyMarkup", lambda c: not c.ok)
-    assert "message is not modified" in second_edit.error
+    assert "message is not modified" in (second_edit.error or "")
     await api.wait_for(
         "answerCallbackQuery",
         lambda c: len([a for a in api.calls if a.method == "answerCallbackQuery"]) == 2,
@@ -253,9 +258,11 @@ async def test_more_after_the_question_is_gone_or_edited_is_stale(api: FakeBotAp
     edited["reply_to_message"]["text"] = "怎样加强政治引领？"  # the user edited the question since
     changed = api.tap(ALICE, edited, texts.MORE_RESULTS, as_shown=True)
     for query_id in (gone, changed):
-        answer = await api.wait_for(
-            "answerCallbackQuery", lambda c, q=query_id: c.params["callback_query_id"] == q
-        )
+
+        def answering(c: Call, q: str = query_id) -> bool:
+            return c.params["callback_query_id"] == q
+
+        answer = await api.wait_for("answerCallbackQuery", answering)
         assert answer.params["text"] == texts.STALE_BUTTON
     assert len(api.sent()) == 1
 
@@ -287,6 +294,7 @@ async def test_sections_lists_the_toc_as_buttons_and_shows_a_section(
     api.tap(ALICE, toc.result, entries[2].heading)
     section = await api.reply_to(toc.result)
     body = engine.section_text(0, 2)
+    assert body is not None
     assert section.text.split("\n")[1] == entries[2].heading
     assert entries[2].heading in bold_texts(section)
     assert all(paragraph in section.text for paragraph in body)
@@ -314,6 +322,7 @@ async def test_a_long_section_is_split_at_sentence_ends(
     assert all(c.ok and len(c.text.encode("utf-16-le")) // 2 <= 4096 for c in parts)
     assert all(c.text.endswith("。") for c in parts)
     paragraphs = two_doc_engine.section_text(1, 1)
+    assert paragraphs is not None
     joined = "".join(c.text for c in parts).replace("\n", "")
     assert joined.endswith("".join(paragraphs))
     no_failed_calls(api)

@@ -34,6 +34,7 @@ def bot_env(cache_dir: Path, **values: str) -> dict[str, str]:
     }
     env.update(
         SPEECHBOT_CACHE_DIR=str(cache_dir),
+        SPEECHBOT_DATA_DIR=str(cache_dir.parent / (cache_dir.name + "-data")),
         SPEECHBOT_CORPUS=str(SEEDS),
         PYTHONPATH=str(ROOT),
         PYTHONUNBUFFERED="1",
@@ -137,6 +138,7 @@ async def test_the_token_never_reaches_the_logs_of_a_running_bot(
         cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url, LOG_LEVEL="DEBUG"
     )
     process = await start_bot(["-v", "run"], env, tmp_path)
+    assert process.stderr is not None
     stderr = asyncio.create_task(process.stderr.read())  # keep the pipe drained while it runs
     try:
         await api.wait_for("deleteWebhook", timeout=60)  # run_polling has started
@@ -191,6 +193,7 @@ async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(
         env,
         tmp_path,
     )
+    assert process.stderr is not None
     stderr = asyncio.create_task(process.stderr.read())
     try:
         registered = await api.wait_for("setWebhook", timeout=60)

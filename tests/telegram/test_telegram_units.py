@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.frontends.telegram import buttons, logsafe, render
-from bot.frontends.telegram.handlers import Cooldown, question_from
+from bot.frontends.telegram.access import Cooldown
+from bot.frontends.telegram.questions import question_from
 from bot.frontends.telegram.render import Block, pack
 
 FP = "0123abcd"
@@ -98,12 +99,13 @@ def test_the_fake_server_rejects_what_telegram_rejects() -> None:
     st.text(max_size=600),
 )
 def test_button_data_round_trips_within_64_bytes(kind: str, a: int, b: int, question: str) -> None:
-    action = {
+    actions: dict[str, buttons.Action] = {
         "m": buttons.More(a, buttons.question_hash(question)),
         "c": buttons.Context(a),
         "d": buttons.Document(a),
         "s": buttons.Section(a, b),
-    }[kind]
+    }
+    action = actions[kind]
     data = buttons.encode(action, FP)
     assert len(data.encode()) <= 64
     assert buttons.decode(data, FP) == action

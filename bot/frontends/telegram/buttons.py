@@ -16,16 +16,25 @@ everything needed to act, and no server-side state:
     s:<fp>:<doc>:<sec>     目录: the text of section <sec> of document <doc>.
     n:<fp>:<doc>           文档: ask this chat's questions in document <doc> only;
     n:<fp>:all                   in all documents again.
+    v:u  /  v:d            👍 / 👎: feedback on the answer this button is on. The answer is
+                           found in the question log by the message the button sits on
+                           (chat and message id), so the data needs nothing else.
+    q:<id>                 /stats: what was answered to logged question <id> (owners).
 
 <fp> is the first 8 hex digits of the corpus fingerprint: passage ids and section numbers
 are only meaningful for the corpus they were made from, so after the corpus changes old
-buttons are recognised as stale. Anything that does not parse is stale too (forged data).
+buttons are recognised as stale. Feedback and logged questions do not depend on the corpus
+and carry no fingerprint. Anything that does not parse is stale too (forged data).
+
+This module is the only one that knows the format; the others build and read `Action`s.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 MAX_BYTES = 64
 FP_CHARS = 8
@@ -69,7 +78,27 @@ class Narrow:
     doc: int | None  # None: all documents
 
 
-Action = More | Context | Document | Section | Narrow
+@dataclass(frozen=True)
+class Feedback:
+    vote: Literal["up", "down"]
+
+
+@dataclass(frozen=True)
+class Asked:
+    entry: int  # a row of the question log
+
+
+Action = More | Context | Document | Section | Narrow | Feedback | Asked
+_PREFIX: dict[type, str] = {
+    More: "m",
+    Context: "c",
+    Document: "d",
+    Section: "s",
+    Narrow: "n",
+    Feedback: "v",
+    Asked: "q",
+}
+_VOTES = {"u": "up", "d": "down"}
 
 
 class StaleButton(Exception):
@@ -89,6 +118,10 @@ def encode(action: Action, fp: str) -> str:
         data = f"s:{fp}:{action.doc}:{action.section}"
     elif isinstance(action, Narrow):
         data = f"n:{fp}:{'all' if action.doc is None else action.doc}"
+    elif isinstance(action, Feedback):
+        data = f"v:{action.vote[0]}"
+    elif isinstance(action, Asked):
+        data = f"q:{action.entry}"
     else:  # pragma: no cover - programming error
         raise TypeError(action)
     if len(data.encode()) > MAX_BYTES:  # pragma: no cover - the formats above cannot exceed it
@@ -110,6 +143,10 @@ def decode(data: str | None, fp: str) -> Action:
     if not data or len(data.encode()) > MAX_BYTES:
         raise StaleButton(data)
     kind, *fields = data.split(":")
+    if kind == "v" and len(fields) == 1 and fields[0] in _VOTES:
+        return Feedback(_VOTES[fields[0]])  # type: ignore[arg-type]
+    if kind == "q" and len(fields) == 1:
+        return Asked(_number(fields[0]))
     if not fields or fields[0] != fp:
         raise StaleButton(data)
     fields = fields[1:]
@@ -127,3 +164,13 @@ def decode(data: str | None, fp: str) -> Action:
     if kind == "n" and len(fields) == 1:
         return Narrow(None if fields[0] == "all" else _number(fields[0]))
     raise StaleButton(data)
+
+
+def is_kind(data: object, *kinds: type) -> bool:
+    """Whether `data` is shaped like one of `kinds` (by its prefix; `decode` checks the rest)."""
+    return isinstance(data, str) and data.split(":", 1)[0] in {_PREFIX[k] for k in kinds}
+
+
+def matching(*kinds: type) -> Callable[[object], bool]:
+    """A CallbackQueryHandler pattern for button data of `kinds`."""
+    return lambda data: is_kind(data, *kinds)

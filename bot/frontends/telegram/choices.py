@@ -16,6 +16,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import texts
+from bot.answer.library import DocInfo, Edition
+
 log = logging.getLogger("speechbot.telegram")
 
 _VERSION = 1
@@ -45,6 +48,29 @@ class ChatChoices:
     def clear(self, chat_id: int) -> None:
         if self._choices.pop(chat_id, None) is not None:
             self._save()
+
+    def move(self, old_chat: int, new_chat: int) -> None:
+        """The group became a supergroup with a new id: its choice goes with it."""
+        choice = self._choices.pop(old_chat, None)
+        if choice is not None:
+            self._choices[new_chat] = choice
+            self._save()
+
+    def scope(self, chat_id: int | None, edition: Edition) -> tuple[DocInfo | None, str | None]:
+        """The document this chat asks in (None: all), and a notice if the one it chose is gone.
+
+        The choice is found again by its path (then title) in this edition, wherever the
+        document's number moved to; if it is not there any more the choice is dropped."""
+        choice = self.get(chat_id) if chat_id is not None else None
+        if choice is None or chat_id is None:
+            return None, None
+        info = edition.locate(choice.path, choice.title, choice.index)
+        if info is None:
+            self.clear(chat_id)
+            return None, texts.TG_SCOPE_GONE.format(title=choice.title)
+        if (info.path, info.title, info.index) != (choice.path, choice.title, choice.index):
+            self.set(chat_id, Choice(info.path, info.title, info.index))
+        return info, None
 
     def __len__(self) -> int:
         return len(self._choices)

@@ -23,6 +23,19 @@ questions: confirmed at Telegram, never answered.
 * `stop_gracefully` (SIGTERM, SIGINT): stop fetching, give the answers in progress
   `GRACE_SECONDS` to finish, cancel the rest (Telegram sends those again after the restart),
   confirm what finished, and exit.
+* `UpdatesRequest`: an update python-telegram-bot cannot read (a self-hosted Bot API server or
+  a proxy can send one) would fail the whole getUpdates call, again and again, since it is never
+  confirmed. Each update is checked as it arrives; one that does not parse is logged once with
+  its id, marked done (so the next getUpdates confirms it) and left out.
+* `LedgerBot.get_updates` rides out an unexpected error of its own (anything but a
+  TelegramError, which python-telegram-bot retries itself): logged, then polling goes on after
+  a backoff (1 s, doubling up to 30 s) instead of spinning.
+* `supervise_polling` watches python-telegram-bot's polling task: if it ends while the Updater
+  still says it is running (an error escaped its retry loop), the bot would be alive but deaf.
+  The bot then stops, exit status 1, for the service manager to start it again.
+* `Stopper` ends the process within `STOP_DEADLINE` seconds of the first signal whatever
+  happens: if the graceful stop has not finished by then (a reload still building on a worker
+  thread, say), the ledger is saved and the process exits at once.
 * `RetryingRequest`: a request that certainly did not reach Telegram (connection refused, or
   closed before any answer; no free connection; 500, 502, 503) is sent again, up to
   `SEND_ATTEMPTS` times with a short backoff (not getMe: an unreachable server at start-up
@@ -41,9 +54,11 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import tempfile
+import threading
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +71,7 @@ from telegram.request import HTTPXRequest
 log = logging.getLogger("speechbot.telegram")
 
 GRACE_SECONDS = 3.0  # after SIGTERM, answers in progress get this long to finish
+STOP_DEADLINE = 6.0  # after SIGTERM, the process is gone within this long, however it goes
 CONFIRM_SECONDS = 2.0  # the last confirmation on the way out may take this long, no more
 REPOLL_SECONDS = 0.25  # while answers are in progress, ask Telegram for new updates this often
 MAX_AGE_SECONDS = 23 * 3600  # Telegram keeps unconfirmed updates 24 hours
@@ -63,6 +79,13 @@ SEND_ATTEMPTS = 4
 SEND_BACKOFF = (0.5, 1.0, 2.0)  # seconds before the 2nd, 3rd, 4th attempt
 RETRY_STATUS = frozenset({500, 502, 503})
 NOT_RETRIED = frozenset({"getMe"})  # start-up says at once that the Bot API cannot be reached
+POLL_BACKOFF_MAX = 30.0  # seconds between getUpdates calls after unexpected errors in a row
+POLLING_TASK = "Updater:start_polling:polling_task"  # python-telegram-bot's name for its task
+SUPERVISE_SECONDS = 0.5
+# no getUpdates call started for this long (python-telegram-bot waits at most 30 s between tries,
+# a long poll lasts 10 s): polling has stopped, even if its task was never seen
+STALL_SECONDS = 60.0
+EXIT_POLLING_DIED = 1
 
 
 # ---- which updates are done ----------------------------------------------------------------
@@ -79,6 +102,8 @@ class Ledger:
         self.done: set[int] = set()  # answered, all >= offset
         self.stopping = False
         self.polled = False  # getUpdates was used (not a webhook)
+        self.failures = 0  # getUpdates calls in a row that failed unexpectedly
+        self.last_poll = time.monotonic()  # when the last getUpdates call started
         self._idle: asyncio.Event | None = None
         self._saved: tuple | None = None
         self._warned = False
@@ -118,7 +143,7 @@ class Ledger:
         return self.offset
 
     def take(self, updates: list[Update]) -> list[Update]:
-        """The updates not seen before, now in progress (none while stopping: they will come again)."""
+        """The updates not seen before, now in progress (none while stopping: they come again)."""
         if self.stopping:
             return []
         fresh = []
@@ -129,6 +154,11 @@ class Ledger:
             self.taken.add(uid)
             fresh.append(update)
         return fresh
+
+    def skip(self, update_id: int) -> None:
+        """An update that cannot be read: done, so that it is confirmed and never fetched again."""
+        if update_id >= self.offset and update_id not in self.taken:
+            self.done.add(update_id)
 
     def finish(self, update_id: int) -> None:
         if update_id in self.taken:
@@ -171,7 +201,8 @@ class Ledger:
 
 
 class LedgerBot(ExtBot):
-    """An ExtBot whose getUpdates confirms only what is done, and returns only updates not seen before."""
+    """An ExtBot whose getUpdates confirms only what is done and returns only updates not seen
+    before."""
 
     __slots__ = ("ledger",)
 
@@ -185,9 +216,29 @@ class LedgerBot(ExtBot):
     ) -> tuple[Update, ...]:
         ledger = self.ledger
         ledger.polled = True
-        confirm = ledger.watermark()
-        ledger.save()  # before Telegram forgets anything: what is done above the watermark is on disk
-        updates = await super().get_updates(confirm or None, *args, **kwargs)
+        ledger.last_poll = time.monotonic()
+        try:
+            confirm = ledger.watermark()
+            ledger.save()  # before Telegram forgets anything: what is done above it is on disk
+            updates = await super().get_updates(confirm or None, *args, **kwargs)
+        except TelegramError:
+            raise  # python-telegram-bot's retry loop deals with these (backoff, RetryAfter, ...)
+        except Exception as exc:  # anything else would make it poll again at once, forever
+            delay = min(POLL_BACKOFF_MAX, 2.0 ** min(ledger.failures, 8))
+            ledger.failures += 1
+            log.error(
+                "getUpdates failed unexpectedly (%s: %s, %d in a row); polling again in %g s",
+                type(exc).__name__,
+                exc,
+                ledger.failures,
+                delay,
+                exc_info=exc if ledger.failures == 1 else None,
+            )
+            await asyncio.sleep(delay)
+            return ()
+        if ledger.failures:
+            log.info("getUpdates works again after %d unexpected errors", ledger.failures)
+            ledger.failures = 0
         fresh = ledger.take(list(updates))
         if updates and not fresh and not ledger.stopping:
             await ledger.idle(REPOLL_SECONDS)  # only answers in progress came back: do not spin
@@ -217,7 +268,7 @@ class LedgerBot(ExtBot):
 
 class LedgerProcessor(BaseUpdateProcessor):
     """Runs updates concurrently (like SimpleUpdateProcessor), marks them done, and can be closed:
-    updates in progress are cancelled and updates not started are left for Telegram to send again."""
+    updates in progress are cancelled and those not started are left for Telegram to send again."""
 
     def __init__(self, ledger: Ledger, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
@@ -265,23 +316,30 @@ class LedgerProcessor(BaseUpdateProcessor):
 
 
 async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> None:
-    """Stop fetching, let answers in progress finish for `grace` seconds, leave the rest unconfirmed,
-    and stop `run_polling`/`run_webhook` (which then stop and shut down the Application)."""
+    """Stop fetching, let answers in progress finish for `grace` seconds, leave the rest
+    unconfirmed, and stop `run_polling`/`run_webhook` (which then stop and shut down the
+    Application)."""
     bot, processor = app.bot, app.update_processor
     ledger = bot.ledger if isinstance(bot, LedgerBot) else None
     if ledger is not None:
         ledger.stopping = True
     if app.updater is not None and app.updater.running:
-        await app.updater.stop()
+        try:
+            await app.updater.stop()
+        except Exception as exc:  # its polling task died of this: stopping goes on regardless
+            log.warning("the updater stopped with an error: %s: %s", type(exc).__name__, exc)
     deadline = time.monotonic() + grace
-    busy = lambda: bool(getattr(processor, "active", ())) or not app.update_queue.empty()  # noqa: E731
+
+    def busy() -> bool:
+        return bool(getattr(processor, "active", ())) or not app.update_queue.empty()
+
     while busy() and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
     cancelled = processor.close() if isinstance(processor, LedgerProcessor) else 0
     if cancelled:
         log.warning(
-            "stopping with %d answers unfinished after %g s; Telegram will send those questions again "
-            "after the restart",
+            "stopping with %d answers unfinished after %g s; Telegram will send those questions "
+            "again after the restart",
             cancelled,
             grace,
         )
@@ -295,24 +353,153 @@ async def stop_gracefully(app: Application, grace: float = GRACE_SECONDS) -> Non
 
 
 class Stopper:
-    """The signal handler: the first SIGTERM/SIGINT stops gracefully, a second one at once."""
+    """The signal handler: the first SIGTERM/SIGINT stops gracefully, a second one at once; and in
+    any case the process is gone `deadline` seconds after the first."""
 
-    def __init__(self, app: Application, grace: float = GRACE_SECONDS) -> None:
+    def __init__(
+        self, app: Application, grace: float = GRACE_SECONDS, deadline: float = STOP_DEADLINE
+    ) -> None:
         self.app = app
         self.grace = grace
+        self.deadline = deadline
         self.task: asyncio.Task | None = None
+        self.exit_code = 0
+        self._timer: threading.Timer | None = None
 
     def __call__(self) -> None:
         if self.task is None:
             log.info("stopping: no new questions; answers in progress get %g s", self.grace)
-            self.task = asyncio.get_running_loop().create_task(
-                stop_gracefully(self.app, self.grace)
-            )
+            self._stop()
         else:
             log.info("stopping now")
             if isinstance(self.app.update_processor, LedgerProcessor):
                 self.app.update_processor.close()
             self.app.stop_running()
+
+    def polling_died(self, error: BaseException | None) -> None:
+        """`supervise_polling`'s call: stop, and exit non-zero for the service manager."""
+        log.critical(
+            "polling for updates stopped unexpectedly (%s); stopping with exit status %d so that "
+            "the service manager starts the bot again",
+            f"{type(error).__name__}: {error}" if error is not None else "its task has ended",
+            EXIT_POLLING_DIED,
+        )
+        self.exit_code = EXIT_POLLING_DIED
+        if self.task is None:
+            self._stop()
+
+    def _stop(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(stop_gracefully(self.app, self.grace))
+        self._timer = threading.Timer(self.deadline, self._exit_now)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _exit_now(self) -> None:
+        """On a timer thread: the graceful stop took too long; save what is known and exit."""
+        log.error("could not stop within %g s; exiting now", self.deadline)
+        bot = self.app.bot
+        if isinstance(bot, LedgerBot):
+            with contextlib.suppress(Exception):
+                bot.ledger.save()
+        with contextlib.suppress(Exception):
+            logging.shutdown()
+        sys.stderr.flush()
+        os._exit(self.exit_code or 1)
+
+
+# ---- reading updates -------------------------------------------------------------------------
+
+
+class UpdatesRequest(HTTPXRequest):
+    """The getUpdates connection: updates python-telegram-bot cannot read are left out (logged
+    once, then confirmed through `on_unreadable`), so that one of them cannot block the rest."""
+
+    def __init__(self, on_unreadable: Callable[[int], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.on_unreadable = on_unreadable
+        self._reported: set[int] = set()
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        code, payload = await super().do_request(url, method, *args, **kwargs)
+        if code != 200 or not url.rstrip("/").endswith("/getUpdates"):
+            return code, payload
+        try:
+            body = json.loads(payload)
+            results = body["result"]
+        except (ValueError, KeyError, TypeError):
+            return code, payload  # not ours to judge: python-telegram-bot reports it
+        if not isinstance(results, list):
+            return code, payload
+        readable = [u for u in results if self._readable(u)]
+        if len(readable) == len(results):
+            return code, payload
+        body["result"] = readable
+        return code, json.dumps(body).encode()
+
+    def _readable(self, data: object) -> bool:
+        try:
+            Update.de_json(data, None)  # type: ignore[arg-type]
+            return True
+        except Exception as exc:
+            update_id = data.get("update_id") if isinstance(data, dict) else None
+            if not isinstance(update_id, int):
+                log.warning("skipping an update without an id: %s: %s", type(exc).__name__, exc)
+                return False
+            if update_id not in self._reported:
+                if len(self._reported) > 10_000:
+                    self._reported.clear()
+                self._reported.add(update_id)
+                log.warning(
+                    "update %d cannot be read (%s: %s); it is confirmed and skipped",
+                    update_id,
+                    type(exc).__name__,
+                    exc,
+                )
+                log.debug("update %d as received: %.2000r", update_id, data)
+            self.on_unreadable(update_id)
+            return False
+
+
+async def supervise_polling(
+    app: Application,
+    on_death: Callable[[BaseException | None], None],
+    interval: float = SUPERVISE_SECONDS,
+) -> None:
+    """Call `on_death` once if python-telegram-bot's polling task is gone while the Application
+    and the Updater both say they are running (the bot would be alive but deaf). Runs until
+    cancelled.
+
+    The task is recognised by the name python-telegram-bot gives it. One that ended before it
+    was ever seen running (or a name that changed) counts only once no getUpdates call has
+    started for `STALL_SECONDS`, so that a renamed task never stops a bot that is polling."""
+    task: asyncio.Task | None = None
+    bot = app.bot
+    while True:
+        await asyncio.sleep(interval)
+        updater = app.updater
+        if updater is None or not updater.running or not app.running:
+            task = None  # starting, stopping, or not polling
+            continue
+        if task is not None and not task.done():
+            continue
+        live = next(
+            (t for t in asyncio.all_tasks() if t.get_name() == POLLING_TASK and not t.done()),
+            None,
+        )
+        if live is not None:
+            task = live
+            continue
+        if task is None and not (
+            isinstance(bot, LedgerBot) and time.monotonic() - bot.ledger.last_poll > STALL_SECONDS
+        ):
+            continue  # never seen running: dead only if getUpdates has stopped too
+        error = None
+        if task is not None and not task.cancelled():
+            error = task.exception()
+        on_death(error)
+        return
 
 
 # ---- sending -------------------------------------------------------------------------------

@@ -8,6 +8,11 @@ logs every request URL at INFO. Two guards, both replacing each secret with `<to
   handler added later (a test's caplog, a second stream) never sees the secret either.
 
 Tracebacks are rendered and redacted up front too, since exception messages can carry URLs.
+
+People are never named by their ids either: `Tagger` turns a user id (for the log lines and
+the question log) or a message's chat and id (to find an answer's row again when its 👍/👎 is
+tapped) into a keyed hash (HMAC-SHA256 keyed with the bot token), stable across restarts and
+not reversible by hashing every possible id without the token.
 Matching ignores case: python-telegram-bot capitalizes the description of an API error
 (`str.capitalize` lower-cases everything after the first letter), so a token quoted in one
 reaches the log lower-cased.
@@ -15,11 +20,14 @@ reaches the log lower-cased.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
 import threading
 
 REDACTED = "<token>"
+TAG_CHARS = 12
 QUIET_LOGGERS = ("httpx", "httpcore")  # log request URLs (with the token) at INFO/DEBUG
 
 _lock = threading.Lock()
@@ -98,3 +106,19 @@ def protect(*secrets: str | None) -> None:
 
             logging.setLogRecordFactory(factory)
             _installed_factory = True
+
+
+class Tagger:
+    """Keyed hashes of ids: the same id gives the same tag for the same key (the bot token)."""
+
+    def __init__(self, key: str | None) -> None:
+        self._key = (key or "speechbot").encode()
+
+    def _tag(self, text: str, chars: int) -> str:
+        return hmac.new(self._key, text.encode(), hashlib.sha256).hexdigest()[:chars]
+
+    def user(self, user_id: int | None) -> str:
+        return "-" if user_id is None else self._tag(str(user_id), TAG_CHARS)
+
+    def message(self, chat_id: int, message_id: int) -> str:
+        return self._tag(f"{chat_id}:{message_id}", 32)
