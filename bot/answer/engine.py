@@ -138,7 +138,9 @@ class Engine:
         infos = index.document_infos()
         cues = [DocumentCue(fold(info.title), year_of(info.date)) for info in infos]
         root = Path(index.root)
-        synonyms = self._synonyms or Synonyms.load(root if root.is_dir() else root.parent)
+        synonyms = self._synonyms or Synonyms.load(
+            root if root.is_dir() else root.parent, thesaurus=self.ranking.thesaurus_weight > 0
+        )
         titles = np.flatnonzero(np.asarray(table.paragraph) == 0)
         title_of = np.full(len(infos), -1, dtype=np.int64)
         title_of[np.asarray(table.doc)[titles]] = titles

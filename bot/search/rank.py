@@ -64,7 +64,7 @@ class RankConfig:
     title_weight: float = 0.0  # its document title's BM25 score for the question, normalised
     year_weight: float = 1.0  # +1 under a heading of a year asked about, -1 of another year
     judged: int = 20  # the best candidates whose priors (coverage, title, year) are read
-    synonym_weight: float = 0.8  # a curated synonym's share of the weight of its word
+    synonym_weight: float = 0.0  # a curated synonym's share of the weight of its word
     thesaurus_weight: float = 0.0  # ... a 词林 synonym's
     general_weight: float = 0.0  # exponent of a term's informativeness in general Chinese
 
