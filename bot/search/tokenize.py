@@ -57,7 +57,8 @@ def _fold_char(ch: str) -> str:
 
 
 class _FoldTable(dict):
-    """`str.translate` table: each character to its one-character NFKC form, filled on first sight."""
+    """`str.translate` table: each character to its one-character NFKC form, filled on first
+    sight."""
 
     def __missing__(self, code: int) -> str:
         folded = _fold_char(chr(code))
@@ -74,9 +75,7 @@ def fold(text: str) -> str:
     text = text.translate(_FOLD_TABLE)
     try:
         simplified = _t2s().convert(text)
-    except (
-        UnicodeEncodeError
-    ):  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD instead
+    except UnicodeEncodeError:  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD
         text = _SURROGATE.sub("\ufffd", text)
         simplified = _t2s().convert(text)
     if len(simplified) != len(text):  # a phrase conversion changed the length: go char by char
@@ -92,7 +91,8 @@ _HAN_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]+")
 
 
 def char_grams(folded: str) -> list[str]:
-    """Chinese character unigrams and bigrams of folded text (bigrams never span other characters)."""
+    """Chinese character unigrams and bigrams of folded text (bigrams never span other
+    characters)."""
     runs = _HAN_RUN.findall(folded)
     out = list("".join(runs))
     for run in runs:
@@ -108,9 +108,8 @@ def gram_codes(gram_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.fromiter(map(len, gram_texts), dtype=np.int64, count=n)
     joined = "\n".join(gram_texts).encode("utf-32-le", "surrogatepass")
     codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
-    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[
-        : codes.size
-    ]  # each text and its "\n"
+    # the number of the text each code comes from (each text and the "\n" after it)
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[: codes.size]
     han = (
         ((codes >= 0x4E00) & (codes <= 0x9FFF))
         | ((codes >= 0x3400) & (codes <= 0x4DBF))
@@ -240,7 +239,7 @@ def _dictionary_frequencies() -> tuple[dict[str, int], int]:
         rows = [ln.split(" ") for ln in " ".join(parts).splitlines()]
         parts = [x for row in rows for x in (row + [""])[:3]]
     freqs = list(map(int, parts[1::3]))
-    return dict(zip(parts[0::3], freqs)), sum(freqs)
+    return dict(zip(parts[0::3], freqs, strict=True)), sum(freqs)
 
 
 class Tokenizer:
@@ -301,7 +300,8 @@ class Tokenizer:
         return [kept[w] for w in self._segmenter().lcut(folded)]
 
     def search_words(self, text: str) -> list[str]:
-        """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for highlighting)."""
+        """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for
+        highlighting)."""
         kept = _KEPT
         return [w for w in self._segmenter().lcut_for_search(fold(text)) if kept[w]]
 
@@ -331,9 +331,8 @@ class Tokenizer:
             terms = self.index_terms(text)
         freq = self._frequencies()[0]
         shown: list[str] = []
-        for w in (
-            words
-        ):  # jieba's search mode: known 2- and 3-character parts of longer words, then the word
+        # as jieba's search mode: known 2- and 3-character parts of longer words, then the word
+        for w in words:
             if len(w) > 2:
                 shown += [w[i : i + 2] for i in range(len(w) - 1) if freq.get(w[i : i + 2])]
             if len(w) > 3:

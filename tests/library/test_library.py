@@ -38,7 +38,7 @@ def where(answer: Answer) -> tuple[str, str | None] | None:
 def check_case(engine: Engine, case: Case) -> None:
     answer = engine.ask(case.question, top=1)
     assert where(answer) == (case.title, case.section), case.question
-    assert case.quote in answer.best.passage.text
+    assert answer.best is not None and case.quote in answer.best.passage.text
 
 
 async def until(condition, timeout: float = 10.0) -> None:
@@ -98,7 +98,8 @@ def test_a_choice_is_found_again_after_the_numbers_shift(
 
 
 class GatedBuilder:
-    """Builds engines like Engine.open, but holds each build (on its worker thread) until released."""
+    """Builds engines like Engine.open, but holds each build (on its worker thread) until
+    released."""
 
     def __init__(self) -> None:
         self.building = threading.Event()
@@ -200,13 +201,13 @@ async def test_a_failed_reload_keeps_the_old_index_and_says_why(
 
     library = Library(library_dir, cache_dir, engine, broken)
     result = await library.reload()
-    assert not result.ok and "disk on fire" in result.error
+    assert not result.ok and result.error is not None and "disk on fire" in result.error
     assert library.engine is engine and library.current.version == 1
 
     library = Library(library_dir, cache_dir, engine)
     shutil.rmtree(library_dir)
     result = await library.reload()
-    assert not result.ok and "找不到语料路径" in result.error
+    assert not result.ok and result.error is not None and "找不到语料路径" in result.error
     check_case(library.engine, CASES[0])
 
 
@@ -250,7 +251,7 @@ def test_safe_file_names(given: str | None, expected: str | None) -> None:
 
 def test_long_names_are_cut_to_fit_the_file_system() -> None:
     name = safe_file_name("很长" * 200 + ".docx")
-    assert name.endswith(".docx") and len(name.encode()) <= 180
+    assert name is not None and name.endswith(".docx") and len(name.encode()) <= 180
 
 
 async def test_an_added_document_is_answerable_at_once(library_dir: Path, cache_dir: Path) -> None:
@@ -264,6 +265,7 @@ async def test_an_added_document_is_answerable_at_once(library_dir: Path, cache_
         and not added.renamed
     )
     assert (library_dir / "防汛.txt").read_bytes() == FLOOD_TEXT.encode("gb18030")
+    assert added.document is not None
     assert added.document.title == FLOOD_CASE.title and added.document.passages > 0
     assert added.edition is library.current and len(library.current.documents) == 5
     check_case(library.engine, FLOOD_CASE)
@@ -279,7 +281,8 @@ async def test_a_docx_is_added_with_its_title(
     (library_dir / "2023" / "节水工作会议讲话.docx").unlink()
     await library.reload()
     added = await library.add("节水讲话.docx", docx_bytes(WATER_DOCX, tmp_path))
-    assert added.ok and added.document.title == WATER_TITLE and added.document.date == "2023-03-22"
+    assert added.ok and added.document is not None
+    assert added.document.title == WATER_TITLE and added.document.date == "2023-03-22"
     check_case(library.engine, CASES[0])
 
 
@@ -308,10 +311,9 @@ async def test_a_path_in_the_name_stays_inside_the_folder(
 async def test_the_same_text_again_is_not_added_twice(library_dir: Path, cache_dir: Path) -> None:
     library = Library(library_dir, cache_dir)
     before = sorted(p.name for p in library_dir.rglob("*"))
-    added = await library.add(
-        "植树（另存）.txt", TREES_TEXT.encode("utf-8")
-    )  # same text, other encoding
-    assert added.status == AddStatus.ALREADY_THERE and added.document.title == TREES_TITLE
+    added = await library.add("植树（另存）.txt", TREES_TEXT.encode("utf-8"))  # other encoding
+    assert added.status == AddStatus.ALREADY_THERE
+    assert added.document is not None and added.document.title == TREES_TITLE
     assert sorted(p.name for p in library_dir.rglob("*")) == before
     assert library.current.version == 1
 

@@ -25,7 +25,7 @@ async def test_an_inline_question_offers_the_top_passages(
     results = call.params["results"]
     hits = engine.ask(QUESTION, top=5).hits
     assert 1 < len(results) <= 5 and len(results) == len(hits)
-    for result, hit in zip(results, hits):
+    for result, hit in zip(results, hits, strict=True):
         p = hit.passage
         assert result["type"] == "article"
         assert result["title"] == (p.section or p.subsection or texts.FRONT_MATTER)

@@ -249,18 +249,13 @@ class LedgerBot(ExtBot):
         ledger = self.ledger
         confirm = ledger.watermark()
         ledger.save()
-        if (
-            not ledger.polled
-        ):  # webhook mode: getUpdates would be refused, and there is nothing to confirm
+        if not ledger.polled:  # webhook mode: getUpdates would be refused, nothing to confirm
             return
         try:
             await asyncio.wait_for(
                 super().get_updates(confirm or None, timeout=0, limit=1), CONFIRM_SECONDS
             )
-        except (
-            TimeoutError,
-            TelegramError,
-        ) as exc:  # the saved ledger keeps those from coming twice
+        except (TimeoutError, TelegramError) as exc:  # the saved ledger stops them coming twice
             log.warning(
                 "could not confirm the last updates to Telegram: %s", exc or "no answer in time"
             )
@@ -288,9 +283,7 @@ class LedgerProcessor(BaseUpdateProcessor):
             await coroutine
         except asyncio.CancelledError:
             raise  # not done: Telegram sends it again after the restart
-        except (
-            Exception
-        ):  # the Application deals with handler errors itself; anything else is logged
+        except Exception:  # the Application deals with handler errors itself; log anything else
             log.exception("update %s could not be processed", getattr(update, "update_id", None))
         finally:
             if task is not None:
@@ -523,9 +516,7 @@ class RetryingRequest(HTTPXRequest):
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        endpoint = url.rstrip("/").rpartition("/")[
-            2
-        ]  # the URL holds the token: log the method only
+        endpoint = url.rstrip("/").rpartition("/")[2]  # the URL holds the token: log the method
         attempts = 1 if endpoint in NOT_RETRIED else SEND_ATTEMPTS
         for attempt in range(attempts):
             last = attempt == attempts - 1
