@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import signal
@@ -41,17 +40,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "telegram"))
+# The checkout's root, for `tests.support` (the test suite's helpers) and `benchmarks._questions`
+# (the bot itself is installed in the venv).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
-from _questions import dev_questions  # noqa: E402
-from _questions import percentile as pct
-from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
+import psutil
 
-from bot import texts  # noqa: E402
-from bot.settings import DEFAULT_CORPUS  # noqa: E402
+from benchmarks._questions import dev_questions
+from benchmarks._questions import percentile as pct
+from bot import texts
+from bot.settings import DEFAULT_CORPUS
+from tests.support.fake_bot_api import TOKEN, FakeBotApi, User
+from tests.support.process import bot_env
 
 FALLBACK_QUESTIONS = [
     "人大代表需要学习哪些知识？",
@@ -96,8 +96,14 @@ class Ledger:
     def collect(self, api: FakeBotApi) -> None:
         calls = api.calls
         for call in calls[self.seen :]:
-            if call.method == "sendMessage" and call.ok and call.reply_to is not None:
-                key = (call.chat_id, call.reply_to)
+            chat, reply_to = call.chat_id, call.reply_to
+            if (
+                call.method == "sendMessage"
+                and call.ok
+                and chat is not None
+                and reply_to is not None
+            ):
+                key = (chat, reply_to)
                 if call.text == texts.TG_ERROR:
                     self.errors[key] += 1
                 else:
@@ -138,24 +144,14 @@ class Bot:
     def __init__(
         self, base_url: str, corpus: Path, cache: Path, log_path: Path, cooldown: str
     ) -> None:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(
-                ("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL", "OWNER_IDS", "ALLOWED_CHAT_IDS")
-            )
-        }
-        env.update(
+        self.env = bot_env(
+            cache,
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=base_url,
-            SPEECHBOT_CACHE_DIR=str(cache),
             SPEECHBOT_CORPUS=str(corpus),
-            PYTHONPATH=str(ROOT),
-            PYTHONUNBUFFERED="1",
             LOG_LEVEL="INFO",
             GROUP_COOLDOWN_SECONDS=cooldown,
         )
-        self.env = env
         self.log_path = log_path
         self.process: asyncio.subprocess.Process | None = None
         self.ps: psutil.Process | None = None

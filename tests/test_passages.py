@@ -4,7 +4,7 @@ from bot.corpus.passages import MAX_CHARS, SLACK_CHARS, make_passages, pack_span
 from bot.corpus.reading import SourceText, read_document
 from bot.corpus.sentences import split_sentences
 from bot.corpus.structure import parse_document
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 
 def test_sentences_keep_closing_quotes_and_lose_nothing():

@@ -20,8 +20,7 @@ from bot.corpus.library import (
 )
 from bot.corpus.reading import DocumentError
 from bot.search.store import open_index
-from tests.conftest import ROOT
-from tests.corpus.builders import (
+from tests.support.documents import (
     SPEECH_TITLE,
     speech_text,
     wrap,
@@ -29,6 +28,7 @@ from tests.corpus.builders import (
     write_image_pdf,
     write_pdf,
 )
+from tests.support.paths import ROOT
 
 WATER = "关于加强农村饮水安全工作的讲话"
 PENSION = "养老服务体系建设情况的报告"

@@ -18,7 +18,7 @@ from bot.corpus.reading import (
     supported,
 )
 from bot.corpus.structure import parse_document
-from tests.corpus.builders import SPEECH_TITLE, speech_text
+from tests.support.documents import SPEECH_TITLE, speech_text
 
 SIMPLIFIED = speech_text()
 TRADITIONAL = (

@@ -24,16 +24,17 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fake_bot_api import TOKEN, Call, FakeBotApi, User, utf16_len
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rel_support import GROUP, QUESTIONS, SEEDS
 from telegram import Update
 
 from bot.answer import Engine
 from bot.frontends.telegram.app import build_application
 from bot.frontends.telegram.buttons import short_fingerprint
 from bot.settings import Settings
+from tests.support.fake_bot_api import TOKEN, Call, FakeBotApi, User, utf16_len
+from tests.support.paths import SEEDS
+from tests.support.telegram import GROUP, QUESTIONS
 
 FUZZ = settings(
     max_examples=200,

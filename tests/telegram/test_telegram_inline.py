@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fake_bot_api import FakeBotApi, parse_html
-from tg_support import ALICE
-
 from bot import texts
 from bot.answer import Engine
+from tests.support.fake_bot_api import FakeBotApi, parse_html
+from tests.support.telegram import ALICE
 
 QUESTION = "人大代表需要学习哪些知识？"
 

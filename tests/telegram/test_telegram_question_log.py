@@ -8,13 +8,12 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from fake_bot_api import FakeBotApi
-from tg_support import ALICE, BOB, CAROL, GROUP, running
-
 from bot import texts
 from bot.answer import Engine
 from bot.answer.questions import QuestionLog
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.telegram import ALICE, BOB, CAROL, GROUP, running
 
 QUESTION = "人大代表需要学习哪些知识？"
 NOT_FOUND = "今天天气怎么样，适合去海边钓鱼吗？"

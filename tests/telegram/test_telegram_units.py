@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fake_bot_api import ApiError, parse_html, utf16_len
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from bot.frontends.telegram import buttons, logsafe, render
 from bot.frontends.telegram.access import Cooldown
 from bot.frontends.telegram.questions import question_from
 from bot.frontends.telegram.render import Block, pack
+from tests.support.fake_bot_api import ApiError, parse_html, utf16_len
 
 FP = "0123abcd"
 

@@ -19,8 +19,9 @@ errors, so the real python-telegram-bot `Application` can be driven over HTTP:
   recorded in `downloads`.
 * Faults, only when a test asks for them (`inject`, `slow_down`, `restart`): Telegram's
   429 with `retry_after`, 500, a 502 HTML page from the proxy, a connection dropped without
-  an answer, a call held before it is done (if the client has given up meanwhile it is never
-  done, as when a request does not reach Telegram) or done and answered late, and the whole
+  an answer, a call held before it is done (if the client gives up meanwhile it is never done,
+  as when a request does not reach Telegram, and the hold ends then) or done and answered late,
+  and the whole
   server going away and coming back on the same port with its state. getUpdates drops only
   updates below the `offset` it is called with, as Telegram does; update ids are unique in
   the process (as they grow for a bot on Telegram), so one test's saved offset never hides
@@ -42,6 +43,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from tests.support.waiting import PATIENCE
 
 TOKEN = "7000001:AAFakeTokenForTestsOnly-abcdefghijklmn"
 BOT_ID = 7000001
@@ -205,8 +208,9 @@ class Fault:
     kind "status": answer `status` with Telegram's JSON error (429 carries `retry_after`); not done.
     kind "gateway": answer 502 with an HTML page, as Telegram's front proxy does; not done.
     kind "drop": close the connection without an answer; not done.
-    kind "delay": hold the call `seconds` before doing it; if the client has gone away meanwhile
-                  (it timed out, or its process stopped), the call is never done.
+    kind "delay": hold the call `seconds` (or until `FakeBotApi.release`) before doing it; if
+                  the client goes away meanwhile (it timed out, or its process stopped), the
+                  hold ends and the call is never done.
     kind "late": do the call at once, answer it `seconds` later (maybe after the client gave up).
     """
 
@@ -305,9 +309,7 @@ class FakeBotApi:
     username: str = BOT_USERNAME
     bot_id: int = BOT_ID
     calls: list[Call] = field(default_factory=list)
-    fail_next: dict[str, ApiError] = field(
-        default_factory=dict
-    )  # method -> the error to return once
+    fail_next: dict[str, ApiError] = field(default_factory=dict)  # method -> its error, once
 
     def __post_init__(self) -> None:
         self.updates: list[dict] = []
@@ -331,13 +333,13 @@ class FakeBotApi:
         self.base_url = ""
         self.port = 0
         # fault injection: nothing happens unless a test asks
-        self.faults: dict[
-            str, list[Fault]
-        ] = {}  # method (lower case) -> faults for its next calls, in order
+        # method (lower case) -> faults for its next calls, in order
+        self.faults: dict[str, list[Fault]] = {}
         self.slow: dict[str, float] = {}  # method -> hold every call this long before doing it
         self.faults_served: list[tuple[str, str]] = []  # (method, kind) of each fault applied
         self.abandoned: list[Call] = []  # calls held by a fault whose client went away: never done
         self.holding = 0  # calls being held by a "delay" fault right now
+        self._releases = 0  # how many times `release` was called
         self.restarts = 0
         self.left: set[int] = set()  # groups the bot left (leaveChat)
         self.migrated: dict[int, int] = {}  # basic group id -> the supergroup it became
@@ -363,13 +365,12 @@ class FakeBotApi:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/file/bot{token}/{path:.*}", self._download)
-        self._runner = web.AppRunner(
-            app, access_log=None, shutdown_timeout=0.1
-        )  # no access log: it shows the token
+        # no access log: it shows the token
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = self._runner.addresses[0][1]  # the port the system chose, if `port` was 0
         self.base_url = f"http://127.0.0.1:{self.port}/bot"
         return self.base_url
 
@@ -430,15 +431,30 @@ class FakeBotApi:
         if fault.kind == "delay":
             self.holding += 1
             try:
-                await asyncio.sleep(fault.seconds)
+                gone = await self._hold(request, fault.seconds)
             finally:
                 self.holding -= 1
-            if request.transport is None or request.transport.is_closing():
+            if gone:
                 call.ok, call.error = False, "abandoned: the client went away before it was done"
                 self.abandoned.append(call)
                 self._notify()
                 return web.Response(status=499)
         return None  # "late" is applied after the call is done
+
+    def release(self) -> None:
+        """End the holds of every call held now: they go on as if their time were up."""
+        self._releases += 1
+
+    async def _hold(self, request: web.Request, seconds: float) -> bool:
+        """Hold a call `seconds`, until `release`, or until its client closes the connection;
+        whether the client is gone."""
+        deadline = time.perf_counter() + seconds
+        releases = self._releases
+        while (left := deadline - time.perf_counter()) > 0 and self._releases == releases:
+            if request.transport is None or request.transport.is_closing():
+                return True
+            await asyncio.sleep(min(left, 0.05))
+        return request.transport is None or request.transport.is_closing()
 
     def _fail(self, call: Call, method: str, error: str) -> None:
         call.ok, call.error = False, "fault: " + error
@@ -515,9 +531,8 @@ class FakeBotApi:
         if method != "getupdates":
             self._record(call)
         if fault is not None and fault.kind == "late":
-            await asyncio.sleep(
-                fault.seconds
-            )  # done, but the answer may arrive after the client gave up
+            # done, but the answer may arrive after the client gave up
+            await asyncio.sleep(fault.seconds)
         return web.json_response({"ok": True, "result": call.result})
 
     def _record(self, call: Call) -> None:
@@ -713,7 +728,7 @@ class FakeBotApi:
         return update
 
     async def wait_for(
-        self, method: str, where: Callable[[Call], bool] = lambda c: True, timeout: float = 10.0
+        self, method: str, where: Callable[[Call], bool] = lambda c: True, timeout: float = PATIENCE
     ) -> Call:
         """The first recorded call to `method` matching `where` (waits for it to happen)."""
         deadline = time.perf_counter() + timeout
@@ -726,10 +741,12 @@ class FakeBotApi:
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 made = [(c.method, c.chat_id, c.error) for c in self.calls]
-                raise AssertionError(f"no {method} call matching within {timeout}s; calls: {made}")
+                raise AssertionError(
+                    f"no {method} call matching within {timeout:g} s; calls: {made}"
+                )
             await self._changed_or_timeout(remaining)
 
-    async def reply_to(self, message: dict, timeout: float = 10.0) -> Call:
+    async def reply_to(self, message: dict, timeout: float = PATIENCE) -> Call:
         """The bot's sendMessage replying to `message`."""
         chat_id, mid = message["chat"]["id"], message["message_id"]
         return await self.wait_for(
@@ -942,10 +959,8 @@ class FakeBotApi:
         if thread is not None:
             message["message_thread_id"] = thread
             message["is_topic_message"] = True
-            if replied is None:
-                replied = self.messages[
-                    (chat_id, thread)
-                ]  # forum posts point at the topic's opening
+            if replied is None:  # forum posts point at the topic's opening
+                replied = self.messages[(chat_id, thread)]
         if replied is not None:
             message["reply_to_message"] = {
                 k: v for k, v in replied.items() if k != "reply_to_message"

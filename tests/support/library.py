@@ -4,16 +4,14 @@ Each document has its own vocabulary, so every question below has exactly one ri
 document and section. .docx files are written with python-docx, PDFs with reportlab's
 built-in CID font STSong-Light (no font file needed, the text layer holds real Chinese),
 the .txt in GBK and the web page in UTF-8 with a declared charset.
-
-Kept out of conftest.py so that the Telegram tests can import it as well (by a name no
-other test folder uses).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support.documents import write_docx, write_pdf
 
 WATER_TITLE = "在全市节水工作会议上的讲话"
 WATER_DOCX = [
@@ -91,60 +89,15 @@ CASES = [
 ]
 
 
-def write_docx(path: Path, paragraphs: Sequence[tuple[str, str | None]]) -> Path:
-    import docx
-
-    document = docx.Document()
-    for text, style in paragraphs:
-        document.add_paragraph(text, style=style)
-    document.save(str(path))
-    return path
-
-
-def docx_bytes(paragraphs: Sequence[tuple[str, str | None]], tmp: Path) -> bytes:
-    return write_docx(tmp / "tmp.docx", paragraphs).read_bytes()
-
-
-def _font() -> str:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    return "STSong-Light"
-
-
-def write_pdf(path: Path, lines: Sequence[str]) -> Path:
-    """One text line per item, on one page (the lines here are short enough not to wrap)."""
-    from reportlab.pdfgen import canvas
-
-    font = _font()
-    pdf = canvas.Canvas(str(path))
-    pdf.setFont(font, 12)
-    for j, line in enumerate(lines):
-        pdf.drawString(60, 780 - 24 * j, line)
-    pdf.showPage()
-    pdf.save()
-    return path
-
-
-def write_image_pdf(path: Path) -> Path:
-    """A PDF like a scan: a drawing, no text layer."""
-    from reportlab.pdfgen import canvas
-
-    pdf = canvas.Canvas(str(path))
-    pdf.rect(72, 72, 300, 500, fill=1)
-    pdf.showPage()
-    pdf.save()
-    return path
-
-
 def build_library(folder: Path) -> Path:
     """The four documents: a .docx in a sub-folder, a PDF, a web page, a GBK .txt."""
     (folder / "2023").mkdir(parents=True, exist_ok=True)
     (folder / "通知").mkdir(exist_ok=True)
     write_docx(folder / "2023" / "节水工作会议讲话.docx", WATER_DOCX)
-    write_pdf(folder / "政府工作报告.pdf", REPORT_LINES)
+    # one page, no page numbers (the lines are short enough not to wrap)
+    write_pdf(
+        folder / "政府工作报告.pdf", REPORT_LINES, per_page=len(REPORT_LINES), page_numbers=None
+    )
     (folder / "通知" / "垃圾分类宣传周.html").write_text(SORTING_HTML, encoding="utf-8")
     (folder / "植树安排.txt").write_bytes(TREES_TEXT.encode("gbk"))
     return folder
