@@ -106,6 +106,7 @@ async def test_an_unreadable_update_is_logged_once_confirmed_and_skipped(
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+@pytest.mark.slow
 async def test_an_unexpected_error_while_polling_backs_off_and_polling_goes_on(
     api: FakeBotApi, engine: Engine, make_settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -426,6 +426,7 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
 # ---- speechbot run --watch ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     api: FakeBotApi, folder: Path, cache_dir: Path, tmp_path: Path
 ) -> None:
