@@ -55,7 +55,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -67,6 +66,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 from telegram.request import HTTPXRequest
+
+from bot.atomic import write_atomic
 
 log = logging.getLogger("speechbot.telegram")
 
@@ -186,12 +187,9 @@ class Ledger:
         state = self._state()
         if state == self._saved:
             return
+        data = {"offset": state[0], "done": list(state[1]), "saved": self.clock()}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".updates-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"offset": state[0], "done": list(state[1]), "saved": self.clock()}, out)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(data).encode("ascii"))
         except OSError as exc:
             if not self._warned:  # the bot goes on; only a restart could answer something twice
                 log.warning("could not write %s: %s", self.path, exc)
