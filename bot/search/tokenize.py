@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import opencc
 
+from bot.chars import HAN_CLASS, HAN_RANGES
+
 log = logging.getLogger(__name__)
 
 TOKENIZER_VERSION = "4"
@@ -87,7 +89,7 @@ def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
-_HAN_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]+")
+_HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
 
 
 def char_grams(folded: str) -> list[str]:
@@ -110,17 +112,15 @@ def gram_codes(gram_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
     # the number of the text each code comes from (each text and the "\n" after it)
     owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[: codes.size]
-    han = (
-        ((codes >= 0x4E00) & (codes <= 0x9FFF))
-        | ((codes >= 0x3400) & (codes <= 0x4DBF))
-        | ((codes >= 0x20000) & (codes <= 0x2FFFF))
-    )
+    han = np.zeros(codes.shape, dtype=bool)
+    for lo, hi in HAN_RANGES:
+        han |= (codes >= lo) & (codes <= hi)
     pair = han[:-1] & han[1:]
     bigrams = (codes[:-1][pair] << 21) | codes[1:][pair]
     return np.concatenate([codes[han], bigrams]), np.concatenate([owner[han], owner[:-1][pair]])
 
 
-_GRAM_LIKE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]{1,2}")
+_GRAM_LIKE = re.compile(f"[{HAN_CLASS}]{{1,2}}")
 
 
 class _WordCodes(dict):
