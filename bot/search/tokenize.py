@@ -179,16 +179,18 @@ class _Segmenter:
         import rjieba
 
         self.added: dict[str, int] = {}  # user dictionary words -> their frequency
-        if userdict is None:  # the module's own instance, built on import (~50 ms): not built twice
-            self._rj = getattr(rjieba, "_DEFAULT_JIEBA", None) or rjieba.Jieba()
+        if userdict is None:  # rjieba's own segmenter, built on import (~50 ms): not built twice
+            self._cut, self._cut_for_search = rjieba.cut, rjieba.cut_for_search
+            self._has_word = rjieba.has_word
             return
-        self._rj = rjieba.Jieba()
+        own = rjieba.Jieba()  # words added to it stay out of rjieba's own segmenter
         for word, freq, tag in _read_userdict(userdict):
-            self.added[word] = self._rj.add_word(word, freq, tag)
+            self.added[word] = own.add_word(word, freq, tag)
+        self._cut, self._cut_for_search, self._has_word = own.cut, own.cut_for_search, own.has_word
         log.info("loaded user dictionary %s", userdict)
 
     def _fix(self, tokens: list[str]) -> list[str]:
-        has_word = self._rj.has_word
+        has_word = self._has_word
         out: list[str] = []
         for t in tokens:
             if len(t) > 1 and t.isascii() and not t.isalnum() and not has_word(t):
@@ -198,11 +200,11 @@ class _Segmenter:
         return out
 
     def lcut(self, text: str) -> list[str]:
-        tokens = self._rj.cut(text, True)
+        tokens = self._cut(text, True)
         return self._fix(tokens) if _ASCII_JOIN.search(text) else tokens
 
     def lcut_for_search(self, text: str) -> list[str]:
-        tokens = self._rj.cut_for_search(text, True)
+        tokens = self._cut_for_search(text, True)
         return self._fix(tokens) if _ASCII_JOIN.search(text) else tokens
 
 

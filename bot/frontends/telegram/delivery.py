@@ -202,12 +202,16 @@ class LedgerBot(ExtBot):
     """An ExtBot whose getUpdates confirms only what is done and returns only updates not seen
     before."""
 
-    __slots__ = ("ledger",)
+    # A Bot is frozen once made, but for attributes whose name starts with "_": ours is one.
+    __slots__ = ("_ledger",)
 
     def __init__(self, *args: Any, ledger: Ledger, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        with self._unfrozen():  # a Bot is frozen once made
-            self.ledger = ledger
+        self._ledger = ledger
+
+    @property
+    def ledger(self) -> Ledger:
+        return self._ledger
 
     async def get_updates(
         self, offset: int | None = None, *args: Any, **kwargs: Any
