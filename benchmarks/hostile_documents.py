@@ -26,12 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The checkout's root, for `tests.support` (the test suite's helpers) and `benchmarks._questions`
+# (the bot itself is installed in the venv).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import texts  # noqa: E402
-from bot.corpus.limits import MAX_XML_BYTES  # noqa: E402
-from tests.corpus.builders import write_docx_bomb  # noqa: E402
+from bot import texts
+from bot.corpus.limits import MAX_XML_BYTES
+from tests.support.documents import write_docx_bomb
+from tests.support.paths import ROOT
 
 GIB = 1024**3
 MIB = 1024**2

@@ -1,4 +1,4 @@
-"""Load and soak: many users asking at once, through the fake Bot API, against a real `speechbot run`.
+"""Load and soak: many users asking at once, through the fake Bot API, against `speechbot run`.
 
 The bot runs as a subprocess (`python -m bot run`, as deployed: long polling, AIORateLimiter,
 the update ledger) pointed at the fake Bot API server of tests/telegram (TELEGRAM_API_BASE_URL),
@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
 import signal
@@ -41,17 +40,18 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "telegram"))
+# The checkout's root, for `tests.support` (the test suite's helpers) and `benchmarks._questions`
+# (the bot itself is installed in the venv).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import psutil  # noqa: E402
-from _questions import dev_questions  # noqa: E402
-from _questions import percentile as pct
-from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
+import psutil
 
-from bot import texts  # noqa: E402
-from bot.settings import DEFAULT_CORPUS  # noqa: E402
+from benchmarks._questions import dev_questions
+from benchmarks._questions import percentile as pct
+from bot import texts
+from bot.settings import DEFAULT_CORPUS
+from tests.support.fake_bot_api import TOKEN, FakeBotApi, User
+from tests.support.process import bot_env
 
 FALLBACK_QUESTIONS = [
     "人大代表需要学习哪些知识？",
@@ -63,9 +63,7 @@ FALLBACK_QUESTIONS = [
     "如何提高议事质量和效率？",
     "监督工作要注意什么？",
 ]
-DRAIN_SECONDS = (
-    180  # after the last question, how long answers may take before the rest count as lost
-)
+DRAIN_SECONDS = 180  # after the last question, how long answers may take before the rest are lost
 DUPLICATE_WAIT = 3.0  # and how long to keep watching for a second answer
 
 
@@ -98,13 +96,24 @@ class Ledger:
     def collect(self, api: FakeBotApi) -> None:
         calls = api.calls
         for call in calls[self.seen :]:
-            if call.method == "sendMessage" and call.ok and call.reply_to is not None:
-                key = (call.chat_id, call.reply_to)
+            chat, reply_to = call.chat_id, call.reply_to
+            if (
+                call.method == "sendMessage"
+                and call.ok
+                and chat is not None
+                and reply_to is not None
+            ):
+                key = (chat, reply_to)
                 if call.text == texts.TG_ERROR:
                     self.errors[key] += 1
                 else:
                     self.answers[key].append(call.at)
         self.seen = len(calls)
+
+    def all_answered(self, api: FakeBotApi, keys) -> bool:
+        """Read what came back; whether every one of `keys` has its answer."""
+        self.collect(api)
+        return self.unanswered(keys) == 0
 
     def unanswered(self, keys=None) -> int:
         return sum(1 for k in (keys if keys is not None else self.asked) if not self.answers.get(k))
@@ -135,24 +144,14 @@ class Bot:
     def __init__(
         self, base_url: str, corpus: Path, cache: Path, log_path: Path, cooldown: str
     ) -> None:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(
-                ("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL", "OWNER_IDS", "ALLOWED_CHAT_IDS")
-            )
-        }
-        env.update(
+        self.env = bot_env(
+            cache,
             TELEGRAM_BOT_TOKEN=TOKEN,
             TELEGRAM_API_BASE_URL=base_url,
-            SPEECHBOT_CACHE_DIR=str(cache),
             SPEECHBOT_CORPUS=str(corpus),
-            PYTHONPATH=str(ROOT),
-            PYTHONUNBUFFERED="1",
             LOG_LEVEL="INFO",
             GROUP_COOLDOWN_SECONDS=cooldown,
         )
-        self.env = env
         self.log_path = log_path
         self.process: asyncio.subprocess.Process | None = None
         self.ps: psutil.Process | None = None
@@ -176,6 +175,7 @@ class Bot:
         return self.ps.memory_info().rss if self.ps is not None and self.ps.is_running() else 0
 
     def cpu_seconds(self) -> float:
+        assert self.ps is not None, "the bot has not started"
         times = self.ps.cpu_times()
         return times.user + times.system
 
@@ -222,7 +222,8 @@ def phrase(api: FakeBotApi, question: str, group: int | None, i: int) -> str:
 
 
 def flood_figures(api: FakeBotApi, since: float) -> tuple[int, int]:
-    """The most messages the bot sent in one second, and to one group in one minute (sliding windows)."""
+    """The most messages the bot sent in one second, and to one group in one minute (sliding
+    windows)."""
     sends = sorted(
         (c.at, c.chat_id) for c in api.calls if c.method == "sendMessage" and c.ok and c.at >= since
     )
@@ -278,7 +279,7 @@ async def run(args: argparse.Namespace) -> dict:
             for i, (user, _) in enumerate(warm):
                 ledger.ask(api, user, pool[i % len(pool)], None)
             warm_keys = list(ledger.asked)
-            await until(lambda: (ledger.collect(api), ledger.unanswered(warm_keys) == 0)[1], 30)
+            await until(lambda: ledger.all_answered(api, warm_keys), 30)
             await asyncio.sleep(1.0)
             rss_before = bot.rss()
             cpu_before = bot.cpu_seconds()
@@ -290,15 +291,15 @@ async def run(args: argparse.Namespace) -> dict:
             sent = 0
             burst = 0
             while sent < args.questions:
-                burst_at = load_started + burst * args.interval
-                await until(
-                    lambda: (ledger.collect(api), time.perf_counter() >= burst_at)[1],
-                    args.interval + 5,
-                )
+
+                def burst_due(at: float = load_started + burst * args.interval) -> bool:
+                    ledger.collect(api)  # the answers are read while waiting
+                    return time.perf_counter() >= at
+
+                await until(burst_due, args.interval + 5)
+                # who comes first in a burst (and waits least for the flood limit) varies
                 order = list(range(len(crowd)))
-                rng.shuffle(
-                    order
-                )  # who comes first in a burst (and waits least for the flood limit) varies
+                rng.shuffle(order)
                 for i in order:
                     user, group = crowd[i]
                     if sent >= args.questions:
@@ -441,31 +442,36 @@ def report(r: dict) -> str:
     load = r["load"]
     out.append(
         f"speechbot run as a subprocess against the fake Bot API on 127.0.0.1 (started in "
-        f"{r['startup_seconds']} s); {load['users']} users ({load['group_users']} of them in {load['groups']} "
-        f"groups), {load['sent']} questions in {load['bursts']} bursts over {load['sending_seconds']} s\n"
+        f"{r['startup_seconds']} s); {load['users']} users ({load['group_users']} of them in "
+        f"{load['groups']} groups), {load['sent']} questions in {load['bursts']} bursts over "
+        f"{load['sending_seconds']} s\n"
     )
     out.append(
-        "| questions sent | answered once | lost | answered twice | error replies | all answered after |"
+        "| questions sent | answered once | lost | answered twice | error replies "
+        "| all answered after |"
     )
     out.append("|---|---|---|---|---|---|")
     out.append(
-        f"| {load['sent']} | {load['answered'] - load['duplicated']} | {load['lost']} | {load['duplicated']} | "
-        f"{load['error_replies']} | {load['all_answered_after_seconds']} s |\n"
+        f"| {load['sent']} | {load['answered'] - load['duplicated']} | {load['lost']} "
+        f"| {load['duplicated']} | {load['error_replies']} "
+        f"| {load['all_answered_after_seconds']} s |\n"
     )
     out.append("| latency, message to reply | n | p50 | p95 | p99 | max |")
     out.append("|---|---|---|---|---|---|")
     for name, v in load["latency_s"].items():
         out.append(
-            f"| {name} | {v['n']} | {v['p50']:.2f} s | {v['p95']:.2f} s | {v['p99']:.2f} s | {v['max']:.2f} s |"
+            f"| {name} | {v['n']} | {v['p50']:.2f} s | {v['p95']:.2f} s | {v['p99']:.2f} s "
+            f"| {v['max']:.2f} s |"
         )
     s = load["search_ms"]
     out.append(
-        f"\nbot's own search time per question: p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms, max {s['max']:.1f} ms "
-        f"(n={s['n']}); bot CPU {load['bot_cpu_seconds']} s"
+        f"\nbot's own search time per question: p50 {s['p50']:.1f} ms, p99 {s['p99']:.1f} ms, "
+        f"max {s['max']:.1f} ms (n={s['n']}); bot CPU {load['bot_cpu_seconds']} s"
     )
     out.append(
-        f"most messages sent in 1 s: {load['max_messages_in_1s']} (Telegram: 30); to one group in 60 s: "
-        f"{load['max_messages_to_one_group_in_60s']} (Telegram: 20); getUpdates calls: {load['getUpdates_calls']}"
+        f"most messages sent in 1 s: {load['max_messages_in_1s']} (Telegram: 30); to one group "
+        f"in 60 s: {load['max_messages_to_one_group_in_60s']} (Telegram: 20); getUpdates calls: "
+        f"{load['getUpdates_calls']}"
     )
     m = load["rss_mb"]
     out.append(
@@ -476,13 +482,15 @@ def report(r: dict) -> str:
         m = soak["rss_mb"]
         lat = soak["latency_s"]
         out.append(
-            f"\nsoak: {soak['minutes']} min at {soak['rate_per_s']} questions/s: {soak['sent']} sent, "
-            f"{soak['answered']} answered, {soak['lost']} lost, {soak['duplicated']} twice, "
-            f"{soak['error_replies']} error replies; latency p50 {lat['p50']:.2f} s, p99 {lat['p99']:.2f} s"
+            f"\nsoak: {soak['minutes']} min at {soak['rate_per_s']} questions/s: {soak['sent']} "
+            f"sent, {soak['answered']} answered, {soak['lost']} lost, {soak['duplicated']} twice, "
+            f"{soak['error_replies']} error replies; latency p50 {lat['p50']:.2f} s, "
+            f"p99 {lat['p99']:.2f} s"
         )
         out.append(
-            f"soak RSS: first minute {m['first_minute']:.1f} MB, last minute {m['last_minute']:.1f} MB, "
-            f"min {m['min']:.1f}, max {m['max']:.1f}, slope {m['slope_per_minute']:+.2f} MB/min"
+            f"soak RSS: first minute {m['first_minute']:.1f} MB, last minute "
+            f"{m['last_minute']:.1f} MB, min {m['min']:.1f}, max {m['max']:.1f}, slope "
+            f"{m['slope_per_minute']:+.2f} MB/min"
         )
     out.append(
         f"\nbot exit code after SIGTERM: {r['bot_exit_code']}; ERROR lines in its log: "
@@ -515,8 +523,9 @@ def main() -> int:
         parser.error("--group-users must be between 0 and --users, --groups at least 1")
     if args.group_users and args.interval < args.cooldown + 1:
         parser.error(
-            "--interval must exceed --cooldown by a second: the bot ignores a second question from "
-            "one person in a group within GROUP_COOLDOWN_SECONDS (on purpose), which would count as lost"
+            "--interval must exceed --cooldown by a second: the bot ignores a second question "
+            "from one person in a group within GROUP_COOLDOWN_SECONDS (on purpose), which would "
+            "count as lost"
         )
     result = asyncio.run(run(args))
     print(report(result))

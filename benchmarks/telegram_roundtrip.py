@@ -12,24 +12,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "telegram"))
+# The checkout's root, for `tests.support` (the test suite's helpers) and `benchmarks._questions`
+# (the bot itself is installed in the venv).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _questions import dev_questions as questions  # noqa: E402
-from _questions import percentile
-from fake_bot_api import TOKEN, FakeBotApi, User  # noqa: E402
-
-from bot.answer import Engine  # noqa: E402
-from bot.frontends.telegram.app import ALLOWED_UPDATES, build_application  # noqa: E402
-from bot.settings import DEFAULT_CORPUS, Settings  # noqa: E402
+from benchmarks._questions import dev_questions as questions
+from benchmarks._questions import percentile
+from bot.answer import Engine
+from bot.frontends.telegram.app import build_application
+from bot.settings import DEFAULT_CORPUS
+from tests.support.fake_bot_api import FakeBotApi, User
+from tests.support.telegram import bot_settings, running
 
 
 async def measure(
@@ -37,43 +36,28 @@ async def measure(
 ) -> dict:
     api = FakeBotApi()
     await api.start()
-    settings = dataclasses.replace(
-        Settings.from_env(env_file=None),
-        corpus=corpus,
-        cache_dir=cache,
-        telegram_token=TOKEN,
-        telegram_api_base_url=api.base_url,
-        telegram_api_file_url=None,
-        group_cooldown_seconds=0.0,
-        allowed_chat_ids=frozenset(),
-        owner_ids=frozenset(),
-    )
+    settings = bot_settings(api.base_url, cache, corpus=corpus)
     app = build_application(settings, engine, rate_limiter=rate_limiter)
     pool = questions()
-    await app.initialize()
-    await app.post_init(app)
-    await app.updater.start_polling(poll_interval=0.0, timeout=10, allowed_updates=ALLOWED_UPDATES)
-    await app.start()
     try:
-        user = User(9000, "Bench")
-        await api.reply_to(api.say(user, pool[0]))  # warm-up
-        sequential: list[float] = []
-        for i in range(n):
-            started = time.perf_counter()
-            reply = await api.reply_to(api.say(user, pool[i % len(pool)]))
-            sequential.append(reply.at - started)
+        async with running(app, poll_timeout=10.0):
+            user = User(9000, "Bench")
+            await api.reply_to(api.say(user, pool[0]))  # warm-up
+            sequential: list[float] = []
+            for i in range(n):
+                started = time.perf_counter()
+                reply = await api.reply_to(api.say(user, pool[i % len(pool)]))
+                sequential.append(reply.at - started)
 
-        await asyncio.sleep(1.5)  # let the rate limiter's bucket drain: the burst starts from rest
-        users = [User(10_000 + i, f"U{i}") for i in range(chats)]
-        started = time.perf_counter()
-        sent = [api.say(u, pool[i % len(pool)]) for i, u in enumerate(users)]
-        replies = await asyncio.gather(*(api.reply_to(m, timeout=60) for m in sent))
-        burst = [r.at - started for r in replies]
-        answered = sum(1 for r in replies if r.ok)
+            # let the rate limiter's bucket drain: the burst starts from rest
+            await asyncio.sleep(1.5)
+            users = [User(10_000 + i, f"U{i}") for i in range(chats)]
+            started = time.perf_counter()
+            sent = [api.say(u, pool[i % len(pool)]) for i, u in enumerate(users)]
+            replies = await asyncio.gather(*(api.reply_to(m) for m in sent))
+            burst = [r.at - started for r in replies]
+            answered = sum(1 for r in replies if r.ok)
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
         await api.stop()
     return {"sequential": sequential, "burst": burst, "answered": answered, "wall": max(burst)}
 

@@ -239,3 +239,64 @@ FOLDER_UNREADABLE = "无法读取这个文件夹：{reason}"
 CORPUS_UNREADABLE = "无法读取语料路径 {path}：{reason}"
 PDF_NEEDS_CRYPTOGRAPHY = "PDF 已加密，解密需要 cryptography：pip install cryptography"
 DOCX_XML_TOO_LARGE = "Word 文件的文字部分解压后有 {size} MB（上限 {limit} MB），已拒绝，没有解压"
+
+# why a file cannot be used, or what was noted while reading it (bot.corpus)
+FILE_TYPE_UNSUPPORTED = "不支持的文件类型 {suffix}"
+FILE_NO_SUFFIX = "(无扩展名)"
+FORMAT_UNSUPPORTED = {  # formats a document library holds but no reader handles: what to do
+    ".doc": "旧版 Word（.doc）格式不支持，请用 Word 或 WPS 另存为 .docx",
+    ".wps": "WPS 文字（.wps）格式不支持，请另存为 .docx",
+    ".rtf": "RTF 格式不支持，请另存为 .docx 或 .txt",
+    ".odt": "OpenDocument（.odt）格式不支持，请另存为 .docx",
+    ".mht": "网页归档（.mht）格式不支持，请在浏览器中另存为 .html",
+    ".mhtml": "网页归档（.mhtml）格式不支持，请在浏览器中另存为 .html",
+}
+FORMAT_NAMES = {"pdf": "PDF", "docx": "Word（.docx）", "html": "网页（HTML）"}
+FORMAT_MISLABELED = "扩展名是 {suffix}，实际是 {kind} 文件，已按 {kind} 读取"
+MIME_MISLABELED = "扩展名是 {suffix}，实际是网页归档（.mht）：{hint}"
+FILE_EMPTY = "文件为空"
+FILE_TOO_LARGE = "文件过大（{size} MB，上限 {limit} MB）"
+FILE_OUT_OF_MEMORY = "文件过大，内存不足"
+FILE_UNREADABLE = "无法读取：{reason}"
+FILE_UNPARSABLE = "无法解析：{error}: {detail}"
+NO_TEXT = "没有文字内容"
+TEXT_TOO_LONG = "文字过多（{chars} 字，上限 {limit} 字）"
+TITLE_ONLY = "只有标题，没有正文"
+NO_HEADINGS_NOTE = "没有分节标题，只能按段落检索"
+CORPUS_NOT_FOUND = "找不到语料路径：{path}"
+NOT_TEXT = "不是文本文件（无法识别编码）"
+ENCODING_UNKNOWN = "无法识别的编码 {encoding}"
+BINARY_FILE = "是二进制文件，不是文本"
+BYTES_REPLACED = "部分字节无法按 {encoding} 解码，已用 � 代替"
+LIST_SEPARATOR = "、"  # between the items of a list in a sentence: 第 3、7 页
+NOT_A_PDF = "不是 PDF 文件（文件头不对，可能已损坏或只是改了扩展名）"
+PDF_NO_PAGES = "PDF 没有页面"
+PDF_NO_TEXT = "PDF 没有文字层（可能是扫描件或图片），需要先做文字识别（OCR）"
+PDF_PAGES_WITHOUT_TEXT = "第 {pages} 页没有文字层（扫描页或图片），这些页的内容未收录"
+PDF_PAGES_MORE = "等"  # after the first ten pages listed
+PDF_PASSWORD = "PDF 设有打开密码，请先去掉密码"
+PDF_BROKEN = "PDF 文件已损坏，无法打开（{reason}）"
+PDF_NEEDS_PYPDF = "读取 PDF 需要 pypdf：pip install pypdf"
+DOCX_INVALID = "不是有效的 Word（.docx）文件，可能已损坏"
+DOCX_OLE = "不是 .docx 格式：可能是旧版 .doc 或加密的文档，请用 Word 或 WPS 另存为不加密的 .docx"
+DOCX_NOT_PLAIN = "不是普通的 Word 文档：{reason}"
+DOCX_NO_TEXT = "Word 文档里没有文字（可能只有图片）"
+DOCX_NEEDS_PYTHON_DOCX = "读取 .docx 需要 python-docx：pip install python-docx"
+HTML_NO_BODY = "网页里没有正文"
+HTML_NEEDS_BS4 = "读取网页需要 beautifulsoup4：pip install beautifulsoup4"
+
+# the command line, and document titles wherever they are listed
+CLI_DESCRIPTION = "按原文回答关于讲话和公文的问题。"
+WATCH_SECONDS_INVALID = "speechbot: --watch {value:g}: 秒数应大于 0"
+DOCUMENT_TITLE = "《{title}》"
+DOC_ALL_WORDS = ("全部", "所有")  # `/doc 全部`, like `/doc 0` and `/doc all`: every document
+
+# for the files of the index and quality branches, which switch to them once merged
+EXAMPLE_HOW = "怎样{topic}？"  # an example question made from a sub-point 「要……」
+EXAMPLE_WHAT = "{topic}是什么？"  # an example question made from a section heading
+CORPUS_EMPTY = "语料中没有可用的文档：{path}"
+DUPLICATE_TEXT = "与另一文档内容相同，只收录一次"
+UPLOAD_NAME_FALLBACK = "文档"  # an uploaded file whose name has nothing usable left
+UPLOAD_NAME_RESERVED = "{stem}-文档"  # an upload named like a file the library passes over
+UPLOAD_NAME_NUMBERED = "{stem}（{n}）{suffix}"  # a second file of the same name
+TG_RELOAD_SKIPPED_LINE = "• {path}：{reason}"

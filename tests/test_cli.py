@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.frontends.cli import main
-from tests.conftest import ROOT, SHARED_DATA
+from tests.support.paths import ROOT, SHARED_DATA
+from tests.support.process import bot_env
+from tests.support.waiting import PATIENCE
 
 SPEECH_DEV = SHARED_DATA / "speech_qa_dev.jsonl"
 
@@ -179,7 +180,7 @@ def test_eval_counts_hits_and_negatives(capsys, tmp_path):
 
 
 def test_real_entry_points(tmp_path):
-    env = {**os.environ, "SPEECHBOT_CACHE_DIR": str(tmp_path)}
+    env = bot_env(tmp_path / "cache")
     for cmd in ([sys.executable, "-m", "bot"], [str(Path(sys.executable).with_name("speechbot"))]):
         result = subprocess.run(
             cmd + ["ask", "调查研究工作要怎么改进？", "--json"],
@@ -187,14 +188,14 @@ def test_real_entry_points(tmp_path):
             text=True,
             env=env,
             cwd=ROOT,
-            timeout=60,
+            timeout=PATIENCE,
         )
         assert result.returncode == 0, result.stderr
         assert "改进调查研究工作" in json.loads(result.stdout)["results"][0]["text"]
 
 
 def test_chat_answers_like_the_bot(tmp_path):
-    env = {**os.environ, "SPEECHBOT_CACHE_DIR": str(tmp_path)}
+    env = bot_env(tmp_path / "cache")
     script = "人大代表需要学习哪些知识？\n/more\n/context\n如何申请护照？\n/sections\n/quit\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot", "chat"],
@@ -203,7 +204,7 @@ def test_chat_answers_like_the_bot(tmp_path):
         text=True,
         env=env,
         cwd=ROOT,
-        timeout=60,
+        timeout=PATIENCE,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
+from tests.support.waiting import PATIENCE
 
 UNIT = ROOT / "deploy" / "speechbot.service"
 INSTALLED = "/opt/speechbot/bin/speechbot"
@@ -44,6 +45,6 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
     unit = tmp_path / "speechbot.service"
     unit.write_text(UNIT.read_text(encoding="utf-8").replace(INSTALLED, str(speechbot)))
     result = subprocess.run(
-        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
+        ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=PATIENCE
     )
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import bot
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 QUESTION = "人大代表需要学习哪些知识？"
 

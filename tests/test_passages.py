@@ -4,7 +4,7 @@ from bot.corpus.passages import MAX_CHARS, SLACK_CHARS, make_passages, pack_span
 from bot.corpus.reading import SourceText, read_document
 from bot.corpus.sentences import split_sentences
 from bot.corpus.structure import parse_document
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 
 def test_sentences_keep_closing_quotes_and_lose_nothing():
@@ -60,12 +60,14 @@ def test_passages_know_section_and_subpoint():
     doc = parse_document(read_document(SPEECH))
     passages = make_passages(doc, 0)
     p = next(p for p in passages if "宪法法律知识" in p.text)
-    assert p.section.startswith("三、") and p.subsection == "要夯实履职基础。"
+    assert p.section is not None and p.section.startswith("三、")
+    assert p.subsection == "要夯实履职基础。"
     assert p.text.startswith("要夯实履职基础。")  # a short topic sentence is never left alone
     opening = next(p for p in passages if "讲四点意见" in p.text)
     assert opening.section is None and opening.subsection is None
     closing = next(p for p in passages if p.text.startswith("各位代表、同志们，当前正值"))
-    assert closing.section.startswith("四、") and closing.subsection is None
+    assert closing.section is not None and closing.section.startswith("四、")
+    assert closing.subsection is None
 
 
 def test_long_sentence_is_cut_at_clauses_only_when_too_long():

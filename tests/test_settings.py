@@ -13,7 +13,8 @@ import pytest
 
 from bot.frontends.cli import main
 from bot.settings import DEFAULT_CORPUS, Settings, SettingsError
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
+from tests.support.waiting import PATIENCE
 
 QUESTION = "人大代表需要学习哪些知识？"
 
@@ -196,7 +197,7 @@ def test_global_verbose_survives_the_eval_subcommand(tmp_path: Path) -> None:
             text=True,
             env=env,
             cwd=tmp_path,
-            timeout=120,
+            timeout=PATIENCE,
         )
 
     debug = run("-v", "eval", str(qa))

@@ -2,19 +2,11 @@
 
 Runs on a small inline sentence list, not the CMRC file, and never starts jieba."""
 
-import importlib.util
-import sys
 from pathlib import Path
 
+from benchmarks import _speed_corpus as speed_corpus
 from bot.corpus.library import corpus_files, parse_file
 from bot.corpus.passages import make_passages
-from tests.conftest import ROOT
-
-_spec = importlib.util.spec_from_file_location(
-    "_speed_corpus", ROOT / "benchmarks" / "_speed_corpus.py"
-)
-speed_corpus = sys.modules.setdefault("_speed_corpus", importlib.util.module_from_spec(_spec))
-_spec.loader.exec_module(speed_corpus)
 
 SENTENCES = (
     "人大代表是人大工作的基础。",

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from bot.corpus.reading import SourceText, read_document
 from bot.corpus.structure import parse_document
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 
 def parse(text: str, markdown: bool = False, name: str = "doc.txt"):

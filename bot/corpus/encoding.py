@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot import texts
 from bot.corpus.source import DocumentError
 
 _BOMS = (
@@ -126,11 +127,11 @@ def decode_bytes(data: bytes) -> Decoded:
 
     guess = from_bytes(data).best()
     if guess is None:
-        raise DocumentError("不是文本文件（无法识别编码）")
+        raise DocumentError(texts.NOT_TEXT)
     try:
         encoding = codecs.lookup(guess.encoding).name
     except LookupError:
-        raise DocumentError(f"无法识别的编码 {guess.encoding}") from None
+        raise DocumentError(texts.ENCODING_UNKNOWN.format(encoding=guess.encoding)) from None
     if encoding in {"gbk", "gb2312", "cp936", "hz"}:
         encoding = "gb18030"
     text = data.decode(encoding, errors="replace")

@@ -76,7 +76,7 @@ def corpus_files(
     start = len(left_out)
     try:
         if not root.exists():
-            raise CorpusError(f"找不到语料路径：{root}")
+            raise CorpusError(texts.CORPUS_NOT_FOUND.format(path=root))
         if root.is_file():
             return [root]
         base = root.resolve()

@@ -66,7 +66,7 @@ def read_bytes(path: Path) -> bytes:
         with path.open("rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise DocumentError(f"无法读取：{exc.strerror or exc}") from exc
+        raise DocumentError(texts.FILE_UNREADABLE.format(reason=exc.strerror or exc)) from exc
     if len(data) > limit:
         raise DocumentError(too_large(len(data), limit))
     return data
@@ -240,7 +240,7 @@ def _serve(memory_bytes: int) -> None:
         except MemoryError:
             reply = ("memory", "")
         except Exception as exc:  # a reader bug must not end the worker's service
-            reply = ("refused", f"无法解析：{type(exc).__name__}: {exc}")
+            reply = ("refused", texts.FILE_UNPARSABLE.format(error=type(exc).__name__, detail=exc))
         del data
         try:
             _send(stdout, reply)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from bot import texts
 from bot.corpus.files import (
     SYNONYMS_NAME,
     USER_DICT_NAME,
@@ -40,7 +41,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-NO_HEADINGS = "没有分节标题，只能按段落检索"
+NO_HEADINGS = texts.NO_HEADINGS_NOTE
 
 
 def parse_file(path: Path, data: bytes | None = None) -> Document:
@@ -48,7 +49,7 @@ def parse_file(path: Path, data: bytes | None = None) -> Document:
     already read (they are what is parsed; `path` only names the document)."""
     document = parse_document(read_document(path, data))
     if not document.paragraphs:
-        raise DocumentError("只有标题，没有正文")
+        raise DocumentError(texts.TITLE_ONLY)
     return document
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot import texts
+
 MAX_FILE_BYTES = 50 * 1024 * 1024  # text and web pages
 MAX_PACKAGE_BYTES = 100 * 1024 * 1024  # .docx and .pdf, whose bytes are mostly images
 MAX_TEXT_CHARS = 5_000_000  # about fifty books; more is not a document a person collected
@@ -28,7 +30,7 @@ def size_limit(path: Path | str) -> int:
 
 def too_large(size: int, limit: int) -> str:
     """The reason given for a file over its limit."""
-    return f"文件过大（{size // (1024 * 1024)} MB，上限 {limit // (1024 * 1024)} MB）"
+    return texts.FILE_TOO_LARGE.format(size=size // (1024 * 1024), limit=limit // (1024 * 1024))
 
 
 def is_toc_line(line: str) -> bool:

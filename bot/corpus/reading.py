@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from bot import texts
 from bot.corpus.encoding import decode, decode_bytes
 from bot.corpus.formats.docx import read_docx
 from bot.corpus.formats.html import read_html
@@ -54,14 +55,7 @@ READERS: dict[str, Reader] = {
 }
 
 # Formats a document library holds but no reader here handles: reported with what to do.
-UNSUPPORTED: dict[str, str] = {
-    ".doc": "旧版 Word（.doc）格式不支持，请用 Word 或 WPS 另存为 .docx",
-    ".wps": "WPS 文字（.wps）格式不支持，请另存为 .docx",
-    ".rtf": "RTF 格式不支持，请另存为 .docx 或 .txt",
-    ".odt": "OpenDocument（.odt）格式不支持，请另存为 .docx",
-    ".mht": "网页归档（.mht）格式不支持，请在浏览器中另存为 .html",
-    ".mhtml": "网页归档（.mhtml）格式不支持，请在浏览器中另存为 .html",
-}
+UNSUPPORTED: dict[str, str] = texts.FORMAT_UNSUPPORTED
 
 
 def supported(path: Path) -> bool:
@@ -105,25 +99,25 @@ def _choose_reader(path: Path, data: bytes) -> tuple[Reader, str | None]:
     """The reader for this file and a note when the content is not what the name says."""
     suffix = path.suffix.lower()
     kind = _sniff(data)
-    mislabeled = "扩展名是 {0}，实际是 {1} 文件，已按 {1} 读取"
+
+    def mislabeled(kind: str) -> str:
+        return texts.FORMAT_MISLABELED.format(suffix=suffix, kind=texts.FORMAT_NAMES[kind])
+
     if kind == "pdf" and suffix != ".pdf":
-        return read_pdf, mislabeled.format(suffix, "PDF")
+        return read_pdf, mislabeled("pdf")
     if kind == "docx" and suffix != ".docx":
-        return read_docx, mislabeled.format(suffix, "Word（.docx）")
+        return read_docx, mislabeled("docx")
     if suffix == ".pdf" and kind != "pdf":
-        raise DocumentError("不是 PDF 文件（文件头不对，可能已损坏或只是改了扩展名）")
+        raise DocumentError(texts.NOT_A_PDF)
     if suffix == ".docx" and kind != "docx":
-        if kind == "ole":
-            raise DocumentError(
-                "不是 .docx 格式：可能是旧版 .doc 或加密的文档，"
-                "请用 Word 或 WPS 另存为不加密的 .docx"
-            )
-        raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏")
+        raise DocumentError(texts.DOCX_OLE if kind == "ole" else texts.DOCX_INVALID)
     if suffix in UNSUPPORTED:
         if kind == "html":
-            return read_html, mislabeled.format(suffix, "网页（HTML）")
+            return read_html, mislabeled("html")
         if kind == "mime" and suffix not in {".mht", ".mhtml"}:
-            raise DocumentError(f"扩展名是 {suffix}，实际是网页归档（.mht）：{UNSUPPORTED['.mht']}")
+            raise DocumentError(
+                texts.MIME_MISLABELED.format(suffix=suffix, hint=UNSUPPORTED[".mht"])
+            )
         raise DocumentError(UNSUPPORTED[suffix])
     return READERS[suffix], None
 
@@ -135,13 +129,15 @@ def read_document(path: Path, data: bytes | None = None) -> SourceText:
     exactly what is parsed); `path` then only names it."""
     suffix = path.suffix.lower()
     if suffix not in READERS and suffix not in UNSUPPORTED:
-        raise DocumentError(f"不支持的文件类型 {path.suffix or '(无扩展名)'}")
+        raise DocumentError(
+            texts.FILE_TYPE_UNSUPPORTED.format(suffix=path.suffix or texts.FILE_NO_SUFFIX)
+        )
     try:
         size = path.stat().st_size if data is None else len(data)
     except OSError as exc:
-        raise DocumentError(f"无法读取：{exc.strerror or exc}") from exc
+        raise DocumentError(texts.FILE_UNREADABLE.format(reason=exc.strerror or exc)) from exc
     if size == 0:
-        raise DocumentError("文件为空")
+        raise DocumentError(texts.FILE_EMPTY)
     limit = size_limit(path)
     if size > limit:
         raise DocumentError(too_large(size, limit))
@@ -155,15 +151,18 @@ def read_document(path: Path, data: bytes | None = None) -> SourceText:
     except DocumentError:
         raise
     except OSError as exc:
-        raise DocumentError(f"无法读取：{exc.strerror or exc}") from exc
+        raise DocumentError(texts.FILE_UNREADABLE.format(reason=exc.strerror or exc)) from exc
     except MemoryError as exc:
-        raise DocumentError("文件过大，内存不足") from exc
+        raise DocumentError(texts.FILE_OUT_OF_MEMORY) from exc
     except Exception as exc:  # a broken file of any format must not stop the others
-        raise DocumentError(f"无法解析：{type(exc).__name__}: {exc}") from exc
+        reason = texts.FILE_UNPARSABLE.format(error=type(exc).__name__, detail=exc)
+        raise DocumentError(reason) from exc
     if not source.text.strip():
-        raise DocumentError("没有文字内容")
+        raise DocumentError(texts.NO_TEXT)
     if len(source.text) > MAX_TEXT_CHARS:
-        raise DocumentError(f"文字过多（{len(source.text)} 字，上限 {MAX_TEXT_CHARS} 字）")
+        raise DocumentError(
+            texts.TEXT_TOO_LONG.format(chars=len(source.text), limit=MAX_TEXT_CHARS)
+        )
     if note:
         source = replace(source, notes=(note, *source.notes))
     return source

@@ -79,7 +79,8 @@ def _print_answer(engine: Engine, question: str, args: argparse.Namespace, out: 
     if args.json:
         out.write(json.dumps(answer_json(answer, args.top), ensure_ascii=False) + "\n")
     elif answer.empty:
-        out.write(texts.EMPTY_QUESTION.format(example="、".join(engine.examples())) + "\n")
+        examples = texts.LIST_SEPARATOR.join(engine.examples())
+        out.write(texts.EMPTY_QUESTION.format(example=examples) + "\n")
     else:
         out.write(format_answer(answer, top=args.top) + "\n")
     out.flush()
@@ -103,7 +104,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_sections(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open_engine(args, settings)
     for d, document in enumerate(engine.index.documents):
-        print(f"《{document.title}》")
+        print(texts.DOCUMENT_TITLE.format(title=document.title))
         entries = engine.toc(d)
         if not entries:
             print("  " + texts.NO_SECTIONS)
@@ -230,7 +231,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """The Telegram bot; without a token, how to get one (and the terminal chat on a terminal)."""
     if args.watch is not None and not args.watch > 0:
-        print(f"speechbot: --watch {args.watch:g}: 秒数应大于 0", file=sys.stderr)
+        print(texts.WATCH_SECONDS_INVALID.format(value=args.watch), file=sys.stderr)
         return EXIT_USAGE
     webhook = settings.webhook(args.webhook_url, args.listen, args.port, args.secret_token)
     corpus = _corpus(args, settings)
@@ -275,7 +276,8 @@ def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
             continue
         where = ""
         if entry.document is not None:
-            where = f"《{entry.document}》 {entry.section or texts.FRONT_MATTER}"
+            title = texts.DOCUMENT_TITLE.format(title=entry.document)
+            where = f"{title} {entry.section or texts.FRONT_MATTER}"
             if entry.paragraph:
                 where += " · " + texts.PARAGRAPH_LABEL.format(n=entry.paragraph)
         question = " ".join((entry.question or "").split())
@@ -293,9 +295,7 @@ def cmd_questions(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="speechbot", description="按原文回答关于讲话和公文的问题。"
-    )
+    parser = argparse.ArgumentParser(prog="speechbot", description=texts.CLI_DESCRIPTION)
     parser.add_argument(
         "-v", "--verbose", dest="debug", action="store_true", help="log everything (DEBUG)"
     )

@@ -33,6 +33,8 @@ from pathlib import Path
 import numpy as np
 import opencc
 
+from bot.chars import HAN_CLASS, HAN_RANGES
+
 log = logging.getLogger(__name__)
 
 TOKENIZER_VERSION = "4"
@@ -57,7 +59,8 @@ def _fold_char(ch: str) -> str:
 
 
 class _FoldTable(dict):
-    """`str.translate` table: each character to its one-character NFKC form, filled on first sight."""
+    """`str.translate` table: each character to its one-character NFKC form, filled on first
+    sight."""
 
     def __missing__(self, code: int) -> str:
         folded = _fold_char(chr(code))
@@ -74,9 +77,7 @@ def fold(text: str) -> str:
     text = text.translate(_FOLD_TABLE)
     try:
         simplified = _t2s().convert(text)
-    except (
-        UnicodeEncodeError
-    ):  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD instead
+    except UnicodeEncodeError:  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD
         text = _SURROGATE.sub("\ufffd", text)
         simplified = _t2s().convert(text)
     if len(simplified) != len(text):  # a phrase conversion changed the length: go char by char
@@ -88,11 +89,12 @@ def _is_word(token: str) -> bool:
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
 
-_HAN_RUN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]+")
+_HAN_RUN = re.compile(f"[{HAN_CLASS}]+")
 
 
 def char_grams(folded: str) -> list[str]:
-    """Chinese character unigrams and bigrams of folded text (bigrams never span other characters)."""
+    """Chinese character unigrams and bigrams of folded text (bigrams never span other
+    characters)."""
     runs = _HAN_RUN.findall(folded)
     out = list("".join(runs))
     for run in runs:
@@ -108,20 +110,17 @@ def gram_codes(gram_texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.fromiter(map(len, gram_texts), dtype=np.int64, count=n)
     joined = "\n".join(gram_texts).encode("utf-32-le", "surrogatepass")
     codes = np.frombuffer(joined, dtype=np.uint32).astype(np.int64)
-    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[
-        : codes.size
-    ]  # each text and its "\n"
-    han = (
-        ((codes >= 0x4E00) & (codes <= 0x9FFF))
-        | ((codes >= 0x3400) & (codes <= 0x4DBF))
-        | ((codes >= 0x20000) & (codes <= 0x2FFFF))
-    )
+    # the number of the text each code comes from (each text and the "\n" after it)
+    owner = np.repeat(np.arange(n, dtype=np.int64), sizes + 1)[: codes.size]
+    han = np.zeros(codes.shape, dtype=bool)
+    for lo, hi in HAN_RANGES:
+        han |= (codes >= lo) & (codes <= hi)
     pair = han[:-1] & han[1:]
     bigrams = (codes[:-1][pair] << 21) | codes[1:][pair]
     return np.concatenate([codes[han], bigrams]), np.concatenate([owner[han], owner[:-1][pair]])
 
 
-_GRAM_LIKE = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]{1,2}")
+_GRAM_LIKE = re.compile(f"[{HAN_CLASS}]{{1,2}}")
 
 
 class _WordCodes(dict):
@@ -180,16 +179,18 @@ class _Segmenter:
         import rjieba
 
         self.added: dict[str, int] = {}  # user dictionary words -> their frequency
-        if userdict is None:  # the module's own instance, built on import (~50 ms): not built twice
-            self._rj = getattr(rjieba, "_DEFAULT_JIEBA", None) or rjieba.Jieba()
+        if userdict is None:  # rjieba's own segmenter, built on import (~50 ms): not built twice
+            self._cut, self._cut_for_search = rjieba.cut, rjieba.cut_for_search
+            self._has_word = rjieba.has_word
             return
-        self._rj = rjieba.Jieba()
+        own = rjieba.Jieba()  # words added to it stay out of rjieba's own segmenter
         for word, freq, tag in _read_userdict(userdict):
-            self.added[word] = self._rj.add_word(word, freq, tag)
+            self.added[word] = own.add_word(word, freq, tag)
+        self._cut, self._cut_for_search, self._has_word = own.cut, own.cut_for_search, own.has_word
         log.info("loaded user dictionary %s", userdict)
 
     def _fix(self, tokens: list[str]) -> list[str]:
-        has_word = self._rj.has_word
+        has_word = self._has_word
         out: list[str] = []
         for t in tokens:
             if len(t) > 1 and t.isascii() and not t.isalnum() and not has_word(t):
@@ -199,11 +200,11 @@ class _Segmenter:
         return out
 
     def lcut(self, text: str) -> list[str]:
-        tokens = self._rj.cut(text, True)
+        tokens = self._cut(text, True)
         return self._fix(tokens) if _ASCII_JOIN.search(text) else tokens
 
     def lcut_for_search(self, text: str) -> list[str]:
-        tokens = self._rj.cut_for_search(text, True)
+        tokens = self._cut_for_search(text, True)
         return self._fix(tokens) if _ASCII_JOIN.search(text) else tokens
 
 
@@ -240,7 +241,7 @@ def _dictionary_frequencies() -> tuple[dict[str, int], int]:
         rows = [ln.split(" ") for ln in " ".join(parts).splitlines()]
         parts = [x for row in rows for x in (row + [""])[:3]]
     freqs = list(map(int, parts[1::3]))
-    return dict(zip(parts[0::3], freqs)), sum(freqs)
+    return dict(zip(parts[0::3], freqs, strict=True)), sum(freqs)
 
 
 class Tokenizer:
@@ -301,7 +302,8 @@ class Tokenizer:
         return [kept[w] for w in self._segmenter().lcut(folded)]
 
     def search_words(self, text: str) -> list[str]:
-        """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for highlighting)."""
+        """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for
+        highlighting)."""
         kept = _KEPT
         return [w for w in self._segmenter().lcut_for_search(fold(text)) if kept[w]]
 
@@ -331,9 +333,8 @@ class Tokenizer:
             terms = self.index_terms(text)
         freq = self._frequencies()[0]
         shown: list[str] = []
-        for w in (
-            words
-        ):  # jieba's search mode: known 2- and 3-character parts of longer words, then the word
+        # as jieba's search mode: known 2- and 3-character parts of longer words, then the word
+        for w in words:
             if len(w) > 2:
                 shown += [w[i : i + 2] for i in range(len(w) - 1) if freq.get(w[i : i + 2])]
             if len(w) > 3:

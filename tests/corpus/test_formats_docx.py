@@ -9,7 +9,7 @@ import pytest
 
 from bot.corpus.reading import DocumentError, read_document
 from bot.corpus.structure import parse_document
-from tests.corpus.builders import write_docx
+from tests.support.documents import write_docx
 
 
 def parse(path: Path):

@@ -10,7 +10,7 @@ import pytest
 from bot.corpus.formats.pdf import join_lines
 from bot.corpus.reading import DocumentError, read_document
 from bot.corpus.structure import parse_document
-from tests.corpus.builders import SPEECH_BODY, SPEECH_TITLE, wrap, write_image_pdf, write_pdf
+from tests.support.documents import SPEECH_BODY, SPEECH_TITLE, wrap, write_image_pdf, write_pdf
 
 WIDTH = 24  # characters a line
 

@@ -20,9 +20,10 @@ from bot.corpus.limits import MAX_UNZIPPED_BYTES, MAX_XML_BYTES
 from bot.corpus.reading import read_document
 from bot.corpus.source import DocumentError
 from bot.frontends.cli import main
-from tests.conftest import ROOT
-from tests.corpus.builders import speech_text, write_docx_bomb, write_pdf
-from tests.corpus.test_official_matter import OPINION, PDF_WIDTH, build_txt, wrap
+from tests.support.documents import speech_text, wrap, write_docx_bomb, write_pdf
+from tests.support.official import OPINION, PDF_WIDTH, build_txt
+from tests.support.paths import ROOT
+from tests.support.waiting import PATIENCE
 
 MIB = 1024 * 1024
 
@@ -59,7 +60,7 @@ def test_a_docx_part_compressed_far_beyond_real_documents_is_refused(tmp_path: P
 
 
 def test_an_ordinary_docx_is_not_taken_for_a_bomb(tmp_path: Path):
-    from tests.corpus.test_official_matter import build_docx
+    from tests.support.official import build_docx
 
     doc = parse_guarded(build_docx(tmp_path / "意见.docx", OPINION))
     assert doc.title == OPINION.title and doc.doc_number == "某政办发〔2024〕7号"
@@ -248,7 +249,7 @@ def test_a_corpus_folder_without_read_permission_is_one_line(tmp_path: Path):
         env={**os.environ, "SPEECHBOT_CACHE_DIR": str(tmp_path / "cache")},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PATIENCE,
         cwd=ROOT,
     )
     assert result.returncode == 2, result.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from bot import texts
 from bot.frontends.cli import main
-from tests.corpus.test_official_matter import OPINION, SPEECH, build_docx, build_txt
+from tests.support.official import OPINION, SPEECH, build_docx, build_txt
 
 KEYS = {
     "file",

@@ -20,8 +20,7 @@ from bot.corpus.library import (
 )
 from bot.corpus.reading import DocumentError
 from bot.search.store import open_index
-from tests.conftest import ROOT
-from tests.corpus.builders import (
+from tests.support.documents import (
     SPEECH_TITLE,
     speech_text,
     wrap,
@@ -29,6 +28,7 @@ from tests.corpus.builders import (
     write_image_pdf,
     write_pdf,
 )
+from tests.support.paths import ROOT
 
 WATER = "关于加强农村饮水安全工作的讲话"
 PENSION = "养老服务体系建设情况的报告"
@@ -73,29 +73,31 @@ def build_library(root: Path) -> Path:
     )
     (root / "通知" / "sorting.html").write_bytes(
         (
-            "<html><head><meta charset='gbk'><title>通知_某某市城管局</title></head><body><nav>首页 通知公告</nav>"
-            f"<article><h1>{SORTING}</h1><h2>一、活动时间</h2><p>宣传周定于六月第一周举行，各街道同步开展。</p>"
+            "<html><head><meta charset='gbk'><title>通知_某某市城管局</title></head><body>"
+            f"<nav>首页 通知公告</nav><article><h1>{SORTING}</h1><h2>一、活动时间</h2>"
+            "<p>宣传周定于六月第一周举行，各街道同步开展。</p>"
             "<h2>二、活动内容</h2><p>开展垃圾分类进社区、进校园活动，发放厨余垃圾分类指南。</p></article>"
             "<footer>版权所有</footer></body></html>"
         ).encode("gbk")
     )
     (root / "gbk-speech.txt").write_bytes(speech_text().encode("gbk"))
     (root / "school.txt").write_bytes(
-        f"{SCHOOL}\n一、排查安全隐患\n要每月开展一次校舍安全排查，发现隐患立即整改。\n二、加强食堂管理\n要落实校长陪餐制度，保障学生用餐安全。\n".encode(
-            "utf-16"
-        )
+        (
+            f"{SCHOOL}\n一、排查安全隐患\n要每月开展一次校舍安全排查，发现隐患立即整改。\n"
+            "二、加强食堂管理\n要落实校长陪餐制度，保障学生用餐安全。\n"
+        ).encode("utf-16")
     )
     (root / "plan.md").write_text(
-        f"---\ntitle: {PLAN}\ndate: 2024-01-08\nspeaker: 张三\n---\n\n## 一、基础研究\n\n设立市级自然科学基金，每年投入两亿元支持基础研究。\n",
+        f"---\ntitle: {PLAN}\ndate: 2024-01-08\nspeaker: 张三\n---\n\n## 一、基础研究\n\n"
+        "设立市级自然科学基金，每年投入两亿元支持基础研究。\n",
         encoding="utf-8",
     )
     (root / "essay.txt").write_text(
         f"{ESSAY}\n读书使人明智，每天坚持阅读半小时。\n好书要反复读，边读边做笔记。\n",
         encoding="utf-8",
     )
-    (root / "讲话" / "副本-gbk-speech.txt").write_text(
-        speech_text(), encoding="utf-8"
-    )  # same text, other name
+    # the same text under another name
+    (root / "讲话" / "副本-gbk-speech.txt").write_text(speech_text(), encoding="utf-8")
 
     (root / "bad" / "empty.txt").write_bytes(b"")
     (root / "bad" / "binary.txt").write_bytes(
@@ -211,15 +213,15 @@ def test_duplicate_detection_end_to_end_with_open_index(tmp_path: Path):
 def test_answers_name_the_right_document_and_section(
     engine: Engine, question: str, document: str, section: str
 ):
-    answer = engine.ask(question)
-    assert answer.found, question
-    assert (answer.best.passage.document, answer.best.passage.section) == (document, section)
+    best = engine.ask(question).best
+    assert best is not None, question
+    assert (best.passage.document, best.passage.section) == (document, section)
 
 
 def test_a_document_without_headings_is_searchable_by_paragraph(engine: Engine):
-    answer = engine.ask("每天阅读多长时间？")
-    assert answer.found
-    passage = answer.best.passage
+    best = engine.ask("每天阅读多长时间？").best
+    assert best is not None
+    passage = best.passage
     assert passage.document == ESSAY and passage.section is None and passage.paragraph == 1
 
 
@@ -260,7 +262,8 @@ def test_reading_libraries_are_not_imported_to_answer_a_question():
     """`speechbot ask` on a warm cache must not pay for python-docx, pypdf, bs4 or PyYAML."""
     code = (
         "import sys, bot.frontends.cli, bot.search.store, bot.answer, bot.corpus.library;"
-        "print(sorted(m for m in ('docx', 'pypdf', 'bs4', 'yaml', 'charset_normalizer') if m in sys.modules))"
+        "print(sorted(m for m in ('docx', 'pypdf', 'bs4', 'yaml', 'charset_normalizer')"
+        " if m in sys.modules))"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True

@@ -9,8 +9,8 @@ import pytest
 from bot.corpus.metadata import find_date, parse_byline, speaker_from_title, split_front_matter
 from bot.corpus.reading import SourceText, read_document
 from bot.corpus.structure import parse_document
-from tests.conftest import SPEECH
-from tests.corpus.builders import SPEECH_BODY, SPEECH_TITLE, speech_text
+from tests.support.documents import SPEECH_BODY, SPEECH_TITLE, speech_text
+from tests.support.paths import SPEECH
 
 
 def parse(text: str, name: str = "doc.txt", markdown: bool = False):

@@ -18,10 +18,13 @@ from bot.corpus.reading import (
     supported,
 )
 from bot.corpus.structure import parse_document
-from tests.corpus.builders import SPEECH_TITLE, speech_text
+from tests.support.documents import SPEECH_TITLE, speech_text
 
 SIMPLIFIED = speech_text()
-TRADITIONAL = "在全市人大代表工作會議上的講話\n同志們：這次會議的主要任務是總結去年的代表工作，部署今年的任務。\n一、提高站位\n要堅持全面準確深入理解內涵。\n"
+TRADITIONAL = (
+    "在全市人大代表工作會議上的講話\n同志們：這次會議的主要任務是總結去年的代表工作，部署今年的任務。\n"
+    "一、提高站位\n要堅持全面準確深入理解內涵。\n"
+)
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from library_support import build_library
 
 from bot.answer import Engine
+from tests.support.library import build_library
 
 
 @pytest.fixture(scope="session")

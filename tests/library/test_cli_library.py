@@ -7,11 +7,10 @@ import json
 import os
 from pathlib import Path
 
-from library_support import CASES, REPORT_TITLE, SORTING_TITLE, TREES_TITLE, WATER_TITLE
-
 from bot import texts
 from bot.corpus.library import Problem
 from bot.frontends.cli import main, print_problems
+from tests.support.library import CASES, REPORT_TITLE, SORTING_TITLE, TREES_TITLE, WATER_TITLE
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:

@@ -9,12 +9,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fake_bot_api import TOKEN, ApiError, FakeBotApi, User
-from rel_support import GROUP, QUESTIONS, ROOT, SEEDS, eventually, serving
 
 from bot import texts
 from bot.answer.library import Library
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import TOKEN, ApiError, FakeBotApi, User
+from tests.support.paths import ROOT, SEEDS
+from tests.support.telegram import GROUP, QUESTIONS, running
+from tests.support.waiting import eventually
 
 OWNER = User(4242, "Owner", "boss")
 IMPOSTOR = User(4343, "Owner", "boss")  # the owner's name and username, another user id
@@ -42,7 +44,7 @@ async def test_owner_commands_go_by_user_id_never_by_name(
 ) -> None:
     library = Library(corpus, cache_dir)
     settings = make_settings(api.base_url, corpus=corpus, owner_ids=frozenset({OWNER.id}))
-    async with serving(build_application(settings, library)):
+    async with running(build_application(settings, library)):
         for user, where in [(IMPOSTOR, {}), (STRANGER, {}), (IMPOSTOR, {"chat": GROUP})]:
             assert (
                 await reply(api, user, f"/reload@{api.username}", **where)
@@ -74,7 +76,7 @@ async def test_the_allow_list_leaves_other_groups_and_ignores_other_chats(
         allowed_chat_ids=frozenset({GROUP, STRANGER.id}),
         owner_ids=frozenset({OWNER.id}),
     )
-    async with serving(build_application(settings, engine)):
+    async with running(build_application(settings, engine)):
         ignored = [
             api.say(IMPOSTOR, QUESTIONS[0]),  # a private chat not on the list
             api.say(IMPOSTOR, f"/ask@{api.username} {QUESTIONS[0]}", chat=OTHER_GROUP),
@@ -110,7 +112,7 @@ async def test_the_token_is_in_no_log_line_and_no_reply(
     library = Library(corpus, cache_dir)
     settings = make_settings(api.base_url, corpus=corpus, owner_ids=frozenset({OWNER.id}))
     leak = f"https://api.telegram.org/bot{TOKEN}/sendMessage"
-    async with serving(build_application(settings, library)):
+    async with running(build_application(settings, library)):
         api.fail_next["sendmessage"] = ApiError(400, f"Bad Request: wrong request {leak}")
         question = api.say(STRANGER, QUESTIONS[0])
         error_reply = await api.wait_for(
@@ -123,9 +125,7 @@ async def test_the_token_is_in_no_log_line_and_no_reply(
         )
         refused = await api.reply_to(sent)
         assert refused.text.startswith(texts.TG_DOWNLOAD_FAILED.split("{")[0])
-        await eventually(
-            lambda: "wrong request" in caplog.text.lower(), 5, "the error to be logged"
-        )
+        await eventually(lambda: "wrong request" in caplog.text.lower(), "the error to be logged")
     # python-telegram-bot capitalizes error descriptions (lower-casing the rest): look in any case
     shown = [c.text for c in api.calls if c.ok] + [str(c.params.get("text")) for c in api.calls]
     assert not [t for t in shown if TOKEN_SECRET_HALF.lower() in t.lower()]

@@ -10,11 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi
-from rel_support import QUESTIONS, SEEDS, eventually, serving, tally, users
 
 from bot.answer.library import Library
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import SEEDS
+from tests.support.telegram import QUESTIONS, all_answered, running, tally, users
+from tests.support.waiting import eventually
 
 NEW_DOC = "关于防汛工作的通知\n一、总体要求\n各地要在汛期前完成堤防巡查，储备沙袋和抢险物资。"
 NEW_QUESTION = "汛期前要储备什么物资？"
@@ -38,29 +40,28 @@ async def test_the_last_good_index_answers_while_the_folder_is_broken_or_gone(
     people = users(6, start=7000)
     asked: list[dict] = []
 
-    async def burst(n: int = 6) -> list[dict]:
+    async def burst(n: int = 6) -> list[str]:
+        """The answers to `n` questions (asked of the bot at once)."""
         sent = [api.say(u, QUESTIONS[i % 4]) for i, u in enumerate(people[:n])]
         asked.extend(sent)
-        await eventually(lambda: tally(api, asked)["answered"] == len(asked), 10, "answers")
+        await eventually(all_answered(api, asked), "answers")
         by_question = {(c.chat_id, c.reply_to): c.text for c in api.sent() if c.ok}
         return [by_question[(m["chat"]["id"], m["message_id"])] for m in sent]
 
-    async with serving(build_application(settings, library, watch_seconds=0.1)):
+    async with running(build_application(settings, library, watch_seconds=0.1)):
         good = await burst()
         assert all("第" in text for text in good)
 
         for path in folder.glob("*.txt"):  # nothing readable left: every document emptied
             path.write_bytes(b"")
-        await eventually(
-            lambda: "reload failed" in caplog.text, 10, "the failed reload to be logged"
-        )
+        await eventually(lambda: "reload failed" in caplog.text, "the failed reload to be logged")
         during = await burst()
         assert during == good  # the same answers, from the last good index
 
         moved = tmp_path / "moved-away"
         folder.rename(moved)  # the folder vanishes
         await eventually(
-            lambda: "cannot list the corpus" in caplog.text, 10, "the vanished folder to be logged"
+            lambda: "cannot list the corpus" in caplog.text, "the vanished folder to be logged"
         )
         await asyncio.sleep(0.5)  # several polls while it is gone: still one line
         gone = await burst()
@@ -70,9 +71,7 @@ async def test_the_last_good_index_answers_while_the_folder_is_broken_or_gone(
         for path in SEEDS.glob("*.txt"):
             shutil.copy(path, folder / path.name)
         (folder / "防汛.txt").write_text(NEW_DOC, encoding="utf-8")
-        await eventually(
-            lambda: library.current.version >= 2, 15, "the corpus to be picked up again"
-        )
+        await eventually(lambda: library.current.version >= 2, "the corpus to be picked up again")
         new = api.say(people[0], NEW_QUESTION)
         asked.append(new)
         answer = await api.reply_to(new)

@@ -24,16 +24,17 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from fake_bot_api import TOKEN, Call, FakeBotApi, User, utf16_len
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from rel_support import GROUP, QUESTIONS, SEEDS
 from telegram import Update
 
 from bot.answer import Engine
 from bot.frontends.telegram.app import build_application
 from bot.frontends.telegram.buttons import short_fingerprint
 from bot.settings import Settings
+from tests.support.fake_bot_api import TOKEN, Call, FakeBotApi, User, utf16_len
+from tests.support.paths import SEEDS
+from tests.support.telegram import GROUP, QUESTIONS
 
 FUZZ = settings(
     max_examples=200,
@@ -48,8 +49,8 @@ HOSTILE_DOC = "\n".join(
     [
         "恶意<b>标题</b> & “测试” </i>",
         "一、<script>alert(1)</script>章节 & 名称",
-        "人大代表要学习<b>法律</b>知识 & 经济知识，A<B>C，x &amp; y，&#0; &lt; 以及\u202e反向文字\u202c和\u200f标记，"
-        "e\u0301\u0301\u0301组合字符😀𠀀\x07响铃。",
+        "人大代表要学习<b>法律</b>知识 & 经济知识，A<B>C，x &amp; y，&#0; &lt; "
+        "以及\u202e反向文字\u202c和\u200f标记，e\u0301\u0301\u0301组合字符😀𠀀\x07响铃。",
         "二、超长段落",
         "超长段落里人大代表学习知识的要求" * 800,
         "三、Markdown *星号* _下划线_ `代码` [链接](http://x) ||剧透||",
@@ -64,6 +65,15 @@ HOSTILE_QUESTIONS = [
     "星号下划线代码链接",
     "加粗和下划线的写法",
 ]
+
+
+class ErrorLog(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
 
 
 class Harness:
@@ -92,6 +102,9 @@ class Harness:
         self.app.add_error_handler(self._on_error)
         self.fp = short_fingerprint(engine.index.fingerprint)
         self._ids = itertools.count(10**6)
+        self.error_log = ErrorLog()  # what the bot logged at ERROR (the fixture installs it)
+        self.button_messages: list[dict] = []  # messages of the bot's with buttons to tap
+        self.real_data: list[str] = []  # the callback data of their buttons
 
     async def _on_error(self, update: object, context) -> None:
         self.errors.append(context.error)
@@ -102,8 +115,7 @@ class Harness:
     def feed(self, update: dict) -> list[Call]:
         """Process one update; the calls the bot made for it (errors are counted afresh)."""
         self.errors.clear()
-        if hasattr(self, "error_log"):
-            self.error_log.records.clear()
+        self.error_log.records.clear()
         first = len(self.api.calls)
         self.run(
             self.app.process_update(
@@ -118,15 +130,6 @@ class Harness:
         self.loop.close()
 
 
-class ErrorLog(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture(scope="module")
 def hostile_engine(tmp_path_factory: pytest.TempPathFactory, cache_dir) -> Engine:
     corpus = tmp_path_factory.mktemp("hostile-corpus")
@@ -139,10 +142,8 @@ def hostile_engine(tmp_path_factory: pytest.TempPathFactory, cache_dir) -> Engin
 @pytest.fixture(scope="module")
 def harness(hostile_engine: Engine, cache_dir) -> Iterator[Harness]:
     h = Harness(hostile_engine, cache_dir)
-    errors = ErrorLog()
-    logging.getLogger().addHandler(errors)
-    h.error_log = errors
-    # answers, contents and a narrowed chat with buttons to tap (fixed now: strategies must not vary)
+    logging.getLogger().addHandler(h.error_log)
+    # answers, contents, a narrowed chat: buttons to tap, made once (strategies must not vary)
     h.button_messages = _bot_messages_with_buttons(h)
     h.real_data = sorted(
         {
@@ -157,15 +158,16 @@ def harness(hostile_engine: Engine, cache_dir) -> Iterator[Harness]:
     try:
         yield h
     finally:
-        logging.getLogger().removeHandler(errors)
+        logging.getLogger().removeHandler(h.error_log)
         h.close()
 
 
 def check(h: Harness, calls: list[Call], unseen: bool = False) -> None:
     """Nothing Telegram would refuse, no error handled or logged, no message over the limit.
 
-    `unseen`: a button on a message the bot can no longer see (Telegram sends it without its text);
-    redrawing it may then change nothing, which Telegram refuses as "not modified" and the bot ignores."""
+    `unseen`: a button on a message the bot can no longer see (Telegram sends it without its
+    text); redrawing it may then change nothing, which Telegram refuses as "not modified" and the
+    bot ignores."""
     refused = [
         (c.method, c.error)
         for c in calls

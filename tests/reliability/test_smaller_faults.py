@@ -3,17 +3,18 @@ big upload through a local Bot API server, a long question that is slow to rank.
 
 from __future__ import annotations
 
-import asyncio
-import time
+import threading
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi, User
-from rel_support import QUESTIONS, SEEDS, serving
 
 from bot import texts
 from bot.answer import Engine
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import FakeBotApi, User
+from tests.support.paths import SEEDS
+from tests.support.telegram import QUESTIONS, running
+from tests.support.waiting import PATIENCE, eventually
 
 OLD_GROUP = -4242
 NEW_GROUP = -1004242000001
@@ -28,7 +29,7 @@ async def test_an_answer_to_a_group_that_just_became_a_supergroup_arrives_and_it
     api.basic_group(OLD_GROUP)
     settings = make_settings(api.base_url, cache_dir=tmp_path / "state")
     title = engine.index.documents[0].title
-    async with serving(build_application(settings, engine)):
+    async with running(build_application(settings, engine)):
         narrowed = await api.reply_to(api.say(ALICE, "/doc@speech_test_bot 1", chat=OLD_GROUP))
         assert title in narrowed.text
         api.migrate(OLD_GROUP, NEW_GROUP)
@@ -51,7 +52,7 @@ async def test_the_service_message_of_a_move_moves_the_choice(
 ) -> None:
     api.basic_group(OLD_GROUP)
     settings = make_settings(api.base_url, cache_dir=tmp_path / "state")
-    async with serving(build_application(settings, engine)):
+    async with running(build_application(settings, engine)):
         await api.reply_to(api.say(ALICE, "/doc@speech_test_bot 1", chat=OLD_GROUP))
         api.migrate(OLD_GROUP, NEW_GROUP)
         moved = api.compose(ALICE, "", chat=OLD_GROUP)
@@ -76,7 +77,7 @@ async def test_a_60_mb_upload_through_a_local_bot_api_server_is_refused_before_d
         api.base_url, corpus=corpus, owner_ids=frozenset({OWNER.id}), cache_dir=tmp_path / "c"
     )
     engine = Engine.open(corpus, tmp_path / "c")
-    async with serving(build_application(settings, engine)):
+    async with running(build_application(settings, engine)):
         big = api.send_document(OWNER, "会议纪要.txt", "很长的纪要。".encode() * 10, size=60 * MB)
         refusal = await api.reply_to(big)
     assert refusal.text == texts.TG_FILE_OVER_LIMIT.format(name="会议纪要.txt", size=60.0, limit=50)
@@ -88,21 +89,22 @@ async def test_a_question_slow_to_rank_does_not_hold_up_the_other_chats(
     api: FakeBotApi, engine: Engine, make_settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rank = engine.ask
-    slow_seconds = 1.5
+    ranking, go_on = threading.Event(), threading.Event()
 
     def slow_for_long_questions(question: str, *args, **kwargs):
-        if len(question) > 400:
-            time.sleep(slow_seconds)  # a degenerate corpus: ranking this one takes a while
+        if len(question) > 400:  # a degenerate corpus: ranking this one takes a while
+            ranking.set()
+            go_on.wait(PATIENCE)
         return rank(question, *args, **kwargs)
 
-    async with serving(build_application(make_settings(api.base_url), engine)):
+    async with running(build_application(make_settings(api.base_url), engine)):
         monkeypatch.setattr(engine, "ask", slow_for_long_questions)
         long_question = api.say(ALICE, (QUESTIONS[0] * 60)[:480])
-        await asyncio.sleep(0.2)  # it is being ranked now
-        other = api.say(OWNER, "/help")
-        helped = await api.reply_to(other)
-        answered = await api.reply_to(long_question, timeout=15)
-    assert helped.at < answered.at  # the help did not wait for the ranking
-    print(f"slow ranking: /help answered {answered.at - helped.at:.2f} s before the slow question")
-    assert answered.at - helped.at > slow_seconds / 3
+        await eventually(ranking.is_set, "the long question to be ranked")
+        try:  # answered while the ranking goes on (it would wait for it on the event loop)
+            helped = await api.reply_to(api.say(OWNER, "/help"))
+        finally:
+            go_on.set()
+        answered = await api.reply_to(long_question)
+    assert helped.ok and helped.at < answered.at
     assert "宪法法律知识" in answered.text

@@ -3,12 +3,11 @@ topics, the cooldown."""
 
 from __future__ import annotations
 
-from fake_bot_api import FakeBotApi
-from tg_support import ALICE, BOB, CAROL, FORUM, GROUP, running
-
 from bot import texts
 from bot.answer import Engine
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.telegram import ALICE, BOB, CAROL, FORUM, GROUP, running
 
 QUESTION = "人大代表需要学习哪些知识？"
 OTHER = "怎样加强政治引领？"
@@ -131,7 +130,7 @@ async def test_a_question_inside_the_cooldown_waits_for_its_turn_and_is_answered
         other_user = api.say(BOB, f"/ask@speech_test_bot {OTHER}", chat=GROUP)
         await api.reply_to(other_user)  # others are not held up
         notice = await api.reply_to(third)
-        answered_second = await api.reply_to(second, timeout=10)
+        answered_second = await api.reply_to(second)
         await sentinel(api)
     waited = answered_second.at - answered_first.at
     assert waited >= cooldown * 0.5, waited  # answered when its turn came, not at once

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from fake_bot_api import FakeBotApi, parse_html
-from tg_support import ALICE
-
 from bot import texts
 from bot.answer import Engine
+from tests.support.fake_bot_api import FakeBotApi, parse_html
+from tests.support.telegram import ALICE
 
 QUESTION = "人大代表需要学习哪些知识？"
 
@@ -25,7 +24,7 @@ async def test_an_inline_question_offers_the_top_passages(
     results = call.params["results"]
     hits = engine.ask(QUESTION, top=5).hits
     assert 1 < len(results) <= 5 and len(results) == len(hits)
-    for result, hit in zip(results, hits):
+    for result, hit in zip(results, hits, strict=True):
         p = hit.passage
         assert result["type"] == "article"
         assert result["title"] == (p.section or p.subsection or texts.FRONT_MATTER)

@@ -7,21 +7,23 @@ for each test, so that tests may add, change and remove its files.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import shutil
 import signal
-import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_bot_api import Call, FakeBotApi, User
-from tg_support import ALICE, BOB, GROUP, ROOT, eventually, running
+from telegram.ext import Application
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "library"))
-from library_support import (  # noqa: E402
+from bot import texts
+from bot.answer import Engine
+from bot.answer.library import Library
+from bot.frontends.telegram.app import build_application
+from tests.support.documents import docx_bytes, write_image_pdf
+from tests.support.fake_bot_api import Call, FakeBotApi, User
+from tests.support.library import (
     CASES,
     FLOOD_CASE,
     FLOOD_TEXT,
@@ -29,15 +31,10 @@ from library_support import (  # noqa: E402
     WATER_DOCX,
     WATER_TITLE,
     build_library,
-    docx_bytes,
-    write_image_pdf,
 )
-from telegram.ext import Application  # noqa: E402
-
-from bot import texts  # noqa: E402
-from bot.answer import Engine  # noqa: E402
-from bot.answer.library import Library  # noqa: E402
-from bot.frontends.telegram.app import build_application  # noqa: E402
+from tests.support.process import bot_env, start_bot
+from tests.support.telegram import ALICE, BOB, GROUP, running
+from tests.support.waiting import PATIENCE, eventually
 
 OWNER = ALICE
 IMPOSTOR = User(1004, "Alice", "alice")  # the owner's name and username, another user id
@@ -272,7 +269,7 @@ async def test_an_owner_adds_a_document_by_sending_it(
     sent = api.send_document(
         OWNER, "../防汛 通知.txt", FLOOD_TEXT.encode("gbk"), mime_type="text/plain"
     )
-    reply = await api.reply_to(sent, timeout=20)
+    reply = await api.reply_to(sent)
     get_file = next(c for c in api.calls if c.method == "getFile")
     assert get_file.ok and api.downloads == [get_file.result["file_path"]]
     assert (folder / "防汛 通知.txt").read_bytes() == FLOOD_TEXT.encode("gbk")
@@ -284,7 +281,7 @@ async def test_an_owner_adds_a_document_by_sending_it(
     assert first_line(answer) == f"《{FLOOD_CASE.title}》" and FLOOD_CASE.quote in answer.text
 
     again = api.send_document(OWNER, "防汛（副本）.txt", FLOOD_TEXT.encode("utf-8"))
-    assert (await api.reply_to(again, timeout=20)).text == texts.TG_ADD_ALREADY.format(
+    assert (await api.reply_to(again)).text == texts.TG_ADD_ALREADY.format(
         title=FLOOD_CASE.title, name="防汛 通知.txt"
     )
     no_failed_calls(api)
@@ -297,8 +294,8 @@ async def test_an_owner_adds_a_word_document_under_a_taken_name(
     (folder / "节水.docx").write_bytes(b"PK\x03\x04 something else")  # the name is taken
     await ask(api, OWNER, "/reload")
     assert WATER.quote not in (await ask(api, BOB, WATER.question)).text
-    sent = api.send_document(OWNER, "节水.docx", docx_bytes(WATER_DOCX, tmp_path))
-    reply = await api.reply_to(sent, timeout=20)
+    sent = api.send_document(OWNER, "节水.docx", docx_bytes(WATER_DOCX))
+    reply = await api.reply_to(sent)
     assert reply.text.startswith(texts.TG_ADDED_RENAMED.format(name="节水（2）.docx"))
     assert (folder / "节水.docx").read_bytes() == b"PK\x03\x04 something else"
     answer = await ask(api, BOB, WATER.question)
@@ -313,7 +310,7 @@ async def test_unusable_files_are_refused_with_the_reason(
     scan = api.send_document(
         OWNER, "扫描件.pdf", write_image_pdf(tmp_path / "scan.pdf").read_bytes()
     )
-    reply = await api.reply_to(scan, timeout=20)
+    reply = await api.reply_to(scan)
     assert (
         reply.text.startswith(texts.TG_ADD_UNREADABLE.format(name="扫描件.pdf", reason=""))
         and "文字" in reply.text
@@ -407,7 +404,7 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
             c for c in api.sent(OWNER.id) if c.reply_to == reload["message_id"]
         ]  # still building
         builder.release.set()
-        done = await api.reply_to(reload, timeout=20)
+        done = await api.reply_to(reload)
         after = [api.say(user, FLOOD_CASE.question) for user in users]
         later = [await api.reply_to(m) for m in after]
     assert done.text.startswith(
@@ -429,39 +426,20 @@ async def test_questions_during_a_reload_are_answered_from_a_complete_index(
 # ---- speechbot run --watch ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     api: FakeBotApi, folder: Path, cache_dir: Path, tmp_path: Path
 ) -> None:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL"))
-    }
-    env.update(
-        SPEECHBOT_CACHE_DIR=str(cache_dir),
-        SPEECHBOT_DATA_DIR=str(tmp_path / "data"),
+    env = bot_env(
+        cache_dir,
         SPEECHBOT_CORPUS=str(folder),
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
         TELEGRAM_BOT_TOKEN=api.token,
         TELEGRAM_API_BASE_URL=api.base_url,
     )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--watch",
-        "0.2",
-        env=env,
-        cwd=tmp_path,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await start_bot(env, tmp_path, "--watch", "0.2")
     before = picked_up = after_vanishing = ""
     try:
-        await eventually(lambda: api.polls > 0, timeout=60)
+        await eventually(lambda: api.polls > 0, "polling")
         before = (await ask(api, BOB, FLOOD_CASE.question)).text
         (folder / "防汛.txt").write_text(FLOOD_TEXT, encoding="utf-8")
         for _ in range(100):  # picked up by itself within a few polls
@@ -477,13 +455,12 @@ async def test_run_watch_picks_up_new_files_and_survives_the_folder_vanishing(
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
+        _, err = await asyncio.wait_for(process.communicate(), PATIENCE)
     log = err.decode()
     assert FLOOD_CASE.quote not in before, log
     assert FLOOD_CASE.quote in picked_up, log
-    assert FLOOD_CASE.quote in after_vanishing and WATER.quote in after_vanishing, (
-        log
-    )  # the last good index
+    # the last good index
+    assert FLOOD_CASE.quote in after_vanishing and WATER.quote in after_vanishing, log
     assert process.returncode == 0, log
     assert log.count("still answering from the last good index") == 1, log
     assert "Traceback" not in log and api.token not in log

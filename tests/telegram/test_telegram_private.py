@@ -6,13 +6,14 @@ import copy
 import logging
 
 import pytest
-from fake_bot_api import ApiError, Call, FakeBotApi
-from tg_support import ALICE, BOB, eventually, running
 
 from bot import texts
 from bot.answer import Engine
 from bot.frontends.telegram import buttons
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import ApiError, Call, FakeBotApi
+from tests.support.telegram import ALICE, BOB, running
+from tests.support.waiting import eventually
 
 QUESTION = "人大代表需要学习哪些知识？"
 

@@ -5,16 +5,17 @@ Through the real Application and the fake Bot API; the log is read back through 
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
-
-from fake_bot_api import FakeBotApi
-from tg_support import ALICE, BOB, CAROL, GROUP, running
 
 from bot import texts
 from bot.answer import Engine
 from bot.answer.questions import QuestionLog
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.telegram import ALICE, BOB, CAROL, GROUP, running
+from tests.support.waiting import PATIENCE, eventually
 
 QUESTION = "人大代表需要学习哪些知识？"
 NOT_FOUND = "今天天气怎么样，适合去海边钓鱼吗？"
@@ -158,3 +159,32 @@ async def test_old_questions_are_pruned_and_recording_off_keeps_counts_only(
     assert (numbers.total, numbers.high, numbers.up) == (1, 1, 1)
     stored = b"".join(path.read_bytes() for path in data.iterdir())  # the file, its WAL
     assert QUESTION.encode() not in stored
+
+
+async def test_stats_are_counted_off_the_event_loop(
+    api: FakeBotApi, engine: Engine, make_settings, tmp_path: Path, monkeypatch
+) -> None:
+    """Counting a large log takes a while (half a second for 200,000 questions): the other
+    chats are answered meanwhile."""
+    counting, go_on = threading.Event(), threading.Event()
+    count = QuestionLog.stats
+
+    def slow_stats(self: QuestionLog, *args, **kwargs):
+        counting.set()
+        go_on.wait(PATIENCE)
+        return count(self, *args, **kwargs)
+
+    monkeypatch.setattr(QuestionLog, "stats", slow_stats)
+    settings = make_settings(
+        api.base_url, data_dir=tmp_path / "data", owner_ids=frozenset({OWNER.id})
+    )
+    async with running(build_application(settings, engine)):
+        stats = api.say(OWNER, "/stats")
+        await eventually(counting.is_set, "the log to be counted")
+        try:
+            answer = await api.reply_to(api.say(ALICE, QUESTION))
+        finally:
+            go_on.set()
+        shown = await api.reply_to(stats)
+    assert answer.ok and shown.ok and answer.at < shown.at
+    assert texts.TG_STATS_TITLE in shown.text

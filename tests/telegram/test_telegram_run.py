@@ -15,56 +15,17 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from fake_bot_api import TOKEN, FakeBotApi
-from tg_support import ALICE, ROOT, SEEDS, eventually, running
 
 from bot import texts
 from bot.answer import Engine
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import TOKEN, FakeBotApi
+from tests.support.process import bot_env, start_bot, stop_bot
+from tests.support.telegram import ALICE, running
+from tests.support.waiting import PATIENCE, eventually
 
 QUESTION = "人大代表需要学习哪些知识？"
 TOKEN_SECRET_HALF = TOKEN.split(":", 1)[1]
-
-
-def bot_env(cache_dir: Path, **values: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "SPEECHBOT_", "LOG_LEVEL"))
-    }
-    env.update(
-        SPEECHBOT_CACHE_DIR=str(cache_dir),
-        SPEECHBOT_DATA_DIR=str(cache_dir.parent / (cache_dir.name + "-data")),
-        SPEECHBOT_CORPUS=str(SEEDS),
-        PYTHONPATH=str(ROOT),
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(values)
-    return env
-
-
-async def start_bot(args: list[str], env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        env=env,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def stop(process: asyncio.subprocess.Process) -> int:
-    if process.returncode is None:
-        process.send_signal(signal.SIGINT)
-    try:
-        return await asyncio.wait_for(process.wait(), 15)
-    except TimeoutError:
-        process.kill()
-        raise
 
 
 def free_port() -> int:
@@ -81,8 +42,8 @@ async def test_an_invalid_token_is_one_clear_line_and_exit_2(
         TELEGRAM_BOT_TOKEN="123456789:ThisTokenIsNotKnownToTheServer_xyz",
         TELEGRAM_API_BASE_URL=api.base_url,
     )
-    process = await start_bot(["run"], env, tmp_path)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
+    process = await start_bot(env, tmp_path, stdout=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), PATIENCE)
     assert process.returncode == 2
     lines = err.decode().strip().splitlines()
     assert lines == [texts.TG_INVALID_TOKEN.format(reason="Unauthorized")]
@@ -98,7 +59,7 @@ def test_no_token_without_a_terminal_explains_and_exits_2(cache_dir: Path, tmp_p
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=PATIENCE,
     )
     assert result.returncode == 2
     assert (
@@ -122,7 +83,7 @@ def test_no_token_on_a_terminal_starts_the_terminal_chat(cache_dir: Path, tmp_pa
             text=True,
         )
         os.write(leader, f"{QUESTION}\n/quit\n".encode())
-        out, err = process.communicate(timeout=60)
+        out, err = process.communicate(timeout=PATIENCE)
     finally:
         os.close(leader)
         os.close(follower)
@@ -137,16 +98,16 @@ async def test_the_token_never_reaches_the_logs_of_a_running_bot(
     env = bot_env(
         cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url, LOG_LEVEL="DEBUG"
     )
-    process = await start_bot(["-v", "run"], env, tmp_path)
+    process = await start_bot(env, tmp_path, command=("-v", "run"))
     assert process.stderr is not None
     stderr = asyncio.create_task(process.stderr.read())  # keep the pipe drained while it runs
     try:
-        await api.wait_for("deleteWebhook", timeout=60)  # run_polling has started
+        await api.wait_for("deleteWebhook")  # run_polling has started
         reply = await api.reply_to(api.say(ALICE, QUESTION))
         assert reply.ok and reply.reply_to is not None
         await eventually(lambda: api.polls >= 2)
     finally:
-        code = await stop(process)
+        code = await stop_bot(process, signal.SIGINT)
     log = (await stderr).decode()
     assert code == 0
     assert TOKEN not in log and TOKEN_SECRET_HALF not in log
@@ -179,24 +140,21 @@ async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(
     secret = "s3cret_Webhook-token"
     env = bot_env(cache_dir, TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url)
     process = await start_bot(
-        [
-            "run",
-            "--webhook-url",
-            "https://bot.example.invalid/tg-hook",
-            "--listen",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--secret-token",
-            secret,
-        ],
         env,
         tmp_path,
+        "--webhook-url",
+        "https://bot.example.invalid/tg-hook",
+        "--listen",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--secret-token",
+        secret,
     )
     assert process.stderr is not None
     stderr = asyncio.create_task(process.stderr.read())
     try:
-        registered = await api.wait_for("setWebhook", timeout=60)
+        registered = await api.wait_for("setWebhook")
         assert registered.params["url"] == "https://bot.example.invalid/tg-hook"
         assert registered.params["secret_token"] == secret
         assert set(registered.params["allowed_updates"]) == {
@@ -226,7 +184,7 @@ async def test_webhook_mode_uses_the_builtin_server_and_checks_the_secret(
         reply = await api.reply_to(message)
         assert reply.ok and "第4段" in reply.text
     finally:
-        code = await stop(process)
+        code = await stop_bot(process, signal.SIGINT)
     log = (await stderr).decode()
     assert code == 0
     assert secret not in log and TOKEN not in log

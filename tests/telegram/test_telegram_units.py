@@ -6,14 +6,14 @@ from __future__ import annotations
 import logging
 
 import pytest
-from fake_bot_api import ApiError, parse_html, utf16_len
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.frontends.telegram import buttons, logsafe, render
+from bot.frontends.telegram import buttons, logsafe
 from bot.frontends.telegram.access import Cooldown
 from bot.frontends.telegram.questions import question_from
 from bot.frontends.telegram.render import Block, pack
+from tests.support.fake_bot_api import ApiError, parse_html, utf16_len
 
 FP = "0123abcd"
 
@@ -172,10 +172,3 @@ def test_file_url_follows_the_base_url() -> None:
 
     assert file_url_for("http://127.0.0.1:8081/bot") == "http://127.0.0.1:8081/file/bot"
     assert file_url_for("http://127.0.0.1:8081/bot/") == "http://127.0.0.1:8081/file/bot"
-
-
-def test_render_location_matches_the_plain_front_end(speech_engine) -> None:
-    from bot.frontends.plain import location
-
-    for passage in speech_engine.index.passages:
-        assert render.location_block(passage).text == location(passage)

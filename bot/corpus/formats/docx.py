@@ -419,7 +419,7 @@ def check_zip(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏") from exc
+        raise DocumentError(texts.DOCX_INVALID) from exc
     mib = 1024 * 1024
     if len(members) > MAX_ZIP_MEMBERS:
         raise DocumentError(texts.DOCX_TOO_MANY_PARTS.format(count=len(members)))
@@ -455,15 +455,15 @@ def read_docx(path: Path, data: bytes) -> SourceText:
         from docx.table import Table
         from docx.text.paragraph import Paragraph
     except ImportError as exc:  # pragma: no cover - a broken installation
-        raise DocumentError("读取 .docx 需要 python-docx：pip install python-docx") from exc
+        raise DocumentError(texts.DOCX_NEEDS_PYTHON_DOCX) from exc
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError) as exc:
-        raise DocumentError("不是有效的 Word（.docx）文件，可能已损坏") from exc
+        raise DocumentError(texts.DOCX_INVALID) from exc
     except ValueError as exc:  # e.g. a template (.dotx) or macro document renamed .docx
-        raise DocumentError(f"不是普通的 Word 文档：{exc}") from exc
+        raise DocumentError(texts.DOCX_NOT_PLAIN.format(reason=exc)) from exc
     blocks = _blocks(document, qn, Paragraph, Table)
     if not blocks:
-        raise DocumentError("Word 文档里没有文字（可能只有图片）")
+        raise DocumentError(texts.DOCX_NO_TEXT)
     text, title = _markdown(blocks)
     return SourceText(path=path, text=text, markdown=True, title=title)

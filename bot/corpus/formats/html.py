@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot import texts
 from bot.corpus.encoding import decode_bytes, plausibility
 from bot.corpus.source import DocumentError, SourceText, escape_markdown_line, squeeze_cjk_spaces
 
@@ -182,7 +183,7 @@ def read_html(path: Path, data: bytes) -> SourceText:
             ProcessingInstruction,
         )
     except ImportError as exc:  # pragma: no cover - a broken installation
-        raise DocumentError("读取网页需要 beautifulsoup4：pip install beautifulsoup4") from exc
+        raise DocumentError(texts.HTML_NEEDS_BS4) from exc
     text = _decode(data)
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
@@ -227,5 +228,5 @@ def read_html(path: Path, data: bytes) -> SourceText:
         if title and "".join(title.split()) not in top:
             lines = [f"# {title}"] + lines
     if not any(not ln.startswith("#") for ln in lines):
-        raise DocumentError("网页里没有正文")
+        raise DocumentError(texts.HTML_NO_BODY)
     return SourceText(path=path, text="\n".join(lines) + "\n", markdown=True, title=title or None)

@@ -154,21 +154,21 @@ def read_pdf(path: Path, data: bytes) -> SourceText:
         from pypdf import PdfReader
         from pypdf.errors import DependencyError, PdfReadError
     except ImportError as exc:  # pragma: no cover - a broken installation
-        raise DocumentError("读取 PDF 需要 pypdf：pip install pypdf") from exc
+        raise DocumentError(texts.PDF_NEEDS_PYPDF) from exc
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
             # an owner password alone (printing or copying restricted, as many official PDFs
             # are) leaves the empty user password: the text can be read
             if not reader.decrypt(""):
-                raise DocumentError("PDF 设有打开密码，请先去掉密码")
+                raise DocumentError(texts.PDF_PASSWORD)
         pages = list(reader.pages)
     except DocumentError:
         raise
     except DependencyError as exc:  # AES without cryptography: a broken installation
         raise DocumentError(texts.PDF_NEEDS_CRYPTOGRAPHY) from exc
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise DocumentError(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）") from exc
+        raise DocumentError(texts.PDF_BROKEN.format(reason=type(exc).__name__)) from exc
 
     page_lines: list[list[str]] = []
     without_text: list[int] = []
@@ -186,17 +186,17 @@ def read_pdf(path: Path, data: bytes) -> SourceText:
             without_text.append(number)
         page_lines.append(lines)
     if not pages:
-        raise DocumentError("PDF 没有页面")
+        raise DocumentError(texts.PDF_NO_PAGES)
     if len(without_text) == len(pages):
-        raise DocumentError("PDF 没有文字层（可能是扫描件或图片），需要先做文字识别（OCR）")
+        raise DocumentError(texts.PDF_NO_TEXT)
 
     kept = _drop_running_lines([p for p in page_lines if p])
     lines = _drop_table_of_contents([ln for page in kept for ln in page])
     paragraphs = join_lines(lines)
     notes: tuple[str, ...] = ()
     if without_text:
-        shown = "、".join(str(n) for n in without_text[:10]) + (
-            "等" if len(without_text) > 10 else ""
-        )
-        notes = (f"第 {shown} 页没有文字层（扫描页或图片），这些页的内容未收录",)
+        shown = texts.LIST_SEPARATOR.join(str(n) for n in without_text[:10])
+        if len(without_text) > 10:
+            shown += texts.PDF_PAGES_MORE
+        notes = (texts.PDF_PAGES_WITHOUT_TEXT.format(pages=shown),)
     return SourceText(path=path, text="\n".join(paragraphs) + "\n", notes=notes)

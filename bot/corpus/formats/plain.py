@@ -12,20 +12,20 @@ from bot.corpus.source import DocumentError, SourceText
 
 def odd_lines_note(odd: tuple[tuple[int, str], ...]) -> str:
     """「第 3、7 行不是 UTF-8 编码，已按 GB18030 读取……」"""
-    numbers = "、".join(str(n) for n, _ in odd[:10])
+    numbers = texts.LIST_SEPARATOR.join(str(n) for n, _ in odd[:10])
     if len(odd) > 10:
         numbers += texts.LINES_NOT_UTF8_MORE.format(count=len(odd))
-    encodings = "、".join(dict.fromkeys(e.upper() for _, e in odd))
+    encodings = texts.LIST_SEPARATOR.join(dict.fromkeys(e.upper() for _, e in odd))
     return texts.LINES_NOT_UTF8.format(lines=numbers, encoding=encodings)
 
 
 def read_plain(path: Path, data: bytes) -> SourceText:
     decoded = decode_bytes(data)
     if looks_binary(decoded.text):
-        raise DocumentError("是二进制文件，不是文本")
-    notes: tuple[str, ...] = (
-        (f"部分字节无法按 {decoded.encoding.upper()} 解码，已用 � 代替",) if decoded.lossy else ()
-    )
+        raise DocumentError(texts.BINARY_FILE)
+    notes: tuple[str, ...] = ()
+    if decoded.lossy:
+        notes += (texts.BYTES_REPLACED.format(encoding=decoded.encoding.upper()),)
     if decoded.odd_lines:
         notes += (odd_lines_note(decoded.odd_lines),)
     meta, text = split_front_matter(clean_text(decoded.text))

@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -175,12 +176,15 @@ def build_application(
     rate_limiter: bool = True,
     watch_seconds: float | None = None,
     on_polling_death: Callable[[BaseException | None], None] | None = None,
+    read_timeout: float | None = None,
 ) -> Application:
     """The bot's Application: handlers, command menu at start-up, flood limits, a local Bot API.
 
     `source` is the library to answer from (or an engine, whose corpus becomes the library);
     `watch_seconds`: poll the corpus folder that often and reload it when it changes;
-    `on_polling_death`: called if python-telegram-bot's polling stops by itself."""
+    `on_polling_death`: called if python-telegram-bot's polling stops by itself;
+    `read_timeout`: seconds to wait for the Bot API's answer to a request (getUpdates adds its
+    long-poll time), python-telegram-bot's own default (5 s) if None."""
     token = settings.telegram_token
     if not token:
         raise ValueError("no Telegram bot token")
@@ -210,11 +214,12 @@ def build_application(
             base_file_url=settings.telegram_api_file_url
             or file_url_for(settings.telegram_api_base_url),
         )
+    timeouts: dict[str, Any] = {} if read_timeout is None else {"read_timeout": read_timeout}
     bot = LedgerBot(
         token,
         ledger=ledger,
-        request=RetryingRequest(connection_pool_size=256),
-        get_updates_request=UpdatesRequest(ledger.skip, connection_pool_size=1),
+        request=RetryingRequest(connection_pool_size=256, **timeouts),
+        get_updates_request=UpdatesRequest(ledger.skip, connection_pool_size=1, **timeouts),
         rate_limiter=AIORateLimiter(max_retries=2) if rate_limiter else None,
         **urls,
     )

@@ -12,12 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot import texts
 from bot.answer.library import DocInfo, Edition
+from bot.atomic import write_atomic
 
 log = logging.getLogger("speechbot.telegram")
 
@@ -109,15 +109,7 @@ class ChatChoices:
             },
         }
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".choices-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(data, fh, ensure_ascii=False)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomic(self.path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
             if not self._save_failed:  # once: the choices still work until a restart
                 log.warning("could not save the document choices to %s: %s", self.path, exc)

@@ -55,7 +55,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -67,6 +66,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ExtBot
 from telegram.request import HTTPXRequest
+
+from bot.atomic import write_atomic
 
 log = logging.getLogger("speechbot.telegram")
 
@@ -186,12 +187,9 @@ class Ledger:
         state = self._state()
         if state == self._saved:
             return
+        data = {"offset": state[0], "done": list(state[1]), "saved": self.clock()}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".updates-", dir=self.path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump({"offset": state[0], "done": list(state[1]), "saved": self.clock()}, out)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, json.dumps(data).encode("ascii"))
         except OSError as exc:
             if not self._warned:  # the bot goes on; only a restart could answer something twice
                 log.warning("could not write %s: %s", self.path, exc)
@@ -204,12 +202,16 @@ class LedgerBot(ExtBot):
     """An ExtBot whose getUpdates confirms only what is done and returns only updates not seen
     before."""
 
-    __slots__ = ("ledger",)
+    # A Bot is frozen once made, but for attributes whose name starts with "_": ours is one.
+    __slots__ = ("_ledger",)
 
     def __init__(self, *args: Any, ledger: Ledger, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        with self._unfrozen():  # a Bot is frozen once made
-            self.ledger = ledger
+        self._ledger = ledger
+
+    @property
+    def ledger(self) -> Ledger:
+        return self._ledger
 
     async def get_updates(
         self, offset: int | None = None, *args: Any, **kwargs: Any
@@ -249,18 +251,13 @@ class LedgerBot(ExtBot):
         ledger = self.ledger
         confirm = ledger.watermark()
         ledger.save()
-        if (
-            not ledger.polled
-        ):  # webhook mode: getUpdates would be refused, and there is nothing to confirm
+        if not ledger.polled:  # webhook mode: getUpdates would be refused, nothing to confirm
             return
         try:
             await asyncio.wait_for(
                 super().get_updates(confirm or None, timeout=0, limit=1), CONFIRM_SECONDS
             )
-        except (
-            TimeoutError,
-            TelegramError,
-        ) as exc:  # the saved ledger keeps those from coming twice
+        except (TimeoutError, TelegramError) as exc:  # the saved ledger stops them coming twice
             log.warning(
                 "could not confirm the last updates to Telegram: %s", exc or "no answer in time"
             )
@@ -288,9 +285,7 @@ class LedgerProcessor(BaseUpdateProcessor):
             await coroutine
         except asyncio.CancelledError:
             raise  # not done: Telegram sends it again after the restart
-        except (
-            Exception
-        ):  # the Application deals with handler errors itself; anything else is logged
+        except Exception:  # the Application deals with handler errors itself; log anything else
             log.exception("update %s could not be processed", getattr(update, "update_id", None))
         finally:
             if task is not None:
@@ -523,9 +518,7 @@ class RetryingRequest(HTTPXRequest):
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
-        endpoint = url.rstrip("/").rpartition("/")[
-            2
-        ]  # the URL holds the token: log the method only
+        endpoint = url.rstrip("/").rpartition("/")[2]  # the URL holds the token: log the method
         attempts = 1 if endpoint in NOT_RETRIED else SEND_ATTEMPTS
         for attempt in range(attempts):
             last = attempt == attempts - 1

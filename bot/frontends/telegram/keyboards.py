@@ -75,7 +75,13 @@ def documents(edition: Edition) -> InlineKeyboardMarkup:
     fp = fingerprint(edition)
     return InlineKeyboardMarkup(
         [
-            [_button(render.button_label(f"《{d.title}》"), buttons.Document(i), fp)]
+            [
+                _button(
+                    render.button_label(texts.DOCUMENT_TITLE.format(title=d.title)),
+                    buttons.Document(i),
+                    fp,
+                )
+            ]
             for i, d in enumerate(edition.engine.index.documents[:MAX_TOC_BUTTONS])
         ]
     )

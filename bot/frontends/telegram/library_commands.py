@@ -28,7 +28,7 @@ from bot.frontends.telegram.reply import reply, send, thread_of
 log = logging.getLogger("speechbot.telegram")
 
 CLOUD_DOWNLOAD_LIMIT_MB = 20  # getFile on api.telegram.org refuses bigger files
-_ALL_DOCS = {"0", "all", "全部", "所有"}
+_ALL_DOCS = {"0", "all", *texts.DOC_ALL_WORDS}
 _BOLD_TAGS = re.compile(r"</?b>")  # the only tags render puts in a message
 MB = 1024 * 1024
 

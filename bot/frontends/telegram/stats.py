@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram import Chat, Message, Update
@@ -112,7 +113,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await help_command(update, context)
         return
     log_ = services.of(context).questions
-    numbers = log_.stats()
+    numbers = await asyncio.to_thread(log_.stats)  # counts the whole log: not on the event loop
     markup = keyboards.logged(numbers.unanswered, numbers.disliked)
     await reply(
         context, services.message_of(update), stats_messages(numbers, log_.available), markup

@@ -1,4 +1,4 @@
-"""Builders for ingestion fixtures: every document is made here, offline, from pip packages only.
+"""Document builders for the tests: every document is made here, offline, from pip packages only.
 
 PDFs are drawn with reportlab's built-in CID font STSong-Light, which needs no font file
 (CI has no CJK fonts), so their text layer holds real Chinese text.
@@ -6,8 +6,10 @@ PDFs are drawn with reportlab's built-in CID font STSong-Light, which needs no f
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import IO
 
 SPEECH_TITLE = "在全市人大代表工作会议上的讲话"
 SPEECH_BODY = (
@@ -31,9 +33,10 @@ def speech_text(
 # ---- .docx -------------------------------------------------------------------------------
 
 
-def write_docx(path: Path, paragraphs: Sequence[tuple[str, str | None]]) -> Path:
-    """(text, style) pairs; style None is the Normal style. A style name that the default
-    template lacks (「标题 1」, as Chinese Word names Heading 1) is created."""
+Paragraphs = Sequence[tuple[str, str | None]]
+
+
+def _save_docx(out: str | IO[bytes], paragraphs: Paragraphs) -> None:
     import docx
     from docx.enum.style import WD_STYLE_TYPE
 
@@ -44,8 +47,21 @@ def write_docx(path: Path, paragraphs: Sequence[tuple[str, str | None]]) -> Path
             document.styles.add_style(style, WD_STYLE_TYPE.PARAGRAPH)
             names.add(style)
         document.add_paragraph(text, style=style)
-    document.save(str(path))
+    document.save(out)
+
+
+def write_docx(path: Path, paragraphs: Paragraphs) -> Path:
+    """(text, style) pairs; style None is the Normal style. A style name that the default
+    template lacks (「标题 1」, as Chinese Word names Heading 1) is created."""
+    _save_docx(str(path), paragraphs)
     return path
+
+
+def docx_bytes(paragraphs: Paragraphs) -> bytes:
+    """The .docx `write_docx` would write, as bytes (an upload, say)."""
+    out = io.BytesIO()
+    _save_docx(out, paragraphs)
+    return out.getvalue()
 
 
 # ---- .pdf --------------------------------------------------------------------------------
@@ -154,7 +170,6 @@ def write_docx_bomb(
     """A valid .docx whose word/document.xml holds `inflated_bytes` of the same paragraph:
     a few hundred KB on disk (deflate compresses it about 340 to 1), a zip bomb when read.
     `varied`: paragraphs of random hex text instead, which compress about 2 to 1."""
-    import io
     import os
     import zipfile
 
