@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from bot import texts
 from bot.answer.confidence import (
     DEFAULT_CONFIDENCE,
     THESAURUS_CREDIT,
@@ -582,7 +583,7 @@ class Engine:
             title = table.strings[int(s)]
             m = re.match(r"^(?:要|必须|坚持)(.{2,16}?)[。！]?$", title)
             if m:
-                question = f"怎样{m.group(1)}？"
+                question = texts.EXAMPLE_HOW.format(topic=m.group(1))
                 if question not in found:
                     found.append(question)
         if (
@@ -593,7 +594,7 @@ class Engine:
                     body = re.sub(r"^[^、）)]*[、）)]\s*", "", section.heading).strip("。 ")
                     body = re.split(r"[，,。]", body)[-1] if body else body
                     if 2 <= len(body) <= 20:
-                        found.append(f"{body}是什么？")
+                        found.append(texts.EXAMPLE_WHAT.format(topic=body))
         spread = found[:: max(1, len(found) // n)] if len(found) > n else found
         return spread[:n]
 

@@ -141,7 +141,7 @@ def format_report(report: Report, verbose: bool = False) -> str:
                 if o.answerable
                 else ("✓" if not o.found else "✗")
             )
-            shown = (o.top or "未找到")[:40]
+            shown = (o.top or texts.CONFIDENCE_NAMES["none"])[:40]
             lines.append(f"{mark} [{o.kind}] {o.question} -> {o.confidence}: {shown}")
         lines.append("")
     lines += [

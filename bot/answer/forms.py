@@ -1,8 +1,9 @@
 """Question forms that are not answered by ranking alone.
 
 - **Is X mentioned?** 「报告有没有提到托育？」, 「讲话讲没讲就业问题」, 「涉及养老吗」: the
-  answer is where X occurs, how often, or that it does not. `mention(question)` finds X (and any words
-  before the question proper, such as 「上海的报告里」, which name the document).
+  answer is where X occurs, how often, or that it does not. `mention(question)` finds X
+  (and any words before the question proper, such as 「上海的报告里」, which name the
+  document).
 - **What are the parts of it?** 「自身建设要加强哪几个方面」: the passage that enumerates them,
   usually the lead of the section whose heading names the subject. `enumeration(question)`.
 - **About the text itself**: 「这篇讲话是在什么会议上发表的？」, 「报告讲了哪几个方面？」: the

@@ -6,24 +6,17 @@ from bot import texts
 from bot.answer import Answer, Hit
 from bot.corpus.passages import Passage
 from bot.frontends.answer_view import view
+from bot.frontends.location import location_of
 
 
 def location(passage: Passage) -> str:
     """「三、…… › 要夯实履职基础。 · 第5段」"""
-    parts = [passage.section or texts.FRONT_MATTER]
-    if passage.subsection and passage.subsection != passage.section:
-        parts.append(passage.subsection)
-    where = (
-        texts.TITLE_LABEL
-        if passage.paragraph == 0
-        else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
-    )
-    return " › ".join(parts) + " · " + where
+    return location_of(passage).text
 
 
 def format_hit(hit: Hit) -> str:
     p = hit.passage
-    return f"《{p.document}》\n{location(p)}\n{p.text}"
+    return f"{texts.DOCUMENT_TITLE.format(title=p.document)}\n{location(p)}\n{p.text}"
 
 
 def format_answer(answer: Answer, top: int = 1) -> str:

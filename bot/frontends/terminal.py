@@ -20,7 +20,10 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
         texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages)),
         file=stdout,
     )
-    print(texts.CHAT_WELCOME.format(examples="、".join(engine.examples())), file=stdout)
+    print(
+        texts.CHAT_WELCOME.format(examples=texts.LIST_SEPARATOR.join(engine.examples())),
+        file=stdout,
+    )
     last: Answer | None = None
     shown = 0
     while True:
@@ -55,7 +58,10 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
             shown = max(1, len(view(last).hits))
             if last.empty:
                 print(
-                    texts.EMPTY_QUESTION.format(example="、".join(engine.examples())), file=stdout
+                    texts.EMPTY_QUESTION.format(
+                        example=texts.LIST_SEPARATOR.join(engine.examples())
+                    ),
+                    file=stdout,
                 )
             else:
                 print(format_answer(last), file=stdout)

@@ -4,11 +4,15 @@ The BM25 scores themselves are rank-bm25's (see `bm25.py`); everything here is l
 top of them:
 
 0. the first stage is exact: the `first_stage` best passages by BM25 (MaxScore, see
-   `BM25Index.top_lists`). Their paragraphs, whole, make the pool that is re-ranked; no
-   later step ever looks at a passage outside it, so the cost does not grow with the
-   library (with character unigrams nearly every passage shares a term with a question);
-1. every pool passage that contains a query term gets its passage BM25 score and a score for its
-   paragraph (the title line and each body paragraph of a document are one each), each divided by the best among the candidates, and blended:
+   `BM25Index.top_lists`), and as many of each document the question names in its title
+   (`spans`). Their paragraphs, whole, make the pool that is re-ranked; no later step ever
+   looks at a passage outside it, so the cost does not grow with the library (with
+   character unigrams nearly every passage shares a term with a question). A term may
+   weigh less than 1 (`weights`): a synonym the question does not use itself, a word that
+   says little in general Chinese (`general_weight`); MaxScore stays exact with them;
+1. every pool passage that contains a query term gets its passage BM25 score and a score
+   for its paragraph (the title line and each body paragraph of a document are one each),
+   each divided by the best among the candidates, and blended:
    `passage + paragraph_weight * paragraph`. The paragraph's score adds up, for each query
    term, the term's best BM25 weight among the paragraph's passages: the paragraph as a
    whole is asked whether it has each term, so a subject named in one passage and the
@@ -23,7 +27,11 @@ top of them:
    before it in its paragraph have: text refers back to what it is about (公园于……开放 after
    城东湿地公园位于……), so a passage should not lose to the one that merely names the subject;
 4. a small bonus for opening a paragraph (`lead_weight`): the first passage states its
-   topic; it balances the pull of 3. towards later passages.
+   topic; it balances the pull of 3. towards later passages;
+5. the best `judged` are read more closely (`priors`, supplied by the answer engine): how
+   much of the question each holds read with its title and headings (`coverage_weight`),
+   its document title's score (`title_weight`), and whether its headings are about the year
+   asked (`year_weight`); these put the passage of the named place and year first.
 
 Single characters taken from a longer question word (地 and 位 of 地位) find a passage
 that words its answer differently (体长 / 长63厘米), but they are weak evidence: the
@@ -38,12 +46,12 @@ search in each term's sorted posting list.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from bot.chars import HAN
 from bot.search.bm25 import BM25Index
 
 
@@ -70,12 +78,11 @@ class RankConfig:
 
 
 DEFAULT_RANKING = RankConfig()
-_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002ffff]")
 
 
 def _is_char_gram(term: str, words: Collection[str]) -> bool:
     """A single Han character that is not itself one of the question's words."""
-    return len(term) == 1 and term not in words and _HAN.match(term) is not None
+    return len(term) == 1 and term not in words and HAN.match(term) is not None
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import pytest
 from bot.answer import Engine
 from bot.answer.engine import Answer
 from bot.search.synonyms import Synonyms
-from tests.conftest import SEEDS
+from tests.support.paths import SEEDS
 
 LIBRARY = Path(__file__).resolve().parent / "library"
 JIANGNING = "2025年江宁市政府工作报告"

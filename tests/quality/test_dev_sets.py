@@ -14,7 +14,7 @@ import pytest
 
 from bot.answer import Engine
 from bot.answer.evaluate import evaluate_file
-from tests.conftest import ROOT, SEEDS, SHARED_DATA
+from tests.support.paths import ROOT, SEEDS, SHARED_DATA
 
 SPEECH_DEV = SHARED_DATA / "speech_qa_dev.jsonl"
 CMRC_DEV = SHARED_DATA / "cmrc2018" / "cmrc2018_dev.json"

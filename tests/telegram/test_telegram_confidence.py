@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi
-from tg_support import ALICE, BOB, GROUP, running
 
 from bot import texts
 from bot.answer import Engine
@@ -18,6 +16,8 @@ from bot.answer.confidence import ConfidenceConfig
 from bot.answer.engine import EngineConfig
 from bot.frontends.answer_view import LOW_SHOWN
 from bot.frontends.telegram.app import build_application
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.telegram import ALICE, BOB, GROUP, running
 
 LIBRARY = Path(__file__).resolve().parents[1] / "quality" / "library"
 QUESTION = "江宁市轨道交通运营里程达到多少公里？"

@@ -168,7 +168,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def hint(context: ContextTypes.DEFAULT_TYPE, message: Message, target: Message) -> None:
     """Nothing to ask: how to ask, with example questions."""
     examples = list(services.of(context).library.current.examples)
-    html = escape(texts.EMPTY_QUESTION.format(example="、".join(examples)))
+    html = escape(texts.EMPTY_QUESTION.format(example=texts.LIST_SEPARATOR.join(examples)))
     await send(context, target.chat_id, [html], reply_to=target, thread=thread_of(message))
 
 

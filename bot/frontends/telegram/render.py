@@ -22,6 +22,7 @@ from bot.answer.library import Added, AddStatus, DocInfo, Edition, Reloaded
 from bot.corpus.passages import Passage
 from bot.corpus.sentences import split_sentences
 from bot.frontends.answer_view import view
+from bot.frontends.location import location_of
 
 MAX_MESSAGE = 4096  # Telegram's limit for a text message, in UTF-16 code units
 DESCRIPTION_CHARS = 80  # inline result description: the start of the passage
@@ -159,29 +160,14 @@ def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def title_block(document: str, prefix: str = "") -> Block:
-    title = f"《{document}》"
+    title = texts.DOCUMENT_TITLE.format(title=document)
     return Block(prefix + title, ((len(prefix), len(prefix) + len(title)),))
 
 
 def location_block(passage: Passage) -> Block:
-    """「<b>三、……</b> › <b>要夯实履职基础。</b> · 第5段」, like plain.location()."""
-    text = ""
-    bold: list[tuple[int, int]] = []
-    if passage.section:
-        bold.append((0, len(passage.section)))
-        text = passage.section
-    else:
-        text = texts.FRONT_MATTER
-    if passage.subsection and passage.subsection != passage.section:
-        text += " › "
-        bold.append((len(text), len(text) + len(passage.subsection)))
-        text += passage.subsection
-    where = (
-        texts.TITLE_LABEL
-        if passage.paragraph == 0
-        else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
-    )
-    return Block(f"{text} · {where}", tuple(bold))
+    """「<b>三、……</b> › <b>要夯实履职基础。</b> · 第5段」, as plain.location() says it."""
+    where = location_of(passage)
+    return Block(where.text, where.headings)
 
 
 def hit_blocks(hit: Hit, number: int | None = None) -> list[Block]:
@@ -214,7 +200,9 @@ def answer_messages(
     if answer.truncated:
         blocks.append(Block(texts.QUESTION_TRUNCATED.format(limit=len(answer.question))))
     if answer.empty:
-        blocks.append(Block(texts.EMPTY_QUESTION.format(example="、".join(examples))))
+        blocks.append(
+            Block(texts.EMPTY_QUESTION.format(example=texts.LIST_SEPARATOR.join(examples)))
+        )
     elif number is not None and answer.hits:  # a further result ("更多结果"): just the passage
         blocks.extend(hit_blocks(answer.hits[0], number))
     else:
@@ -312,7 +300,10 @@ def reload_messages(result: Reloaded, limit: int = 10) -> list[str]:
     if skipped:
         blocks.append(Block(texts.TG_RELOAD_SKIPPED.format(count=len(skipped))))
         for problem in skipped[:limit]:
-            blocks.append(Block(f"• {_short_path(problem.path, now)}：{problem.reason}"))
+            line = texts.TG_RELOAD_SKIPPED_LINE.format(
+                path=_short_path(problem.path, now), reason=problem.reason
+            )
+            blocks.append(Block(line))
         if len(skipped) > limit:
             blocks.append(Block(texts.TG_RELOAD_SKIPPED_MORE.format(count=len(skipped) - limit)))
     return pack(blocks)
