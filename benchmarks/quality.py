@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answer.confidence import DEFAULT_CONFIDENCE, ConfidenceConfig  # noqa: E402
 from bot.answer.engine import Answer, Engine, EngineConfig  # noqa: E402
+from bot.search.rank import RankConfig  # noqa: E402
 from bot.search.store import open_index  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -164,6 +165,7 @@ class Outcome:
     top_chars: int
     ms: float
     top_text: str = ""
+    doubts: frozenset[str] = frozenset()  # what lowered the level (`confidence.DOUBTS`)
 
     @property
     def answerable(self) -> bool:
@@ -219,6 +221,7 @@ def ask(engine: Engine, question: Question, doc_names: list[str]) -> Outcome:
         len(best.passage.text) if best else 0,
         ms,
         best.passage.text if best else "",
+        answer.doubts,
     )
 
 
@@ -342,21 +345,37 @@ def _value(outcomes: dict[str, list[Outcome]], train: Callable[[Outcome], bool])
 def thresholds(
     present: dict[str, list[Outcome]], absent: dict[str, list[Outcome]]
 ) -> ConfidenceConfig:
-    """Confidence thresholds from the coverage of the top passage, so that in every set at
-    most `MAX_NONE` of the answerable questions get 「未找到」 (`low` as high as that allows)
-    and at most `MAX_HIGH` of the held-out ones get a confident answer (`high` as low as
-    that allows)."""
-    lows, highs = [], []
-    for name, outcomes in present.items():
-        covered = sorted(o.coverage for o in outcomes if o.answerable)
-        if covered:
-            lows.append(covered[int(MAX_NONE * len(covered))])
-        held = sorted(o.coverage for o in absent.get(name, []))
-        if held:
-            highs.append(held[min(len(held) - 1, int((1 - MAX_HIGH) * len(held)))])
-    low = min(lows, default=0.0)
-    high = max(highs, default=1.0)
-    return ConfidenceConfig(low=round(low - 1e-4, 4), high=round(max(high + 1e-4, low), 4))
+    """Confidence thresholds on a grid, with the doubts that lower a level taken into account:
+    `high` as low as it can be while in every set at most `MAX_HIGH` of the held-out
+    questions get a confident answer, then `low` as high as it can be while in every set at
+    most `MAX_NONE` of the answerable questions get 「未找到」."""
+
+    def share(outcomes: list[Outcome], config: ConfidenceConfig, level: str) -> float:
+        if not outcomes:
+            return 0.0
+        return sum(config.level(o.coverage, o.doubts) == level for o in outcomes) / len(outcomes)
+
+    grid = [x / 1000 for x in range(100, 1001, 2)]
+    held = [outcomes for outcomes in absent.values() if outcomes]
+    high = next(
+        (
+            h
+            for h in grid
+            if all(share(o, ConfidenceConfig(h, h), "high") <= MAX_HIGH for o in held)
+        ),
+        1.0,
+    )
+    answerable = [[o for o in outcomes if o.answerable] for outcomes in present.values()]
+    low = max(
+        (
+            v
+            for v in grid
+            if v <= high
+            and all(share(o, ConfidenceConfig(high, v), "none") <= MAX_NONE for o in answerable)
+        ),
+        default=0.0,
+    )
+    return ConfidenceConfig(high=high, low=low)
 
 
 class Tuner:
@@ -394,11 +413,13 @@ class Tuner:
             print(f"  scored {_changes(key, EngineConfig())}: {took:.0f} s", file=sys.stderr)
         if config.confidence == DEFAULT_CONFIDENCE:
             return known
-        level = config.confidence.level  # the levels depend on the thresholds only
+        level = config.confidence.level  # the levels depend on the thresholds and the doubts only
         return {
             name: (
-                [replace(o, confidence=level(o.coverage)) for o in p],
-                [replace(o, confidence=level(o.coverage)) for o in a] if a is not None else None,
+                [replace(o, confidence=level(o.coverage, o.doubts)) for o in p],
+                [replace(o, confidence=level(o.coverage, o.doubts)) for o in a]
+                if a is not None
+                else None,
             )
             for name, (p, a) in known.items()
         }
@@ -514,16 +535,8 @@ def misses(outcomes: list[Outcome]) -> Iterator[str]:
 
 
 FINAL = EngineConfig()  # the shipped defaults
-
-
-def _ablation() -> list[Setup]:
-    """From the engine as it was before this round of work (one "found" threshold, no
-    synonyms, no priors, no question forms, the old ranking weights) to the final one, one
-    technique at a time. Reading of documents (metadata set aside) and title lines never
-    being answers are in every row."""
-    r = FINAL.ranking
-    before = replace(
-        r,
+BEFORE = EngineConfig(  # the weights before this round of work: where the search starts
+    RankConfig(
         paragraph_weight=3.0,
         local_weight=0.3,
         lead_weight=0.1,
@@ -535,8 +548,19 @@ def _ablation() -> list[Setup]:
         synonym_weight=0.0,
         thesaurus_weight=0.0,
         general_weight=0.0,
-    )
-    one = ConfidenceConfig(high=0.55, low=0.55)  # the old rule: found at coverage 0.55
+    ),
+    ConfidenceConfig(high=0.55, low=0.55),  # the old rule: found at coverage 0.55
+    forms=False,
+)
+
+
+def _ablation() -> list[Setup]:
+    """From the engine as it was before this round of work (one "found" threshold, no
+    synonyms, no priors, no question forms, the old ranking weights) to the final one, one
+    technique at a time. Reading of documents (metadata set aside) and title lines never
+    being answers are in every row."""
+    r, before = FINAL.ranking, BEFORE.ranking
+    one = BEFORE.confidence
     steps: list[tuple[str, dict[str, float]]] = [
         ("+ curated synonyms", {"synonym_weight": r.synonym_weight}),
         ("+ general-language term weights", {"general_weight": r.general_weight}),
@@ -592,15 +616,19 @@ def _config(spec: str) -> EngineConfig:
     ranking, confidence = FINAL.ranking, FINAL.confidence
     for item in spec.split(","):
         name, value = item.split("=")
-        if name in ("low", "high"):
-            confidence = replace(confidence, **{name: float(value)})
+        if name == "low":
+            confidence = replace(confidence, low=float(value))
+        elif name == "high":
+            confidence = replace(confidence, high=float(value))
         else:
             kind = type(getattr(ranking, name))
             ranking = replace(ranking, **{name: kind(value)})
     return EngineConfig(ranking, confidence)
 
 
-BASE = EngineConfig()  # where the search starts: the weights before this round of tuning
+BASE = replace(  # where the cross-validation's search starts: BEFORE, with the year cue and forms
+    BEFORE, ranking=replace(BEFORE.ranking, year_weight=FINAL.ranking.year_weight), forms=True
+)
 
 
 def cv_report(

@@ -17,7 +17,10 @@ that name what the question is about outweigh everyday words any passage may con
 
 Two thresholds make three levels: at or above `high` the passage answers the question; at
 or above `low` the best passages are shown as possibly relevant, with a caveat; below, the
-question's words are not in the library in any useful way and the answer is 「未找到」. Both
+question's words are not in the library in any useful way and the answer is 「未找到」. A
+doubt the coverage cannot see (`DOUBTS`) makes an answer 「可能相关」 at most: the question's
+most telling word nowhere in the library (a colloquial word, or a thing the texts do not
+mention), a passage about another year or from another document than the question names. Both
 thresholds are chosen by cross-validation on CMRC 2018 and DRCD (`benchmarks/quality.py --cv`):
 `low` so that at most 3 % of answerable questions get 「未找到」, `high` so that at most 15 %
 of questions whose paragraph is held out get a confident answer.
@@ -38,18 +41,27 @@ THESAURUS_CREDIT = 0.5
 
 @dataclass(frozen=True)
 class ConfidenceConfig:
-    high: float = 0.6  # coverage at or above: answered
-    low: float = 0.4  # at or above: possibly relevant; below: not found
+    high: float = 0.608  # coverage at or above: answered
+    low: float = 0.466  # at or above: possibly relevant; below: not found
+    cues: bool = True  # lowered when the question's telling word or its year or place is not met
 
-    def level(self, coverage: float) -> Confidence:
-        if coverage >= self.high:
-            return "high"
-        if coverage >= self.low:
-            return "low"
-        return "none"
+    def level(self, coverage: float, doubts: frozenset[str] = frozenset()) -> Confidence:
+        """The level of a coverage; with `doubts` (see `DOUBTS`), 「可能相关」 at most. A doubt
+        never turns an answer into 「未找到」: the passage is shown, with the caveat."""
+        level: Confidence = (
+            "high" if coverage >= self.high else "low" if coverage >= self.low else "none"
+        )
+        return "low" if level == "high" and doubts and self.cues else level
 
 
 DEFAULT_CONFIDENCE = ConfidenceConfig()
+
+# Why a passage shown may not be the answer it seems to be (the engine finds them):
+DOUBTS = {
+    "absent": "the question's most telling word is nowhere in the library, nor a synonym of it",
+    "year": "the passage is under a heading about another year than the one asked",
+    "document": "the passage is from another document than the one the question names",
+}
 
 
 def coverage(

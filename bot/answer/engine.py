@@ -32,7 +32,7 @@ from bot.answer.confidence import (
     ConfidenceConfig,
     coverage,
 )
-from bot.answer.cues import DocumentCue, PassageContext, TitleIndex, year_cue, year_of
+from bot.answer.cues import DocumentCue, PassageContext, TitleIndex, YearCue, year_cue, year_of
 from bot.answer.forms import Mention, about_the_text, enumeration, mention
 from bot.corpus.passages import Passage
 from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
@@ -46,6 +46,7 @@ MAX_QUESTION_CHARS = 500
 HEADING_COVERAGE = 0.6  # share of an enumeration question's information its heading must name
 MAX_GRAM_PHRASE = 4  # a longer synonym only counts where the index has it whole
 MAX_MENTION_CHECKS = 2000  # passages read to confirm a mention; beyond, the count is a floor
+FOCUS_CHECKS = 50  # passages read to see whether the library has a question's telling word
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Answer:
     topic: str | None = None  # X of an "is X mentioned?" question
     mentions: int | None = None  # passages that mention it (None: not such a question)
     mentions_at_least: bool = False  # more passages than were checked: `mentions` is a floor
+    doubts: frozenset[str] = frozenset()  # what lowered the confidence (`confidence.DOUBTS`)
 
     @property
     def found(self) -> bool:
@@ -211,15 +213,14 @@ class Engine:
 
     def _terms_for(self, phrase: str) -> list[str]:
         """Index terms that stand for a (folded) phrase the question does not use itself: the
-        phrase if it is an index term, else the character bigrams of a short one (轨道交通
-        inside 轨道交通线, cut 轨道 / 交通线)."""
+        character bigrams of a short Chinese one, which find it wherever it is written
+        (轨道交通 inside 轨道交通线, which jieba cuts 轨道 / 交通线), else the phrase itself if it
+        is an index term. None: the library does not have it."""
         vocab = self.index.bm25.vocab
-        if phrase in vocab:
-            return [phrase]
-        if len(phrase) > MAX_GRAM_PHRASE:  # its bigrams would be words of their own (城市)
-            return []
         grams = [g for g in char_grams(phrase) if len(g) == 2]
-        return grams if grams and all(g in vocab for g in grams) else []
+        if 2 <= len(phrase) <= MAX_GRAM_PHRASE and len(grams) == len(phrase) - 1:
+            return grams if all(g in vocab for g in grams) else []
+        return [phrase] if phrase in vocab else []
 
     def _ranked(
         self,
@@ -326,8 +327,40 @@ class Engine:
             context = self._context(passage)
             cover = coverage(query.words, squared, folded, context, alternatives(pid))
             hits.append(Hit(passage, score, present, cover))
-        level = self.config.confidence.level(hits[0].coverage) if hits else "none"
-        return Answer(text, level, tuple(hits), truncated=truncated)
+        doubts = (
+            self._doubts(hits[0].passage, informative, synonyms, years) if hits else frozenset()
+        )
+        level = self.config.confidence.level(hits[0].coverage, doubts) if hits else "none"
+        return Answer(text, level, tuple(hits), truncated=truncated, doubts=doubts)
+
+    def _doubts(
+        self,
+        passage: Passage,
+        informative: dict[str, float],
+        synonyms: dict[str, list[tuple[str, bool]]],
+        years: YearCue,
+    ) -> frozenset[str]:
+        """Why the passage shown may not be the answer it seems to be (`confidence.DOUBTS`),
+        which makes a confident answer 「可能相关」:
+        the question's most telling word (of two characters or more) nowhere in the library
+        nor any synonym of it; a heading about another year than the one asked; another
+        document than the one the question names by its title."""
+        if not self.config.confidence.cues:
+            return frozenset()
+        derived = self._setup()
+        out = set()
+        telling = [w for w in informative if len(w) > 1]
+        if telling:
+            focus = max(telling, key=lambda w: informative[w])
+            others = [s for s, _ in synonyms.get(focus, ())]
+            if not any(self._in_library(w) for w in (focus, *others)):
+                out.add("absent")
+        if years and derived.context.year_match(passage.pid, years) < 0:
+            out.add("year")
+        named = derived.title_index.only({w: informative[w] for w in telling})
+        if named is not None and named != passage.doc:
+            out.add("document")
+        return frozenset(out)
 
     # ---- "is X mentioned?" -------------------------------------------------------------
     def _mention(
@@ -394,9 +427,22 @@ class Engine:
                 break
         return (common if common is not None else np.zeros(0, np.int64)), complete
 
-    def _containing(self, phrase: str, span: tuple[int, int] | None) -> tuple[np.ndarray, bool]:
+    def _in_library(self, phrase: str) -> bool:
+        """Some passage contains `phrase` (folded; the first few candidates are read, and a
+        phrase with more candidates than that is taken to be there)."""
+        found, complete = self._containing(phrase, None, limit=FOCUS_CHECKS, first=True)
+        return bool(found.size) or not complete
+
+    def _containing(
+        self,
+        phrase: str,
+        span: tuple[int, int] | None,
+        limit: int = MAX_MENTION_CHECKS,
+        first: bool = False,
+    ) -> tuple[np.ndarray, bool]:
         """Passages whose folded text contains `phrase`: candidates from the postings of its
-        character grams (or the word itself), each then read to confirm."""
+        character grams (or the word itself), each then read to confirm (at most `limit`;
+        with `first`, until one does); and whether every candidate was read."""
         bm25 = self.index.bm25
         grams = sorted(set(char_grams(phrase)) - set(phrase) if len(phrase) > 1 else set(phrase))
         grams = [g for g in grams if len(g) == 2] or grams
@@ -412,8 +458,13 @@ class Engine:
                 return cands, True
         cands = cands[~np.isin(cands, self._setup().titles)]
         table = self.index.passages
-        checked = cands[:MAX_MENTION_CHECKS]
-        hits = [p for p in checked.tolist() if phrase in fold(table.text(p))]
+        checked = cands[:limit]
+        hits = []
+        for p in checked.tolist():
+            if phrase in fold(table.text(p)):
+                hits.append(p)
+                if first:
+                    return np.asarray(hits, dtype=np.int64), True
         return np.asarray(hits, dtype=np.int64), checked.size == cands.size
 
     # ---- the parts of something ---------------------------------------------------------
@@ -444,8 +495,10 @@ class Engine:
         present = tuple(dict.fromkeys(t for t in query.shown if t in folded))
         hit = Hit(lead, answer.hits[0].score, present, max(best[0], answer.hits[0].coverage))
         rest = tuple(h for h in answer.hits if h.passage.pid != lead.pid)
-        level = self.config.confidence.level(hit.coverage)
-        return Answer(answer.question, level, (hit, *rest), truncated=answer.truncated)
+        level = self.config.confidence.level(hit.coverage, answer.doubts)
+        return Answer(
+            answer.question, level, (hit, *rest), truncated=answer.truncated, doubts=answer.doubts
+        )
 
     def _lead(self, doc: int, section: int) -> Passage | None:
         """The first passage of the first paragraph under a section (or its sub-sections)."""
@@ -618,6 +671,7 @@ def _skip(answer: Answer, offset: int, top: int) -> Answer:
         answer.topic,
         answer.mentions,
         answer.mentions_at_least,
+        answer.doubts,
     )
 
 

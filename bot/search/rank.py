@@ -57,24 +57,27 @@ from bot.search.bm25 import BM25Index
 
 @dataclass(frozen=True)
 class RankConfig:
+    """The ranking's weights. The defaults were chosen by 5-fold cross-validation on CMRC 2018
+    and DRCD (`benchmarks/quality.py --cv`, docs/quality.md); `synonym_weight` and
+    `year_weight` act on what those sets do not have (curated synonyms, years in headings)
+    and are set by design."""
+
     paragraph_weight: float = 3.0
-    local_weight: float = 0.3
+    local_weight: float = 0.0  # local idf inside the paragraph (cross-validation: none)
     lead_weight: float = 0.1
-    inherit: float = (
-        0.7  # share of a term's weight a passage takes over from the passages before it
-    )
+    inherit: float = 0.85  # share of a term's weight a passage takes over from those before it
     inherit_span: int = 2  # how many passages before it (same paragraph)
     candidates: int = 50
     first_stage: int = 20  # exact BM25 top passages whose paragraphs are re-ranked
     char_weight: float = 0.5  # a character of a longer question word, in the passage's score
     paragraph_char_weight: float = 0.0  # ... in the paragraph's score
-    coverage_weight: float = 0.0  # the share of the question a candidate holds, with context
-    title_weight: float = 0.0  # its document title's BM25 score for the question, normalised
+    coverage_weight: float = 2.0  # the share of the question a candidate holds, with context
+    title_weight: float = 0.5  # its document title's BM25 score for the question, normalised
     year_weight: float = 1.0  # +1 under a heading of a year asked about, -1 of another year
     judged: int = 20  # the best candidates whose priors (coverage, title, year) are read
-    synonym_weight: float = 0.0  # a curated synonym's share of the weight of its word
-    thesaurus_weight: float = 0.0  # ... a 词林 synonym's
-    general_weight: float = 0.0  # exponent of a term's informativeness in general Chinese
+    synonym_weight: float = 0.8  # a curated synonym's share of the weight of its word
+    thesaurus_weight: float = 0.0  # ... a 词林 synonym's (cross-validation: none helps)
+    general_weight: float = 0.25  # exponent of a term's informativeness in general Chinese
 
 
 DEFAULT_RANKING = RankConfig()
