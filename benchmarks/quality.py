@@ -325,6 +325,7 @@ AXES: dict[str, tuple[float, ...]] = {
     "lead_weight": (0.1, 0.2, 0.4),
     "coverage_weight": (0.0, 1.0, 2.0, 4.0, 6.0),
     "title_weight": (0.0, 0.5, 1.0, 2.0),
+    "named_weight": (0.0, 1.0, 3.0),
 }
 TUNED = ("cmrc", "drcd-titled")  # the sets weights are chosen on (DRCD read with its titles)
 MAX_NONE = 0.025  # 「未找到」 on answerable questions, in every tuned set (target: at most 3 %)
@@ -545,6 +546,7 @@ BEFORE = EngineConfig(  # the weights before this round of work: where the searc
         coverage_weight=0.0,
         title_weight=0.0,
         year_weight=0.0,
+        named_weight=0.0,
         synonym_weight=0.0,
         thesaurus_weight=0.0,
         general_weight=0.0,
@@ -569,6 +571,7 @@ def _ablation() -> list[Setup]:
             {"coverage_weight": r.coverage_weight},
         ),
         ("+ document title", {"title_weight": r.title_weight}),
+        ("+ documents the question names (上海 in a title)", {"named_weight": r.named_weight}),
         ("+ year cues", {"year_weight": r.year_weight}),
         (
             "+ ranking weights chosen again (cross-validation)",

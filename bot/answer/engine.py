@@ -34,6 +34,7 @@ from bot.answer.confidence import (
 )
 from bot.answer.cues import DocumentCue, PassageContext, TitleIndex, YearCue, year_cue, year_of
 from bot.answer.forms import Mention, about_the_text, enumeration, mention
+from bot.chars import HAN
 from bot.corpus.passages import Passage
 from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
 from bot.search.store import DOCUMENT_CACHE, SearchIndex, open_index
@@ -46,6 +47,9 @@ MAX_QUESTION_CHARS = 500
 HEADING_COVERAGE = 0.6  # share of an enumeration question's information its heading must name
 MAX_GRAM_PHRASE = 4  # a longer synonym only counts where the index has it whole
 MAX_MENTION_CHECKS = 2000  # passages read to confirm a mention; beyond, the count is a floor
+NAMING_MAX_SHARE = 0.05  # a word in more of the library's passages names no document,
+NAMING_FLOOR = 20  # ... unless it is in this few of them
+NAMING_INSIDE = 0.8  # ... nor one its text uses mostly outside the documents whose titles have it
 FOCUS_CHECKS = 50  # passages read to see whether the library has a question's telling word
 
 
@@ -295,11 +299,16 @@ class Engine:
                 count=pids.size,
             )
 
+        named = self._named(informative) if doc is None else np.zeros(0, np.int64)
+
+        def named_score(pids: np.ndarray) -> np.ndarray:
+            return np.isin(np.asarray(index.passages.doc)[pids], named).astype(np.float64)
+
         span = index.doc_range(doc) if doc is not None else None
         spans = []
         if span is None and allowed is None:
-            named = derived.title_index.best({w: x for w, x in informative.items() if len(w) > 1})
-            spans = [index.doc_range(d) for d in named]
+            titled = derived.title_index.best({w: x for w, x in informative.items() if len(w) > 1})
+            spans = [index.doc_range(d) for d in dict.fromkeys([*named.tolist()[:3], *titled])]
         ranked = rank(
             index.bm25,
             index.unit_of,
@@ -314,6 +323,7 @@ class Engine:
             priors=(
                 (self.ranking.coverage_weight, judge),
                 (self.ranking.title_weight, title_score),
+                (self.ranking.named_weight if named.size else 0.0, named_score),
                 (self.ranking.year_weight if years else 0.0, year_score),
             ),
             spans=spans,
@@ -328,10 +338,39 @@ class Engine:
             cover = coverage(query.words, squared, folded, context, alternatives(pid))
             hits.append(Hit(passage, score, present, cover))
         doubts = (
-            self._doubts(hits[0].passage, informative, synonyms, years) if hits else frozenset()
+            self._doubts(hits[0].passage, informative, synonyms, years, named)
+            if hits
+            else frozenset()
         )
         level = self.config.confidence.level(hits[0].coverage, doubts) if hits else "none"
         return Answer(text, level, tuple(hits), truncated=truncated, doubts=doubts)
+
+    def _named(self, informative: dict[str, float]) -> np.ndarray:
+        """The documents the question names: by a word (Chinese, two characters or more)
+        that some but not all titles have and that the library's text uses mostly in those
+        documents (上海 in 「上海市政府工作报告」; not 工作, which every document uses)."""
+        derived = self._setup()
+        n = len(derived.years)
+        if n < 2:
+            return np.zeros(0, np.int64)
+        bm25, doc_of = self.index.bm25, np.asarray(self.index.passages.doc)
+        named: set[int] = set()
+        for word in informative:
+            if len(word) < 2 or not HAN.search(word):
+                continue
+            docs = derived.title_index.naming(word)
+            if not 0 < docs.size < n:
+                continue
+            lists = bm25.term_lists([g for g in char_grams(word) if len(g) == 2])
+            if not lists:
+                continue
+            where = min(lists, key=lambda tl: tl.docs.size).docs  # a superset of its passages
+            if where.size > max(NAMING_MAX_SHARE * len(doc_of), NAMING_FLOOR):
+                continue  # a word this common is what documents say, not what names one
+            inside = np.isin(doc_of[np.asarray(where, dtype=np.int64)], docs)
+            if inside.mean() >= NAMING_INSIDE:
+                named.update(docs.tolist())
+        return np.asarray(sorted(named), dtype=np.int64)
 
     def _doubts(
         self,
@@ -339,17 +378,18 @@ class Engine:
         informative: dict[str, float],
         synonyms: dict[str, list[tuple[str, bool]]],
         years: YearCue,
+        named: np.ndarray,
     ) -> frozenset[str]:
         """Why the passage shown may not be the answer it seems to be (`confidence.DOUBTS`),
         which makes a confident answer 「可能相关」:
-        the question's most telling word (of two characters or more) nowhere in the library
+        the question's most telling word (two characters or more, Chinese) nowhere in the library
         nor any synonym of it; a heading about another year than the one asked; another
         document than the one the question names by its title."""
         if not self.config.confidence.cues:
             return frozenset()
         derived = self._setup()
         out = set()
-        telling = [w for w in informative if len(w) > 1]
+        telling = [w for w in informative if len(w) > 1 and HAN.search(w)]
         if telling:
             focus = max(telling, key=lambda w: informative[w])
             others = [s for s, _ in synonyms.get(focus, ())]
@@ -357,8 +397,7 @@ class Engine:
                 out.add("absent")
         if years and derived.context.year_match(passage.pid, years) < 0:
             out.add("year")
-        named = derived.title_index.only({w: informative[w] for w in telling})
-        if named is not None and named != passage.doc:
+        if named.size and passage.doc not in named:
             out.add("document")
         return frozenset(out)
 
@@ -430,7 +469,9 @@ class Engine:
     def _in_library(self, phrase: str) -> bool:
         """Some passage contains `phrase` (folded; the first few candidates are read, and a
         phrase with more candidates than that is taken to be there)."""
-        found, complete = self._containing(phrase, None, limit=FOCUS_CHECKS, first=True)
+        found, complete = self._containing(
+            phrase, None, limit=FOCUS_CHECKS, first=True, titles=True
+        )
         return bool(found.size) or not complete
 
     def _containing(
@@ -439,6 +480,7 @@ class Engine:
         span: tuple[int, int] | None,
         limit: int = MAX_MENTION_CHECKS,
         first: bool = False,
+        titles: bool = False,
     ) -> tuple[np.ndarray, bool]:
         """Passages whose folded text contains `phrase`: candidates from the postings of its
         character grams (or the word itself), each then read to confirm (at most `limit`;
@@ -456,7 +498,8 @@ class Engine:
             cands = np.intersect1d(cands, np.asarray(tl.docs, dtype=np.int64), assume_unique=True)
             if not cands.size:
                 return cands, True
-        cands = cands[~np.isin(cands, self._setup().titles)]
+        if not titles:  # a title line names the document: it is not a mention in the text
+            cands = cands[~np.isin(cands, self._setup().titles)]
         table = self.index.passages
         checked = cands[:limit]
         hits = []
