@@ -77,10 +77,14 @@ class QuestionSet:
     half_of: dict[str, int] = field(default_factory=dict)  # question group -> its half (0, 1)
 
 
-def load_squad(name: str, path: Path, work: Path, titled: bool = False) -> QuestionSet:
+def load_squad(
+    name: str, path: Path, work: Path, titled: bool = False, articles: int | None = None
+) -> QuestionSet:
     """A SQuAD-format file as a corpus and its questions: one untitled file per paragraph,
-    or (`titled`) one document per article, its title first and its paragraphs after."""
+    or (`titled`) one document per article, its title first and its paragraphs after;
+    `articles`: only the first so many articles."""
     data = json.loads(path.read_text(encoding="utf-8"))
+    data["data"] = data["data"][:articles]
     folder, halves = work / name / "all", (work / name / "a", work / name / "b")
     for f in (folder, *halves):
         f.mkdir(parents=True, exist_ok=True)
