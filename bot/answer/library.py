@@ -7,9 +7,17 @@ mix two indexes.
 
 Reloads build the new engine on a worker thread (`asyncio.to_thread`) while the event loop
 goes on answering from the old one, warm it up there (jieba's dictionary loads off the
-loop), and then swap a single reference. A reload that fails (the folder is gone, nothing
-in it is readable) keeps the old edition and says why. Reloads and additions take turns
-(one lock), so two of them never build at the same time.
+loop), and then swap a single reference. The saved index is brought up to date document by
+document (`bot.search.store.open_index`): an added or changed file is indexed alone into a
+small new segment and a removed one marked deleted, so a reload costs about what changed,
+not the size of the library. A reload that fails (the folder is gone, nothing in it is
+readable) keeps the old edition and says why. Reloads and additions take turns (one lock),
+so two of them never build at the same time.
+
+Once the newer segments or the deleted passages have grown (`SearchIndex.merge_advised`),
+the segments are merged into one in a process of its own, in the background; the merged
+edition is then swapped in like a reload, never on a question's path. A saved index found
+damaged after it was opened is rebuilt at the next poll of `watch`.
 
 `add` puts a new document file into the corpus folder under a safe name (no path
 components, no hidden or ignored names, never over an existing file) after checking that
@@ -35,6 +43,7 @@ from bot.answer.engine import Engine
 from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files, parse_file
 from bot.corpus.reading import READERS, DocumentError
 from bot.corpus.structure import Document
+from bot.search.store import merge_in_background, text_key
 
 log = logging.getLogger("speechbot.library")
 
@@ -132,13 +141,11 @@ class Edition:
         return None
 
     def same_text(self, document: Document) -> DocInfo | None:
-        """The indexed document with exactly the paragraphs of `document`, if any."""
-        wanted = tuple(p.text for p in document.paragraphs)
-        for info, indexed in zip(self.documents, self.engine.index.documents):
-            if (
-                len(indexed.paragraphs) == len(wanted)
-                and tuple(p.text for p in indexed.paragraphs) == wanted
-            ):
+        """The indexed document with exactly the paragraphs of `document`, if any (by the hash
+        of its paragraphs: no indexed document is read)."""
+        wanted = text_key(document)
+        for info, indexed in zip(self.documents, self.engine.index.document_infos(), strict=True):
+            if indexed.text_key == wanted:
                 return info
         return None
 
@@ -282,6 +289,7 @@ class Library:
         )
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._merging: asyncio.Task[None] | None = None
 
     @classmethod
     def of(cls, engine: Engine, cache_dir: Path, builder: Builder | None = None) -> Library:
@@ -358,7 +366,34 @@ class Library:
             len(previous.documents),
             previous.passages,
         )
+        if edition.engine.index.merge_advised:
+            self._merge_later()
         return Reloaded(True, previous, edition)
+
+    # ---- merging segments -----------------------------------------------------------------
+    def _merge_later(self) -> None:
+        """Merge the index's segments in the background (one merge at a time)."""
+        if self._merging is None or self._merging.done():
+            self._merging = asyncio.get_running_loop().create_task(self._merge())
+
+    async def _merge(self) -> None:
+        index = self._current.engine.index
+        try:
+            merged = await merge_in_background(
+                Path(index.root), self.cache_dir, index.bm25.params, index.tokenizer
+            )
+        except Exception:  # a merge must never take the bot down; the segments still answer
+            log.exception("merging the index's segments failed")
+            return
+        if merged:  # the merged edition, swapped in like a reload
+            async with self._turn():
+                await self._reload()
+
+    async def merged(self) -> None:
+        """Wait for a background merge, if one is running (tests, shutdown)."""
+        task = self._merging
+        if task is not None:
+            await asyncio.shield(task)
 
     # ---- adding a document ----------------------------------------------------------------
     async def add(self, name: str | None, data: bytes) -> Added:
@@ -431,7 +466,8 @@ class Library:
             if reason != trouble:
                 edition = self._current
                 log.warning(
-                    "watch: %s; still answering from the last good index (%d documents, %d passages)",
+                    "watch: %s; still answering from the last good index"
+                    " (%d documents, %d passages)",
                     reason,
                     len(edition.documents),
                     edition.passages,
@@ -446,6 +482,12 @@ class Library:
                 except (CorpusError, OSError) as exc:
                     pending = None
                     complain(f"cannot list the corpus ({exc})")
+                    continue
+                if self._current.engine.index.damaged and seen == self._loaded:
+                    pending = None
+                    result = await self.reload()  # the damaged index is rebuilt
+                    if not result.ok:
+                        complain(f"reload failed ({result.error})")
                     continue
                 if seen == self._loaded or seen == failed:
                     if trouble is not None and seen == self._loaded:

@@ -5,6 +5,10 @@ one UTF-8 file read by offset (`TextFile`: a few texts a question, so nothing of
 stay mapped in the process), and headings as interned strings. `PassageTable[i]`
 builds the `Passage` value on demand, so the rest of the program still sees ordinary
 frozen `Passage` objects.
+
+Each segment of the index has its own table; `PassageTable.joined` puts the tables of an
+edition's segments one after the other (passage ids through all segments, document numbers
+of the live documents, -1 for a deleted passage's), reading texts from each segment's file.
 """
 
 from __future__ import annotations
@@ -16,20 +20,31 @@ import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
 from bot.corpus.passages import Passage
+from bot.search.checked_files import FileSet
 
 _COLUMNS = ("doc", "paragraph", "start", "end", "path", "sub", "offsets")
+# surrogatepass: a text decoded with surrogate escapes (a file name as a title) still round-trips
+_ENCODING, _ERRORS = "utf-8", "surrogatepass"
+
+
+def column_file(name: str) -> str:
+    return f"passages.{name}.npy"
+
+
+TEXTS_FILE = "texts.bin"
+META_FILE = "passages.json"
 
 
 class PassageTable(Sequence[Passage]):
     def __init__(
         self,
         columns: dict[str, np.ndarray],
-        blob: bytes | TextFile,
+        blob: bytes | TextFile | TextFiles,
         titles: list[str],
         strings: list[str],
         paths: list[tuple[int, ...]],
@@ -60,7 +75,9 @@ class PassageTable(Sequence[Passage]):
         return int(self.doc.shape[0])
 
     def text(self, i: int) -> str:
-        return bytes(self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode("utf-8")
+        return bytes(self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode(
+            _ENCODING, _ERRORS
+        )
 
     def headings(self, i: int) -> tuple[str, ...]:
         return tuple(self.strings[s] for s in self.paths[int(self.path[i])])
@@ -72,7 +89,7 @@ class PassageTable(Sequence[Passage]):
         return Passage(
             pid=i,
             doc=doc,
-            document=self.titles[doc],
+            document=self.titles[doc] if doc >= 0 else "",
             section=headings[0] if headings else None,
             subsection=self.strings[sub] if sub >= 0 else None,
             headings=headings,
@@ -86,7 +103,7 @@ class PassageTable(Sequence[Passage]):
     def __getitem__(self, i: int) -> Passage: ...
     @overload
     def __getitem__(self, i: slice) -> list[Passage]: ...
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
         if isinstance(i, slice):
             return [self._get(j) for j in range(*i.indices(len(self)))]
         i = int(i)
@@ -101,27 +118,129 @@ class PassageTable(Sequence[Passage]):
 
     # ---- save / load -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "texts.bin").write_bytes(bytes(self.blob))
-        _save_columns(
-            folder,
+        files = FileSet(folder)
+        files.raw(TEXTS_FILE, [bytes(self.blob)])
+        write_columns(
+            files,
             {name: getattr(self, name) for name in _COLUMNS},
-            self.titles,
             self.strings,
             self.paths,
+            self.titles,
         )
+        files.close()
 
     @classmethod
-    def load(cls, folder: Path) -> PassageTable:
+    def load(cls, folder: Path, titles: list[str] | None = None) -> PassageTable:
+        """The table saved in `folder`; `titles` the documents' (else the saved ones)."""
         columns = {
-            name: np.asarray(np.load(folder / f"passages.{name}.npy", mmap_mode="r"))
+            name: np.asarray(np.load(folder / column_file(name), mmap_mode="r"))
             for name in _COLUMNS
         }
-        meta = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
-        blob = TextFile(folder / "texts.bin")
+        meta = json.loads((folder / META_FILE).read_bytes().decode(_ENCODING, _ERRORS))
+        blob = TextFile(folder / TEXTS_FILE)
         return cls(
-            columns, blob, meta["titles"], meta["strings"], [tuple(p) for p in meta["paths"]]
+            columns,
+            blob,
+            list(titles if titles is not None else meta.get("titles", [])),
+            meta["strings"],
+            [tuple(p) for p in meta["paths"]],
         )
+
+    def check(self, n_docs: int) -> None:
+        """ValueError unless the columns fit together and point inside the strings, the paths,
+        the documents (`n_docs`) and the texts file."""
+        n = len(self)
+        for name in _COLUMNS:
+            if getattr(self, name).shape != ((n + 1,) if name == "offsets" else (n,)):
+                raise ValueError(f"passage column {name} has the wrong length")
+        if not n:
+            return
+        offsets = np.asarray(self.offsets)
+        if (
+            int(offsets[0]) != 0
+            or np.any(np.diff(offsets) < 0)
+            or int(offsets[-1]) != len(self.blob)
+        ):
+            raise ValueError("passage text offsets do not fit the texts file")
+        doc = np.asarray(self.doc)
+        if int(doc.min()) < 0 or int(doc.max()) >= n_docs or np.any(np.diff(doc) < 0):
+            raise ValueError("passage document numbers out of range")
+        if int(np.asarray(self.path).min()) < 0 or int(np.asarray(self.path).max()) >= len(
+            self.paths
+        ):
+            raise ValueError("passage heading paths out of range")
+        sub = np.asarray(self.sub)
+        if int(sub.min()) < -1 or int(sub.max()) >= len(self.strings):
+            raise ValueError("passage sub-point titles out of range")
+        if any(s < 0 or s >= len(self.strings) for p in self.paths for s in p):
+            raise ValueError("heading paths point outside the strings")
+
+    @classmethod
+    def joined(
+        cls, tables: list[PassageTable], doc_maps: list[np.ndarray], titles: list[str]
+    ) -> PassageTable:
+        """The tables of several segments one after the other: `doc_maps[i]` gives the
+        document number (in `titles`) of each of table i's documents, -1 if deleted."""
+        if len(tables) == 1 and np.array_equal(doc_maps[0], np.arange(doc_maps[0].size)):
+            t = tables[0]
+            return cls(
+                {name: getattr(t, name) for name in _COLUMNS}, t.blob, titles, t.strings, t.paths
+            )
+        strings: list[str] = []
+        paths: list[tuple[int, ...]] = []
+        columns: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMNS}
+        files: list[TextFile | bytes] = []
+        at = 0
+        for table, doc_map in zip(tables, doc_maps, strict=False):
+            s0, p0 = len(strings), len(paths)
+            strings += table.strings
+            paths += [tuple(s + s0 for s in p) for p in table.paths] if s0 else table.paths
+            columns["doc"].append(np.asarray(doc_map, dtype=np.int32)[np.asarray(table.doc)])
+            columns["paragraph"].append(np.asarray(table.paragraph))
+            columns["start"].append(np.asarray(table.start))
+            columns["end"].append(np.asarray(table.end))
+            columns["path"].append(np.asarray(table.path) + np.int32(p0))
+            sub = np.asarray(table.sub)
+            columns["sub"].append(np.where(sub >= 0, sub + np.int32(s0), sub).astype(np.int32))
+            columns["offsets"].append(np.asarray(table.offsets)[:-1] + at)
+            files.append(table.blob if isinstance(table.blob, TextFile) else bytes(table.blob))
+            at += len(table.blob)
+        columns["offsets"].append(np.asarray([at], dtype=np.int64))
+        joined = {
+            name: np.concatenate(parts) if parts else np.zeros(0, np.int32)
+            for name, parts in columns.items()
+        }
+        return cls(joined, TextFiles(files), titles, strings, paths)
+
+
+class TextFiles:
+    """Several texts files read as one (their bytes one after the other)."""
+
+    def __init__(self, files: list[TextFile | bytes]) -> None:
+        self.files = files
+        sizes = [len(f) for f in files]
+        self.starts = np.cumsum([0] + sizes)
+        self.size = int(self.starts[-1])
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, span: slice) -> bytes:
+        start, stop, _ = span.indices(self.size)
+        if stop <= start:
+            return b""
+        i = int(np.searchsorted(self.starts, start, side="right")) - 1
+        out = []
+        while start < stop:
+            base = int(self.starts[i])
+            end = min(stop, int(self.starts[i + 1]))
+            out.append(self.files[i][start - base : end - base])
+            start = end
+            i += 1
+        return b"".join(out)
+
+    def __bytes__(self) -> bytes:
+        return self[0 : self.size]
 
 
 class TextFile:
@@ -155,18 +274,26 @@ class TextFile:
         return self[0 : self.size]
 
 
-def _save_columns(folder: Path, columns: dict[str, np.ndarray], titles, strings, paths) -> None:
+def write_columns(
+    files: FileSet,
+    columns: dict[str, np.ndarray],
+    strings: list[str],
+    paths: list[tuple[int, ...]],
+    titles: list[str] | None = None,
+) -> None:
     for name in _COLUMNS:
-        np.save(folder / f"passages.{name}.npy", np.asarray(columns[name]))
-    meta = {"titles": list(titles), "strings": list(strings), "paths": [list(p) for p in paths]}
-    (folder / "passages.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        files.array(column_file(name), np.asarray(columns[name]))
+    meta: dict[str, list] = {"strings": list(strings), "paths": [list(p) for p in paths]}
+    if titles is not None:  # a table saved alone; a segment keeps its documents' titles itself
+        meta["titles"] = list(titles)
+    files.raw(META_FILE, [json.dumps(meta, ensure_ascii=False).encode(_ENCODING, _ERRORS)])
 
 
 class TableBuilder:
     """Collects passages one by one into compact columns; texts go to `sink` (a binary
     file) as they come, or are kept as chunks."""
 
-    def __init__(self, sink=None) -> None:  # noqa: ANN001
+    def __init__(self, sink: Any = None) -> None:
         self.sink = sink
         self.chunks: list[bytes] = []
         self.interned: dict[str, int] = {}
@@ -186,7 +313,7 @@ class TableBuilder:
         rows["sub"].append(
             -1 if p.subsection is None else interned.setdefault(p.subsection, len(interned))
         )
-        data = p.text.encode("utf-8")
+        data = p.text.encode(_ENCODING, _ERRORS)
         if self.sink is not None:
             self.sink.write(data)
         else:
@@ -194,7 +321,7 @@ class TableBuilder:
         self.offsets.append(self.offsets[-1] + len(data))
 
     def columns(self) -> dict[str, np.ndarray]:
-        out = {
+        out: dict[str, np.ndarray] = {
             name: np.frombuffer(values, dtype=np.int32).copy()
             if len(values)
             else np.zeros(0, np.int32)
@@ -215,6 +342,6 @@ class TableBuilder:
             paths[i] = path
         return paths
 
-    def save(self, folder: Path, titles: list[str]) -> None:
-        """The columns beside the texts already written to `folder / "texts.bin"`."""
-        _save_columns(folder, self.columns(), titles, self.string_list(), self.path_list())
+    def write(self, files: FileSet) -> None:
+        """The columns and headings (the texts went to the sink as they came)."""
+        write_columns(files, self.columns(), self.string_list(), self.path_list())

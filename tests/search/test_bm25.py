@@ -1,8 +1,6 @@
 """The sparse BM25 index must score exactly like rank-bm25 (the reference)."""
 
 import random
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -65,13 +63,3 @@ def test_top_respects_mask_and_k():
     assert [pid for pid, _ in index.top(["a"], 10, allowed)] == [3, 0]
     assert len(index.top(["a", "b"], 2)) == 2
     assert index.top(["zzz"], 5) == []
-
-
-def test_save_and_load_round_trip(tmp_path: Path):
-    _, vocab, corpus = _corpus(11, 80)
-    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=1.1))
-    index.save(tmp_path)
-    loaded = BM25Index.load(tmp_path)
-    assert loaded.params == index.params
-    query = vocab[:5]
-    np.testing.assert_array_equal(loaded.get_scores(query), index.get_scores(query))
