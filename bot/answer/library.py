@@ -80,13 +80,13 @@ def documents_of(engine: Engine) -> tuple[DocInfo, ...]:
     """The documents of an engine's index with their passage counts, in index order."""
     index = engine.index
     root = Path(index.root)
+    inside = str(root) + os.sep if root.is_dir() else None  # (strings: a library has thousands)
     out = []
     for i, info in enumerate(index.document_infos()):
-        path = Path(info.path)
-        try:
-            name = str(path.relative_to(root)) if root.is_dir() else path.name
-        except ValueError:
-            name = path.name
+        if inside is not None and info.path.startswith(inside):
+            name = info.path[len(inside) :]
+        else:
+            name = os.path.basename(info.path)
         out.append(DocInfo(i, info.title, info.date, info.speaker, info.count, info.path, name))
     return tuple(out)
 
@@ -283,6 +283,7 @@ class Library:
         self.corpus = Path(corpus).expanduser()
         self.cache_dir = Path(cache_dir)
         self._builder: Builder = builder or Engine.open
+        self._own_builder = builder is not None  # else the index says what it saw of the files
         self._loaded: Snapshot | None = self._snapshot_or_none()
         self._current = Edition.of(
             engine if engine is not None else self._builder(self.corpus, self.cache_dir)
@@ -319,11 +320,9 @@ class Library:
     def snapshot(self) -> Snapshot:
         """Path, modification time and size of every document file and the user dictionary.
         CorpusError if the corpus is gone; OSError if the folder cannot be listed."""
-        root = self.corpus
-        files = corpus_files(root)
-        userdict = (root if root.is_dir() else root.parent) / USER_DICT_NAME
+        files = corpus_files(self.corpus)
         out = []
-        for path in [*files, userdict]:
+        for path in [*files, self._userdict()]:
             try:
                 st = path.stat()
             except FileNotFoundError:
@@ -338,11 +337,44 @@ class Library:
             return None
 
     def _build(self, version: int) -> tuple[Snapshot | None, Edition]:
-        """On a worker thread: the next edition, complete and warmed up."""
-        seen = self._snapshot_or_none()  # before reading: a change while building is noticed later
+        """On a worker thread: the next edition, complete and warmed up. The files are seen
+        before they are read, so that a change while building is noticed later: by the index
+        itself (it looks at every file's size and time first), else here."""
+        own = self._own_builder
+        seen = self._snapshot_or_none() if own else None
+        userdict = self._stat(self._userdict())
         engine = self._builder(self.corpus, self.cache_dir)
+        if not own:
+            seen = self._seen_by(engine, userdict)
         engine.ask(WARM_UP_QUESTION, top=1)  # loads the segmenter here, not on the event loop
         return seen, Edition.of(engine, version)
+
+    def _userdict(self) -> Path:
+        root = self.corpus
+        return (root if root.is_dir() else root.parent) / USER_DICT_NAME
+
+    @staticmethod
+    def _stat(path: Path) -> tuple[str, int, int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return (str(path), st.st_mtime_ns, st.st_size)
+
+    def _seen_by(self, engine: Engine, userdict: tuple[str, int, int] | None) -> Snapshot | None:
+        """`snapshot()` as the index saw the files before reading them (its paths are the
+        resolved corpus folder's, the snapshot's this library's)."""
+        files = getattr(engine.index, "files_seen", None)
+        if files is None:
+            return self._snapshot_or_none()
+        root, corpus = str(Path(engine.index.root)), str(self.corpus)
+        if root != corpus:
+            cut = len(root)
+            files = tuple(
+                (corpus + path[cut:] if path.startswith(root) else path, mtime, size)
+                for path, mtime, size in files
+            )
+        return tuple(files) + ((userdict,) if userdict is not None else ())
 
     async def reload(self) -> Reloaded:
         """Build a new edition off the event loop and swap it in; on failure keep the old one."""

@@ -298,7 +298,9 @@ class Edition:
 
     @property
     def fingerprint(self) -> str:
-        return f"{self.store.key}:{self.manifest.edition}"
+        """Changes whenever the passages could change: each edition's own."""
+        made = f"{self.store.key}:{self.manifest.edition}:{self.manifest.created_ns}"
+        return hashlib.sha256(made.encode()).hexdigest()[:24]
 
     @property
     def damaged(self) -> str | None:
@@ -473,14 +475,21 @@ class Store:
 
     # ---- reading -------------------------------------------------------------------------------
     def read_manifest(self) -> Manifest | None:
-        """The live edition's manifest; None if there is none; IndexDamaged if unreadable."""
+        """The live edition's manifest; None if there is none; IndexDamaged if unreadable.
+        (The last one read or written in this process is kept: the same bytes are not parsed
+        again. Manifests are never changed once made.)"""
         try:
             data = (self.folder / LIVE).read_bytes()
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise IndexDamaged(f"{LIVE}: {exc}") from None
-        return Manifest.from_bytes(data)
+        known = _MANIFESTS.get(str(self.folder))
+        if known is not None and known[0] == data:
+            return known[1]
+        manifest = Manifest.from_bytes(data)
+        _MANIFESTS[str(self.folder)] = (data, manifest)
+        return manifest
 
     def read_deletions(self, entry: SegmentEntry) -> Deletions:
         if entry.deletions is None:
@@ -523,7 +532,9 @@ class Store:
 
     def publish(self, manifest: Manifest) -> None:
         """Make `manifest` the live edition (atomically), then remove what it does not need."""
-        _atomic_write(self.folder / LIVE, manifest.to_bytes())
+        data = manifest.to_bytes()
+        _atomic_write(self.folder / LIVE, data)
+        _MANIFESTS[str(self.folder)] = (data, manifest)
         self.clean(manifest)
 
     def next_edition(self) -> int:
@@ -573,6 +584,9 @@ class Store:
         if self.temporary:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.temporary_removed = True
+
+
+_MANIFESTS: dict[str, tuple[bytes, Manifest]] = {}  # store folder -> its last manifest
 
 
 def folder_size(folder: Path) -> int:

@@ -33,7 +33,9 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -360,11 +362,16 @@ class Scan:
     todo: list[tuple[Path, os.stat_result]] = field(default_factory=list)  # to index
     gone: list[FileEntry] = field(default_factory=list)  # their documents are to be deleted
     problems: list[Problem] = field(default_factory=list)  # files not read, found again each time
+    seen: list[tuple[str, int, int]] = field(default_factory=list)  # (path, mtime, size) of each
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.todo or self.gone)
 
 
-def _limit(path: Path) -> int:
+def _limit(name: str) -> int:
     limits = getattr(reading, "_LIMITS", {})
-    return int(limits.get(path.suffix.lower(), reading.MAX_FILE_BYTES))
+    return int(limits.get(os.path.splitext(name)[1].lower(), reading.MAX_FILE_BYTES))
 
 
 def scan(files: list[Path], manifest: Manifest | None) -> Scan:
@@ -375,13 +382,14 @@ def scan(files: list[Path], manifest: Manifest | None) -> Scan:
         name = str(path)
         entry = known.pop(name, None)
         try:
-            st = path.stat()
+            st = os.stat(name)
         except OSError as exc:
             out.problems.append(Problem(name, f"无法读取：{exc.strerror or exc}"))
             if entry is not None:
                 out.gone.append(entry)
             continue
-        limit = _limit(path)
+        out.seen.append((name, st.st_mtime_ns, st.st_size))
+        limit = _limit(name)
         if st.st_size > limit:  # refused before reading it whole just to hash it
             out.problems.append(
                 Problem(name, f"文件过大（{st.st_size >> 20} MB，上限 {limit >> 20} MB）")
@@ -533,6 +541,7 @@ class Opened:
     edition: Edition
     problems: list[Problem]  # files not read this time (found again at every open)
     changed: bool  # a new edition was written
+    seen: list[tuple[str, int, int]]  # (path, mtime, size) of every file, before it was read
 
 
 def tokenizer_kind(tokenizer: Tokenizer) -> str:
@@ -571,13 +580,8 @@ def update(
         store.clean(manifest)  # what a crash left behind, or what no edition uses any more
         scanned = scan(files, manifest if edition is not None else None)
         if edition is not None and manifest is not None:
-            if (
-                not scanned.todo
-                and not scanned.gone
-                and all(a == b for a, b in zip(scanned.kept, manifest.files, strict=False))
-                and len(scanned.kept) == len(manifest.files)
-            ):
-                return Opened(edition, scanned.problems, False)
+            if not scanned.changed and scanned.kept == manifest.files:
+                return Opened(edition, scanned.problems, False, scanned.seen)
             new = _apply(
                 store,
                 root,
@@ -592,7 +596,31 @@ def update(
             )
         else:
             new = _build(store, root, scanned, params, tokenizer, parser, progress, workers)
-        return Opened(Edition.open(store, new), scanned.problems, True)
+        return Opened(open_edition(store, new), scanned.problems, True, scanned.seen)
+
+
+_EDITIONS: dict[str, weakref.ref[Edition]] = {}
+_EDITIONS_LOCK = threading.Lock()
+
+
+def open_edition(store: Store, manifest: Manifest) -> Edition:
+    """The opened edition of `manifest`: the one already open in this process if there is one
+    (an unchanged library reloads in no time), else opened now."""
+    key = str(store.folder)
+    with _EDITIONS_LOCK:
+        ref = _EDITIONS.get(key)
+        edition = ref() if ref is not None else None
+    if (
+        edition is not None
+        and edition.manifest.edition == manifest.edition
+        and edition.manifest.created_ns == manifest.created_ns
+        and not edition.damaged
+    ):
+        return edition
+    edition = Edition.open(store, manifest)
+    with _EDITIONS_LOCK:
+        _EDITIONS[key] = weakref.ref(edition)
+    return edition
 
 
 def _live(
@@ -611,7 +639,7 @@ def _live(
         ):
             log.info("the index was made by another parser or tokenizer: indexing the corpus again")
             return manifest, None
-        return manifest, Edition.open(store, manifest)
+        return manifest, open_edition(store, manifest)
     except IndexDamaged as exc:
         log.warning("the saved index is damaged (%s): indexing the corpus again", exc)
         return None, None
@@ -712,7 +740,9 @@ def _apply(
     }
     keep = [s for s in range(len(segments)) if len(deleted[s]) < live_docs[s]]
     renumber = {s: i for i, s in enumerate(keep)}
-    files = [replace(f, seg=renumber[f.seg]) if f.seg >= 0 else f for f in kept]
+    files = [
+        replace(f, seg=renumber[f.seg]) if renumber.get(f.seg, f.seg) != f.seg else f for f in kept
+    ]
     out_segments = [segments[s] for s in keep]
     if new is not None:
         if new.segment is not None:
@@ -751,14 +781,14 @@ def _read_only(
         params,
     ):
         scanned = scan(files, manifest)
-        if not scanned.todo and not scanned.gone:
+        if not scanned.changed:
             with contextlib.suppress(IndexDamaged):
-                return Opened(Edition.open(store, manifest), scanned.problems, False)
+                return Opened(open_edition(store, manifest), scanned.problems, False, scanned.seen)
     temporary = Store.in_memory(store.key)
     try:
         scanned = scan(files, None)
         new = _build(temporary, root, scanned, params, tokenizer, parser, progress, workers)
-        return Opened(Edition.open(temporary, new), scanned.problems, True)
+        return Opened(Edition.open(temporary, new), scanned.problems, True, scanned.seen)
     finally:
         temporary.discard()
 

@@ -172,7 +172,8 @@ class PassageTable(Sequence[Passage]):
         sub = np.asarray(self.sub)
         if int(sub.min()) < -1 or int(sub.max()) >= len(self.strings):
             raise ValueError("passage sub-point titles out of range")
-        if any(s < 0 or s >= len(self.strings) for p in self.paths for s in p):
+        flat = np.fromiter((s for p in self.paths for s in p), dtype=np.int64)
+        if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= len(self.strings)):
             raise ValueError("heading paths point outside the strings")
 
     @classmethod

@@ -82,6 +82,8 @@ class SearchIndex:
     leads: np.ndarray  # passage -> True if it opens its paragraph
     load_seconds: float = 0.0
     edition: Edition | None = field(default=None, repr=False)  # None: built in memory
+    # (path, mtime_ns, size) of the corpus's files as they were before being read
+    files_seen: tuple[tuple[str, int, int], ...] | None = field(default=None, repr=False)
     _doc_starts: np.ndarray | None = field(default=None, repr=False)
 
     def doc_range(self, doc: int) -> tuple[int, int]:
@@ -207,6 +209,7 @@ def open_index(
         edition.leads,
         time.perf_counter() - started,
         edition,
+        tuple(opened.seen),
     )
 
 

@@ -78,8 +78,8 @@ def test_maxscore_with_a_mask_and_a_span():
         want = sorted(inside, key=lambda i: (-expected[i], i))[:10]
         pids, _ = ours.top_lists(ours.term_lists(query), 10, allowed, tuning)
         np.testing.assert_allclose(expected[pids], expected[want], rtol=1e-12)
-        pids = [p for p, _ in ours.top(query, 10, span=(1000, 1400), tuning=tuning)]
-        np.testing.assert_allclose(expected[pids], expected[want], rtol=1e-12)
+        spanned = [p for p, _ in ours.top(query, 10, span=(1000, 1400), tuning=tuning)]
+        np.testing.assert_allclose(expected[spanned], expected[want], rtol=1e-12)
 
 
 @pytest.mark.parametrize("variant", ["plus", "okapi", "l"])
@@ -108,12 +108,15 @@ def test_forward_rows_look_up_what_the_lists_hold(rows_min_df):
     rng, vocab, weights, corpus = _zipf_corpus(7, 1500)
     index = BM25Index.build(corpus, BM25Params(variant="plus", k1=0.6), rows_min_df=rows_min_df)
     df = np.diff(index.offsets)
-    kept = index.fwd_row_of >= 0
+    assert index.fwd_row_of is not None
+    kept: np.ndarray = index.fwd_row_of >= 0
     assert np.array_equal(kept, df >= (rows_min_df or row_min_df(len(corpus))))
     assert np.array_equal(index.fwd_row_of[kept], np.arange(kept.sum()))
     mixed = 0
     for _ in range(20):
-        query = rng.choices(vocab[:40], k=8) + rng.choices(vocab, weights, k=4)  # repeats: times > 1
+        query = rng.choices(vocab[:40], k=8) + rng.choices(
+            vocab, weights, k=4
+        )  # repeats: times > 1
         lists = index.term_lists(query)
         mixed += 0 < sum(tl.in_rows for tl in lists) < len(lists)
         pids = np.unique(rng.choices(range(len(corpus)), k=rng.randint(1, 120)))

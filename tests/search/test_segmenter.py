@@ -169,10 +169,11 @@ def test_segmented_entry_counts_index_terms():
     assert len(set(terms)) == len(terms)
     assert "长" in terms and "长江" in terms
     start = 0
-    for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"]):
+    for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"], strict=True):
         ids, tfs = entry["ids"][start : start + count], entry["tfs"][start : start + count]
         start += count
-        assert dict(zip((terms[i] for i in ids), tfs.tolist())) == Counter(tok.index_terms(p.text))
+        counted = dict(zip((terms[i] for i in ids), tfs.tolist(), strict=True))
+        assert counted == Counter(tok.index_terms(p.text))
         assert length == len(tok.index_terms(p.text))
     assert start == len(entry["ids"])
 

@@ -84,9 +84,7 @@ def test_add_change_remove_and_merge_keep_the_top_k_of_rank_bm25(tmp_path: Path,
     merged = edition(1)
     assert merged.fingerprint not in {first.fingerprint, removed.fingerprint}
     assert [d.title for d in merged.documents] == [d.title for d in removed.documents]
-    assert [p.text for p in merged.passages] == [
-        p.text for p in removed.passages if p.doc >= 0
-    ]
+    assert [p.text for p in merged.passages] == [p.text for p in removed.passages if p.doc >= 0]
 
 
 def test_only_what_changed_is_segmented_and_an_unchanged_library_is_only_loaded(tmp_path: Path):

@@ -54,9 +54,9 @@ class Variant:
         raise NotImplementedError
 
     def length_factor(self, p: BM25Params, lengths: np.ndarray, avgdl: float) -> np.ndarray:
-        rel = lengths / avgdl if avgdl else lengths
-        norm = 1 - p.b + p.b * rel  # as rank-bm25 computes it
-        return p.k1 * norm
+        out = BM25L().length_factor(p, lengths, avgdl)  # the norm, then k1 * norm
+        out *= p.k1
+        return out
 
     def weights(self, p: BM25Params, idf: Any, tf: np.ndarray, lf: np.ndarray) -> np.ndarray:
         """The weight of postings with counts `tf` (float64) in passages whose length factor
@@ -110,8 +110,12 @@ class BM25L(Variant):
         return idf, np.zeros_like(idf)
 
     def length_factor(self, p: BM25Params, lengths: np.ndarray, avgdl: float) -> np.ndarray:
-        rel = lengths / avgdl if avgdl else lengths
-        return 1 - p.b + p.b * rel
+        # 1 - b + b * length / avgdl, operation for operation as rank-bm25 (in place)
+        out = np.multiply(lengths, p.b, dtype=np.float64)
+        if avgdl:
+            out /= avgdl
+        np.add(1 - p.b, out, out=out)
+        return out
 
     def weights(self, p: BM25Params, idf: Any, tf: np.ndarray, lf: np.ndarray) -> np.ndarray:
         ctd = tf / lf
