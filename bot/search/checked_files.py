@@ -12,6 +12,7 @@ process's resident memory until the kernel takes them back).
 from __future__ import annotations
 
 import os
+import time
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-_BLOCK = 1 << 24  # bytes checksummed or read at a time
+_BLOCK = 1 << 22  # bytes checksummed or read at a time
 
 
 @dataclass(frozen=True)
@@ -153,12 +154,19 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def file_sum(path: Path) -> FileSum:
+def file_sum(path: Path, rate: float | None = None) -> FileSum:
+    """The file's size and CRC-32; read at most `rate` bytes a second when given (a check in
+    the background leaves the cores and the memory bus to the questions)."""
     crc = size = 0
+    started = time.monotonic()
     with path.open("rb") as fh:
         while block := fh.read(_BLOCK):
             crc = zlib.crc32(block, crc)
             size += len(block)
+            if rate:
+                ahead = size / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
     return FileSum(size, crc)
 
 
@@ -171,10 +179,10 @@ def check_size(folder: Path, name: str, expected: FileSum) -> None:
         raise FileDamaged(f"{name} has {size:,} bytes, {expected.size:,} were written")
 
 
-def verify(folder: Path, name: str, expected: FileSum) -> None:
+def verify(folder: Path, name: str, expected: FileSum, rate: float | None = None) -> None:
     """FileDamaged unless `folder / name` has the size and checksum it was written with."""
     check_size(folder, name, expected)
-    if file_sum(folder / name) != expected:
+    if file_sum(folder / name, rate) != expected:
         raise FileDamaged(f"{name} does not match its checksum")
 
 

@@ -18,6 +18,7 @@ does not disturb the questions being answered from it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -47,6 +48,7 @@ SEGMENT_FILE = "segment.json"
 DOCS_BLOB = "documents.bin"
 DOCS_OFFSETS = "documents.offsets.npy"
 VERIFY_NOW_BYTES = 32 << 20  # files up to this size are checksummed when a segment opens
+VERIFY_RATE = 128 << 20  # bytes a second the larger ones are checksummed at, in the background
 _COMPRESSION = 3  # zlib level of the stored documents (~60% of their pickles)
 _SPILL_FROM = 4 << 20  # postings of a segment being written beyond which runs go to disk
 
@@ -362,10 +364,13 @@ def _verify_later(
     files: list[tuple[str, FileSum]],
     on_damage: Callable[[Segment], None] | None,
 ) -> None:
-    """Checksum the large files of a segment already in use; damage is reported."""
+    """Checksum the large files of a segment already in use, at a gentle pace and at the
+    lowest priority (the questions being answered come first); damage is reported."""
+    with contextlib.suppress(AttributeError, OSError):  # this thread only, where the OS can
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     for name, expected in files:
         try:
-            verify(segment.folder, name, expected)
+            verify(segment.folder, name, expected, VERIFY_RATE)
         except (FileDamaged, OSError) as exc:
             segment.damaged = f"{segment.folder.name}: {exc}"
             log.warning("the saved index is damaged (%s); it is rebuilt at the next reload", exc)
