@@ -530,26 +530,28 @@ def _build_peak(build: dict) -> float | None:
 
 
 def changes_table(rows: list[dict]) -> str:
-    """Adding and removing a document, and queries with twenty unmerged segments."""
+    """Adding and removing a document, and queries on one segment (its files checked), on
+    twenty more unmerged ones and once they are merged, in the same process."""
     head = (
         "| passages | engine | add a 50-passage document s | its share of a build | remove s "
-        "| p50 / p95 ms, 20 segments | merge s | p50 / p95 ms, merged |"
+        "| p50 / p95 ms, 1 segment | 20 more segments | merge s | merged |"
     )
     lines = [head, "|" + "---|" * (head.count("|") - 1)]
+
+    def pair(q: dict | None) -> str:
+        return f"{q['p50_ms']:.2f} / {q['p95_ms']:.2f}" if q else "–"
+
     for r in rows:
         c = r.get("change")
         if not c or "error" in c:
             continue
         passages = r.get("serve", {}).get("passages") or r.get("corpus_passages")
         share = c["add_s"] / r["build"]["build_s"] if r.get("build", {}).get("build_s") else None
-        seg = c.get("segments_20")
-        merged = c.get("after_merge")
         lines.append(
             f"| {passages:,} | {r['engine']} | {c['add_s']:.2f} | "
             f"{'–' if share is None else f'{share:.1%}'} | {_fmt(c.get('remove_s'), 2)} | "
-            + (f"{seg['p50_ms']:.2f} / {seg['p95_ms']:.2f} | " if seg else "– | ")
-            + f"{_fmt(c.get('merge_s'))} | "
-            + (f"{merged['p50_ms']:.2f} / {merged['p95_ms']:.2f} |" if merged else "– |")
+            f"{pair(c.get('one_segment'))} | {pair(c.get('segments_20'))} | "
+            f"{_fmt(c.get('merge_s'))} | {pair(c.get('after_merge'))} |"
         )
     return "\n".join(lines) if len(lines) > 2 else ""
 

@@ -5,7 +5,7 @@ example questions, never modified after it is made. A front end reads `current` 
 request and uses that edition throughout, so a reload in the middle of a request cannot
 mix two indexes.
 
-Reloads build the new engine on a worker thread (`asyncio.to_thread`) while the event loop
+Reloads build the new engine on a worker thread (`_BUILDS`) while the event loop
 goes on answering from the old one, warm it up there (jieba's dictionary loads off the
 loop), and then swap a single reference. The saved index is brought up to date document by
 document (`bot.search.store.open_index`): an added or changed file is indexed alone into a
@@ -30,6 +30,7 @@ Nothing here knows about Telegram; the strings users see come from `bot.texts`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import re
@@ -48,6 +49,9 @@ from bot.search.store import merge_in_background, text_key
 log = logging.getLogger("speechbot.library")
 
 Builder = Callable[[Path, Path], Engine]
+# Editions are built on one thread, always the same: the memory an edition's build takes is
+# then reused by the next one (glibc keeps a heap a thread, and gives little of it back)
+_BUILDS = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="library-build")
 Snapshot = tuple[tuple[str, int, int], ...]  # (path, mtime_ns, size) of every file that matters
 
 DEFAULT_WATCH_SECONDS = 3.0
@@ -384,7 +388,9 @@ class Library:
     async def _reload(self) -> Reloaded:
         previous = self._current
         try:
-            seen, edition = await asyncio.to_thread(self._build, previous.version + 1)
+            seen, edition = await asyncio.get_running_loop().run_in_executor(
+                _BUILDS, self._build, previous.version + 1
+            )
         except CorpusError as exc:
             return Reloaded(False, previous, previous, str(exc))
         except Exception as exc:  # a reload must never take the bot down

@@ -44,7 +44,7 @@ class PassageTable(Sequence[Passage]):
     def __init__(
         self,
         columns: dict[str, np.ndarray],
-        blob: bytes | TextFile | TextFiles,
+        blob: bytes | TextFile,
         titles: list[str],
         strings: list[str],
         paths: list[tuple[int, ...]],
@@ -181,67 +181,113 @@ class PassageTable(Sequence[Passage]):
         cls, tables: list[PassageTable], doc_maps: list[np.ndarray], titles: list[str]
     ) -> PassageTable:
         """The tables of several segments one after the other: `doc_maps[i]` gives the
-        document number (in `titles`) of each of table i's documents, -1 if deleted."""
+        document number (in `titles`) of each of table i's documents, -1 if deleted. Nothing
+        is copied: the columns read the segments' own (`JoinedColumn`)."""
         if len(tables) == 1 and np.array_equal(doc_maps[0], np.arange(doc_maps[0].size)):
             t = tables[0]
             return cls(
                 {name: getattr(t, name) for name in _COLUMNS}, t.blob, titles, t.strings, t.paths
             )
-        strings: list[str] = []
-        paths: list[tuple[int, ...]] = []
-        columns: dict[str, list[np.ndarray]] = {name: [] for name in _COLUMNS}
-        files: list[TextFile | bytes] = []
-        at = 0
-        for table, doc_map in zip(tables, doc_maps, strict=False):
-            s0, p0 = len(strings), len(paths)
-            strings += table.strings
-            paths += [tuple(s + s0 for s in p) for p in table.paths] if s0 else table.paths
-            columns["doc"].append(np.asarray(doc_map, dtype=np.int32)[np.asarray(table.doc)])
-            columns["paragraph"].append(np.asarray(table.paragraph))
-            columns["start"].append(np.asarray(table.start))
-            columns["end"].append(np.asarray(table.end))
-            columns["path"].append(np.asarray(table.path) + np.int32(p0))
-            sub = np.asarray(table.sub)
-            columns["sub"].append(np.where(sub >= 0, sub + np.int32(s0), sub).astype(np.int32))
-            columns["offsets"].append(np.asarray(table.offsets)[:-1] + at)
-            files.append(table.blob if isinstance(table.blob, TextFile) else bytes(table.blob))
-            at += len(table.blob)
-        columns["offsets"].append(np.asarray([at], dtype=np.int64))
-        joined = {
-            name: np.concatenate(parts) if parts else np.zeros(0, np.int32)
-            for name, parts in columns.items()
-        }
-        return cls(joined, TextFiles(files), titles, strings, paths)
+        return JoinedTable(tables, doc_maps, titles)
 
 
-class TextFiles:
-    """Several texts files read as one (their bytes one after the other)."""
+class JoinedColumn:
+    """A column of several segments' tables read as one, without copying them: `parts[k]`
+    holds passages starts[k] <= i < starts[k + 1]; `maps[k]` (a lookup table) or `shifts[k]`
+    (added where the value is not -1) turns a segment's values into the whole table's.
+    An element or a slice is read from its parts; `np.asarray` makes the whole column."""
 
-    def __init__(self, files: list[TextFile | bytes]) -> None:
-        self.files = files
-        sizes = [len(f) for f in files]
-        self.starts = np.cumsum([0] + sizes)
-        self.size = int(self.starts[-1])
+    def __init__(
+        self,
+        parts: list[np.ndarray],
+        starts: np.ndarray,
+        maps: list[np.ndarray] | None = None,
+        shifts: list[int] | None = None,
+    ) -> None:
+        self.parts, self.starts, self.maps, self.shifts = parts, starts, maps, shifts
+        self.shape = (int(starts[-1]),)
+        self.dtype = np.dtype(np.int32)
 
     def __len__(self) -> int:
-        return self.size
+        return self.shape[0]
 
-    def __getitem__(self, span: slice) -> bytes:
-        start, stop, _ = span.indices(self.size)
-        if stop <= start:
-            return b""
-        i = int(np.searchsorted(self.starts, start, side="right")) - 1
+    def _fix(self, k: int, values: np.ndarray) -> np.ndarray:
+        if self.maps is not None:
+            return self.maps[k][values]
+        if self.shifts is not None and self.shifts[k]:
+            return np.where(values >= 0, values + self.shifts[k], values)
+        return values
+
+    def _range(self, lo: int, hi: int) -> np.ndarray:
         out = []
-        while start < stop:
-            base = int(self.starts[i])
-            end = min(stop, int(self.starts[i + 1]))
-            out.append(self.files[i][start - base : end - base])
-            start = end
-            i += 1
-        return b"".join(out)
+        k = int(np.searchsorted(self.starts, lo, side="right")) - 1
+        while lo < hi:
+            base, end = int(self.starts[k]), min(hi, int(self.starts[k + 1]))
+            if end > lo:
+                part = np.asarray(self.parts[k][lo - base : end - base])
+                out.append(np.asarray(self._fix(k, part), dtype=np.int32))
+            lo = max(end, lo)
+            k += 1
+        return np.concatenate(out) if out else np.zeros(0, np.int32)
 
-    def __bytes__(self) -> bytes:
-        return self[0 : self.size]
+    def __getitem__(self, key: int | slice | np.integer) -> Any:
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(self.shape[0])
+            values = self._range(lo, hi) if hi > lo else np.zeros(0, np.int32)
+            return values if step == 1 else values[::step]
+        i = int(key)
+        if i < 0:
+            i += self.shape[0]
+        if not 0 <= i < self.shape[0]:
+            raise IndexError(key)
+        k = int(np.searchsorted(self.starts, i, side="right")) - 1
+        value = self.parts[k][i - int(self.starts[k])]
+        return self._fix(k, np.asarray(value))[()]
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        values = self._range(0, self.shape[0])
+        return values if dtype is None else values.astype(dtype)
+
+
+class JoinedTable(PassageTable):
+    """Several segments' tables as one (see `PassageTable.joined`)."""
+
+    def __init__(
+        self, tables: list[PassageTable], doc_maps: list[np.ndarray], titles: list[str]
+    ) -> None:
+        self.tables = tables
+        self.table_starts = np.cumsum([0] + [len(t) for t in tables]).astype(np.int64)
+        strings: list[str] = []
+        paths: list[tuple[int, ...]] = []
+        string_shifts, path_shifts = [], []
+        for table in tables:
+            s0, p0 = len(strings), len(paths)
+            string_shifts.append(s0)
+            path_shifts.append(p0)
+            strings += table.strings
+            paths += [tuple(s + s0 for s in p) for p in table.paths] if s0 else table.paths
+
+        def column(name: str, **how: Any) -> JoinedColumn:
+            parts = [getattr(t, name) for t in tables]
+            return JoinedColumn(parts, self.table_starts, **how)
+
+        columns: dict[str, Any] = {
+            "doc": column("doc", maps=[np.asarray(m, dtype=np.int32) for m in doc_maps]),
+            "paragraph": column("paragraph"),
+            "start": column("start"),
+            "end": column("end"),
+            "path": column("path", shifts=path_shifts),
+            "sub": column("sub", shifts=string_shifts),
+            "offsets": np.zeros(1, np.int64),  # texts are read from each segment's table
+        }
+        super().__init__(columns, b"", titles, strings, paths)
+
+    def __len__(self) -> int:
+        return int(self.table_starts[-1])
+
+    def text(self, i: int) -> str:
+        k = int(np.searchsorted(self.table_starts, i, side="right")) - 1
+        return self.tables[k].text(i - int(self.table_starts[k]))
 
 
 class TextFile:

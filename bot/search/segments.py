@@ -250,6 +250,7 @@ class Segment:
     def __init__(self, folder: Path, meta: SegmentMeta) -> None:
         self.folder, self.meta = folder, meta
         self.damaged: str | None = None
+        self.checked = threading.Event()  # set once every file's checksum has been compared
         self.postings = Postings.open(folder, meta.terms, meta.avgdl)
         self.table = PassageTable.load(folder, [d.title for d in meta.documents])
         self.doc_offsets = np.load(folder / DOCS_OFFSETS)
@@ -354,6 +355,8 @@ def open_segment(
             name="verify-index",
             daemon=True,
         ).start()
+    else:
+        segment.checked.set()
     with _OPEN_LOCK:
         _OPEN[key] = segment
     return segment
@@ -364,16 +367,21 @@ def _verify_later(
     files: list[tuple[str, FileSum]],
     on_damage: Callable[[Segment], None] | None,
 ) -> None:
-    """Checksum the large files of a segment already in use, at a gentle pace and at the
-    lowest priority (the questions being answered come first); damage is reported."""
+    """Checksum the large files of a segment already in use, at a gentle pace and a low
+    priority (the questions being answered come first); damage is reported."""
     with contextlib.suppress(AttributeError, OSError):  # this thread only, where the OS can
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    for name, expected in files:
-        try:
-            verify(segment.folder, name, expected, VERIFY_RATE)
-        except (FileDamaged, OSError) as exc:
-            segment.damaged = f"{segment.folder.name}: {exc}"
-            log.warning("the saved index is damaged (%s); it is rebuilt at the next reload", exc)
-            if on_damage is not None:
-                on_damage(segment)
-            return
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    try:
+        for name, expected in files:
+            try:
+                verify(segment.folder, name, expected, VERIFY_RATE)
+            except (FileDamaged, OSError) as exc:
+                segment.damaged = f"{segment.folder.name}: {exc}"
+                log.warning(
+                    "the saved index is damaged (%s); it is rebuilt at the next reload", exc
+                )
+                if on_damage is not None:
+                    on_damage(segment)
+                return
+    finally:
+        segment.checked.set()

@@ -124,6 +124,18 @@ class SearchIndex:
         """Why the saved index was found damaged after it was opened (a reload rebuilds it)."""
         return self.edition.damaged if self.edition is not None else None
 
+    def checked(self, timeout: float | None = None) -> bool:
+        """Wait until every file of the saved index has been checked (large ones are checked in
+        the background after it opens); False if that takes longer than `timeout`."""
+        if self.edition is None:
+            return True
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for segment in self.edition.segments:
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            if not segment.checked.wait(left):
+                return False
+        return True
+
     @property
     def merge_advised(self) -> bool:
         """Whether its segments should be merged (see `indexer.merge_advised`)."""

@@ -73,7 +73,7 @@ async def test_watch_rebuilds_an_index_found_damaged_while_in_use(
 ) -> None:
     monkeypatch.setattr(segments, "VERIFY_NOW_BYTES", 0)  # every file checked in the background
     cache = tmp_path / "cache"
-    Engine.open(library_dir, cache)
+    assert Engine.open(library_dir, cache).index.checked(timeout=20)
     gc.collect()  # the next open reads the index from the disk, as a new process would
     (segment,) = (cache / "corpora").glob("*/seg-*")
     data = bytearray((segment / "texts.bin").read_bytes())

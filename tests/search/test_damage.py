@@ -50,6 +50,7 @@ def _built(corpus: Path, cache: Path) -> tuple[str, str]:
     from the disk as a new process would (an open segment is checked once, when opened)."""
     index = open_index(corpus, cache, workers=1)
     out = index.fingerprint, _best(index)
+    assert index.checked(timeout=20)  # (a check in the background holds its segment open)
     del index
     gc.collect()
     return out
