@@ -48,7 +48,7 @@ SEGMENT_FILE = "segment.json"
 DOCS_BLOB = "documents.bin"
 DOCS_OFFSETS = "documents.offsets.npy"
 VERIFY_NOW_BYTES = 32 << 20  # files up to this size are checksummed when a segment opens
-VERIFY_RATE = 128 << 20  # bytes a second the larger ones are checksummed at, in the background
+VERIFY_RATE = 64 << 20  # bytes a second the larger ones are checksummed at, in the background
 _COMPRESSION = 3  # zlib level of the stored documents (~60% of their pickles)
 _SPILL_FROM = 4 << 20  # postings of a segment being written beyond which runs go to disk
 
@@ -368,9 +368,9 @@ def _verify_later(
     on_damage: Callable[[Segment], None] | None,
 ) -> None:
     """Checksum the large files of a segment already in use, at a gentle pace and a low
-    priority (the questions being answered come first); damage is reported."""
+    priority, the lowest (the questions being answered come first); damage is reported."""
     with contextlib.suppress(AttributeError, OSError):  # this thread only, where the OS can
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     try:
         for name, expected in files:
             try:
