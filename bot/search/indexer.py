@@ -12,7 +12,9 @@ damage) the whole corpus is indexed into one segment, as one build.
 
 Segmenting runs in a pool of worker processes started by a fork server (or spawned): a
 worker is never a fork of the running bot, so it has none of the bot's threads, signal
-handlers or asyncio wakeup fd (a forked worker's exit once made the bot stop itself). Each
+handlers or asyncio wakeup fd (a forked worker's exit once made the bot stop itself). As
+with any such pool, a script run by its path that opens an index must keep its top level
+under `if __name__ == "__main__":` (the fork server imports it). Each
 worker returns a document's passages with per-passage (term number, count) arrays, so the
 parent never holds a Python object per token; it numbers terms itself and sends only the
 terms it has not seen before (`TermNumbers`): the parent maps numbers with numpy and touches
