@@ -6,9 +6,11 @@ checked, saved into the corpus folder, indexed, swapped in) and is timed until t
 edition answers from it; the file is then removed and `Library.reload` timed the same way.
 Twenty more documents are added one by one (twenty unmerged segments beside the first) and
 the benchmark's questions asked again; then `merge_index` (`speechbot index --merge`) and
-the questions once more. Each state is asked twice in a row; the second ("warm") passes are
-compared, the first passes are kept as well (`*_first`): the first pass of the first
-state also pays for the first sight of the questions and of the index's pages. The added
+the questions once more. Each state is asked twice in a row (`*_first`, then the "warm"
+pass); the first pass of the first state also pays for the first sight of the questions and
+of the index's pages. The one-segment and the twenty-segment editions are also asked side by
+side, question by question in turns (`turns`): on a machine others use, the only fair
+comparison of the two. The added
 files are removed at the end (and at the start, should an earlier run have been killed), so
 the corpus is left as it was generated.
 
@@ -24,7 +26,15 @@ import time
 from pathlib import Path
 
 from _speed_corpus import cmrc_file, count_passages, load_pool, make_document
-from _speed_engines import TOP, disk_mib, measure_queries, peak_rss_mib, rss_mib, rss_parts_mib
+from _speed_engines import (
+    TOP,
+    disk_mib,
+    measure_interleaved,
+    measure_queries,
+    peak_rss_mib,
+    rss_mib,
+    rss_parts_mib,
+)
 
 ADDED = "bench-added-{n:02d}.txt"
 PASSAGES = (48, 52)  # "a 50-passage document"
@@ -44,7 +54,7 @@ def new_documents(data: Path, n: int, seed: int = 14) -> list[tuple[str, str]]:
     return out
 
 
-def _remove_added(corpus: Path) -> int:
+def remove_added(corpus: Path) -> int:
     stale = list(corpus.glob("bench-added-*.txt"))
     for path in stale:
         path.unlink()
@@ -63,7 +73,7 @@ def project_change(spec: dict) -> dict:
     from bot.search.store import merge_index
 
     corpus, cache = Path(spec["corpus"]), Path(spec["index"])
-    out: dict = {"stale_files_removed": _remove_added(corpus)}
+    out: dict = {"stale_files_removed": remove_added(corpus)}
     documents = new_documents(Path(spec["data"]), 21)
     started = time.perf_counter()
     library = Library(corpus, cache)
@@ -73,12 +83,16 @@ def project_change(spec: dict) -> dict:
     def ask(q: dict) -> list[str]:
         return [h.passage.text for h in library.engine.ask(q["question"], top=TOP).hits]
 
+    def asking(engine):  # noqa: ANN001, ANN202 - one edition's Engine, kept
+        return lambda q: [h.passage.text for h in engine.ask(q["question"], top=TOP).hits]
+
     # the questions on one segment, once its files have been checked (as later on in a bot's
     # life): the reference for the twenty segments below, measured in the same process; each
     # state is asked twice, the second pass ("warm") is the one compared
     out["checked_s"] = _checked(library)
     out["one_segment_first"] = measure_queries(spec, ask)
     out["one_segment"] = measure_queries(spec, ask)
+    one_segment = library.engine
 
     async def changes() -> None:
         name, text = documents[0]
@@ -105,6 +119,12 @@ def project_change(spec: dict) -> dict:
     asyncio.run(changes())
     out["segments_20_first"] = measure_queries(spec, ask)
     out["segments_20"] = measure_queries(spec, ask)
+    # and the two editions side by side, question by question in turns: the fairest comparison
+    turns = measure_interleaved(
+        spec, {"1 segment": asking(one_segment), "21 segments": asking(library.engine)}
+    )
+    out["turns"] = turns
+    del one_segment
     out["rss_after_20_mib"] = rss_mib()
     out["rss_after_20_parts_mib"] = rss_parts_mib()
     index = library.engine.index
@@ -118,7 +138,7 @@ def project_change(spec: dict) -> dict:
     out["after_merge"] = measure_queries(spec, ask)
     out["disk_mib_merged"] = disk_mib(cache)
     out["peak_rss_with_merge_mib"] = peak_rss_mib()
-    _remove_added(corpus)
+    remove_added(corpus)
     asyncio.run(library.reload())
     return out
 

@@ -300,6 +300,33 @@ def run_worker(spec: dict) -> dict:
     return result
 
 
+def measure_interleaved(spec: dict, sides: dict[str, Callable[[dict], list[str]]]) -> dict:
+    """`measure_queries` for several ways of answering, question by question in turns (the
+    order changing from one question to the next), so that whatever else the machine does
+    weighs on each alike."""
+    queries = json.loads(Path(spec["queries"]).read_text(encoding="utf-8"))
+    names = list(sides)
+    for q in queries["warmup"]:
+        for name in names:
+            sides[name](q)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i, q in enumerate(queries["measured"]):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            started = time.perf_counter_ns()
+            sides[name](q)
+            times[name].append((time.perf_counter_ns() - started) / 1e6)
+    out = {}
+    for name, values in times.items():
+        ms = np.asarray(values)
+        out[name] = {
+            "queries": len(values),
+            "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)),
+            "mean_ms": float(ms.mean()),
+        }
+    return out
+
+
 def measure_queries(
     spec: dict, query: Callable[[dict], list[str]], answers: list[list[str]] | None = None
 ) -> dict:

@@ -267,6 +267,10 @@ def measure_size(
     pool = corpus.load_pool(corpus.cmrc_file(args.data))
     corpus_dir = args.out / f"corpus-{label}"
     manifest = corpus.generate_corpus(pool, n, corpus_dir, seed=args.seed, progress=True)
+    from _speed_changes import remove_added
+
+    if remove_added(corpus_dir):  # left by a change phase that was stopped midway
+        log(f"{label}: removed the files an earlier change phase had added")
     log(
         f"{label}: {manifest['passages']:,} passages in {manifest['documents']:,} documents, "
         f"{manifest['chars'] / 1e6:.1f} M characters"
@@ -550,7 +554,8 @@ def changes_table(rows: list[dict]) -> str:
         lines.append(
             f"| {passages:,} | {r['engine']} | {c['add_s']:.2f} | "
             f"{'–' if share is None else f'{share:.1%}'} | {_fmt(c.get('remove_s'), 2)} | "
-            f"{pair(c.get('one_segment'))} | {pair(c.get('segments_20'))} | "
+            f"{pair(c.get('turns', {}).get('1 segment', c.get('one_segment')))} | "
+            f"{pair(c.get('turns', {}).get('21 segments', c.get('segments_20')))} | "
             f"{_fmt(c.get('merge_s'))} | {pair(c.get('after_merge'))} |"
         )
     return "\n".join(lines) if len(lines) > 2 else ""

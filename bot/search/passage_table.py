@@ -13,6 +13,7 @@ of the live documents, -1 for a deleted passage's), reading texts from each segm
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import threading
@@ -205,6 +206,7 @@ class JoinedColumn:
         shifts: list[int] | None = None,
     ) -> None:
         self.parts, self.starts, self.maps, self.shifts = parts, starts, maps, shifts
+        self._starts = [int(x) for x in starts]
         self.shape = (int(starts[-1]),)
         self.dtype = np.dtype(np.int32)
 
@@ -235,14 +237,18 @@ class JoinedColumn:
             lo, hi, step = key.indices(self.shape[0])
             values = self._range(lo, hi) if hi > lo else np.zeros(0, np.int32)
             return values if step == 1 else values[::step]
-        i = int(key)
+        i = int(key)  # one element (a passage shown, its neighbours): plain ints, no arrays
         if i < 0:
             i += self.shape[0]
         if not 0 <= i < self.shape[0]:
             raise IndexError(key)
-        k = int(np.searchsorted(self.starts, i, side="right")) - 1
-        value = self.parts[k][i - int(self.starts[k])]
-        return self._fix(k, np.asarray(value))[()]
+        k = bisect.bisect_right(self._starts, i) - 1
+        value = int(self.parts[k][i - self._starts[k]])
+        if self.maps is not None:
+            return int(self.maps[k][value])
+        if self.shifts is not None and value >= 0:
+            return value + self.shifts[k]
+        return value
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         values = self._range(0, self.shape[0])
@@ -256,7 +262,9 @@ class JoinedTable(PassageTable):
         self, tables: list[PassageTable], doc_maps: list[np.ndarray], titles: list[str]
     ) -> None:
         self.tables = tables
+        self.doc_maps = [np.asarray(m, dtype=np.int32) for m in doc_maps]
         self.table_starts = np.cumsum([0] + [len(t) for t in tables]).astype(np.int64)
+        self._table_starts = [int(x) for x in self.table_starts]
         strings: list[str] = []
         paths: list[tuple[int, ...]] = []
         string_shifts, path_shifts = [], []
@@ -272,7 +280,7 @@ class JoinedTable(PassageTable):
             return JoinedColumn(parts, self.table_starts, **how)
 
         columns: dict[str, Any] = {
-            "doc": column("doc", maps=[np.asarray(m, dtype=np.int32) for m in doc_maps]),
+            "doc": column("doc", maps=self.doc_maps),
             "paragraph": column("paragraph"),
             "start": column("start"),
             "end": column("end"),
@@ -285,9 +293,30 @@ class JoinedTable(PassageTable):
     def __len__(self) -> int:
         return int(self.table_starts[-1])
 
+    def _where(self, i: int) -> tuple[int, int]:
+        k = bisect.bisect_right(self._table_starts, i) - 1
+        return k, i - self._table_starts[k]
+
     def text(self, i: int) -> str:
-        k = int(np.searchsorted(self.table_starts, i, side="right")) - 1
-        return self.tables[k].text(i - int(self.table_starts[k]))
+        k, local = self._where(i)
+        return self.tables[k].text(local)
+
+    def _get(self, i: int) -> Passage:
+        k, local = self._where(i)
+        p = self.tables[k]._get(local)
+        doc = int(self.doc_maps[k][p.doc])
+        return Passage(
+            pid=i,
+            doc=doc,
+            document=self.titles[doc] if doc >= 0 else "",
+            section=p.section,
+            subsection=p.subsection,
+            headings=p.headings,
+            paragraph=p.paragraph,
+            start=p.start,
+            end=p.end,
+            text=p.text,
+        )
 
 
 class TextFile:

@@ -34,6 +34,15 @@ class CountingWords(Words):
         return super().index_parts(text)
 
 
+def _passages(index: SearchIndex) -> list[tuple]:
+    """The live passages as people see them (numbers aside), in a fixed order."""
+    return sorted(
+        (p.document, p.section, p.subsection, p.headings, p.paragraph, p.start, p.end, p.text)
+        for p in index.passages
+        if p.doc >= 0
+    )
+
+
 def _only_the_live_edition(index: SearchIndex, cache: Path) -> None:
     """The corpus's folder holds the live edition's files and nothing else."""
     entries = store_entries(cache)
@@ -70,6 +79,8 @@ def test_add_change_remove_and_merge_keep_the_top_k_of_rank_bm25(tmp_path: Path,
     (library / "doc041.txt").write_text(zipf.document("新增二", 3), encoding="utf-8")
     added = edition(3)
     assert len(added.documents) == 42 and added.documents[-1].title == "新增二"
+    fresh = open_index(library, tmp_path / "fresh", params, Words(), workers=1)
+    assert _passages(added) == _passages(fresh)  # the segments read as one give the same
     (library / "doc005.txt").write_text(zipf.document("改过的五", 12), encoding="utf-8")
     (library / "doc040.txt").write_text(zipf.document("改过的新增一", 8), encoding="utf-8")
     changed = edition(3, deleted=True)  # doc040's segment went with it; the changes are one more

@@ -391,8 +391,16 @@ class BM25Index:
         tail_pids, tail_scores = self._tail_top(lists, k, allowed)
         pids = np.concatenate([pids, tail_pids])
         scores = np.concatenate([scores, tail_scores])
-        order = np.argsort(pids)
-        return final(self, lists, pids[order], scores[order], k)
+        if pids.size > k:
+            # each side's scores are exact and consistent; passages of both sides with equal
+            # scores near the k-th may differ in the last bit (added up in other orders): then
+            # those are scored again in one order, as `get_scores` adds them up
+            kth = float(np.partition(scores, pids.size - k)[pids.size - k])
+            near = pids[scores >= kth - 1e-9 * abs(kth)]
+            if near.size > k and near.min() < self.n_base <= near.max():
+                order = np.argsort(pids)
+                return final(self, lists, pids[order], scores[order], k)
+        return best(pids, scores, k)
 
     def _tail_top(
         self, lists: list[TermList], k: int, allowed: np.ndarray | None
