@@ -48,7 +48,7 @@ SEGMENT_FILE = "segment.json"
 DOCS_BLOB = "documents.bin"
 DOCS_OFFSETS = "documents.offsets.npy"
 VERIFY_NOW_BYTES = 32 << 20  # files up to this size are checksummed when a segment opens
-VERIFY_RATE = 64 << 20  # bytes a second the larger ones are checksummed at, in the background
+VERIFY_RATE = 32 << 20  # bytes a second the larger ones are checksummed at, in the background
 _COMPRESSION = 3  # zlib level of the stored documents (~60% of their pickles)
 _SPILL_FROM = 4 << 20  # postings of a segment being written beyond which runs go to disk
 

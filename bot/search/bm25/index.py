@@ -45,7 +45,7 @@ from bot.search.bm25.maxscore import (
     top_k,
 )
 from bot.search.bm25.postings import Postings
-from bot.search.bm25.variants import BM25Params
+from bot.search.bm25.variants import BM25Params, Weigher
 
 _BOUND_MARGIN = 1 + 1e-12  # the bound is a product of rounded numbers: never below a weight
 
@@ -246,6 +246,9 @@ class BM25Index:
             lengths = np.concatenate([lengths, self.tail.lengths.astype(np.float64)])
         self.lf = self.formulas.length_factor(params, lengths, self.avgdl)
         del lengths
+        # a posting's BM25 weight (float64), the same expression as rank-bm25's: the variant's
+        # formula chosen once, with this index's idf and length factors
+        self._weights: Weigher = self.formulas.weigher(params, self.idf, self.lf)
         grow = self.avgdl / base.avgdl if base.avgdl and self.avgdl > base.avgdl else 1.0
         base_idf = idf[: base.n_terms]
         self.bound = np.where(base_idf > 0, base_idf * base.tf_bound * (grow * _BOUND_MARGIN), 0.0)
@@ -278,12 +281,6 @@ class BM25Index:
         return tid if tid is not None and self.df[tid] > 0 else None
 
     # ---- weights -----------------------------------------------------------------------
-    def _weights(self, tid: np.ndarray | int, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
-        """BM25 weight of postings (float64), the same expression as rank-bm25's."""
-        return self.formulas.weights(
-            self.params, self.idf[tid], tfs.astype(np.float64), self.lf[docs]
-        )
-
     def term_weights(
         self, tl: TermList, docs: np.ndarray | None = None, tfs: np.ndarray | None = None
     ) -> np.ndarray:
@@ -301,9 +298,12 @@ class BM25Index:
         out = []
         n_base_terms = self.base.n_terms
         tail = self.tail
+        vocab, extra, df = self.base.vocab, tail.extra_vocab if tail is not None else None, self.df
         for term, times in Counter(query).items():
-            tid = self.term_id(term)
-            if tid is None:
+            tid = vocab.get(term)
+            if tid is None and extra is not None:
+                tid = extra.get(term)
+            if tid is None or df[tid] <= 0:
                 continue
             if tid < n_base_terms:
                 lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])

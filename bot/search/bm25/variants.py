@@ -17,7 +17,7 @@ term's postings (`tf_bound`), bounds the term's weight for any idf (see `BM25Ind
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -43,6 +43,9 @@ class BM25Params:
         return VARIANTS[self.variant]
 
 
+Weigher = Callable[[Any, np.ndarray, np.ndarray], np.ndarray]
+
+
 class Variant:
     """One variant's formulas. `lf` is what is kept per passage for its length: k1 * norm for
     okapi and plus (they only ever use that product), norm for l."""
@@ -63,6 +66,11 @@ class Variant:
         is `lf`; `idf` broadcasts (a number or an array)."""
         raise NotImplementedError
 
+    def weigher(self, p: BM25Params, idf: np.ndarray, lf: np.ndarray) -> Weigher:
+        """`weights` for one index, chosen once: a function of (term ids, passage ids, counts)
+        with the index's idf and length factors bound (what every query calls, many times)."""
+        raise NotImplementedError
+
     def reference(self, corpus: Sequence[Sequence[str]], p: BM25Params) -> Any:
         """The rank-bm25 object these formulas must agree with (tests and benchmarks)."""
         raise NotImplementedError
@@ -80,6 +88,15 @@ class Okapi(Variant):
     def weights(self, p: BM25Params, idf: Any, tf: np.ndarray, lf: np.ndarray) -> np.ndarray:
         return idf * (tf * (p.k1 + 1) / (tf + lf))
 
+    def weigher(self, p: BM25Params, idf: np.ndarray, lf: np.ndarray) -> Weigher:
+        k1p1 = p.k1 + 1
+
+        def weigh(tid: Any, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+            tf = tfs.astype(np.float64)
+            return idf[tid] * (tf * k1p1 / (tf + lf[docs]))
+
+        return weigh
+
     def reference(self, corpus: Sequence[Sequence[str]], p: BM25Params) -> Any:
         import rank_bm25
 
@@ -95,6 +112,15 @@ class Plus(Variant):
 
     def weights(self, p: BM25Params, idf: Any, tf: np.ndarray, lf: np.ndarray) -> np.ndarray:
         return idf * (tf * (p.k1 + 1) / (lf + tf))
+
+    def weigher(self, p: BM25Params, idf: np.ndarray, lf: np.ndarray) -> Weigher:
+        k1p1 = p.k1 + 1
+
+        def weigh(tid: Any, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+            tf = tfs.astype(np.float64)
+            return idf[tid] * (tf * k1p1 / (lf[docs] + tf))
+
+        return weigh
 
     def reference(self, corpus: Sequence[Sequence[str]], p: BM25Params) -> Any:
         import rank_bm25
@@ -120,6 +146,16 @@ class BM25L(Variant):
     def weights(self, p: BM25Params, idf: Any, tf: np.ndarray, lf: np.ndarray) -> np.ndarray:
         ctd = tf / lf
         return idf * tf * (p.k1 + 1) * (ctd + p.delta) / (p.k1 + ctd + p.delta)
+
+    def weigher(self, p: BM25Params, idf: np.ndarray, lf: np.ndarray) -> Weigher:
+        k1, k1p1, delta = p.k1, p.k1 + 1, p.delta
+
+        def weigh(tid: Any, docs: np.ndarray, tfs: np.ndarray) -> np.ndarray:
+            tf = tfs.astype(np.float64)
+            ctd = tf / lf[docs]
+            return idf[tid] * tf * k1p1 * (ctd + delta) / (k1 + ctd + delta)
+
+        return weigh
 
     def reference(self, corpus: Sequence[Sequence[str]], p: BM25Params) -> Any:
         import rank_bm25
