@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 _BLOCK = 1 << 22  # bytes checksummed or read at a time
-_SLOW_BLOCK = 1 << 24  # ... when checking in the background
+_SLOW_BLOCK = 1 << 20  # ... when checking in the background
 
 
 @dataclass(frozen=True)
@@ -156,9 +156,10 @@ def fsync_folder(folder: Path) -> None:
 
 
 def file_sum(path: Path, rate: float | None = None) -> FileSum:
-    """The file's size and CRC-32; read at most `rate` bytes a second when given, in large
-    blocks (a check in the background leaves the cores, the memory bus and the GIL, which
-    it takes twice a block, to the questions)."""
+    """The file's size and CRC-32; read at most `rate` bytes a second when given, in small
+    blocks (a check in the background leaves the cores, the caches and the memory bus to the
+    questions: 16 MB blocks at the same rate cost the questions' p95 about 0.4 ms at 1M
+    passages, 1 MB blocks about 0.1)."""
     crc = size = 0
     started = time.monotonic()
     with path.open("rb") as fh:
