@@ -18,7 +18,6 @@ does not disturb the questions being answered from it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -38,7 +37,14 @@ from bot.corpus.passages import Passage
 from bot.corpus.structure import Document
 from bot.search.bm25 import BM25Params, Postings
 from bot.search.bm25.build import RunCollector, write_postings
-from bot.search.checked_files import FileDamaged, FileSet, FileSum, check_size, verify
+from bot.search.checked_files import (
+    FileDamaged,
+    FileSet,
+    FileSum,
+    check_size,
+    verify,
+    verify_elsewhere,
+)
 from bot.search.passage_table import TEXTS_FILE, PassageTable, TableBuilder
 
 log = logging.getLogger(__name__)
@@ -367,21 +373,17 @@ def _verify_later(
     files: list[tuple[str, FileSum]],
     on_damage: Callable[[Segment], None] | None,
 ) -> None:
-    """Checksum the large files of a segment already in use, at a gentle pace and a low
-    priority, the lowest (the questions being answered come first); damage is reported."""
-    with contextlib.suppress(AttributeError, OSError):  # this thread only, where the OS can
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    """Checksum the large files of a segment already in use, in a process of its own at a
+    gentle pace and the lowest priority (the questions being answered come first); damage is
+    reported."""
     try:
-        for name, expected in files:
-            try:
-                verify(segment.folder, name, expected, VERIFY_RATE)
-            except (FileDamaged, OSError) as exc:
-                segment.damaged = f"{segment.folder.name}: {exc}"
-                log.warning(
-                    "the saved index is damaged (%s); it is rebuilt at the next reload", exc
-                )
-                if on_damage is not None:
-                    on_damage(segment)
-                return
+        verify_elsewhere(segment.folder, files, VERIFY_RATE)
+    except FileDamaged as exc:
+        segment.damaged = f"{segment.folder.name}: {exc}"
+        log.warning("the saved index is damaged (%s); it is rebuilt at the next reload", exc)
+        if on_damage is not None:
+            on_damage(segment)
+    except OSError as exc:  # the check could not be made: say so, the index is used as it is
+        log.warning("could not check the saved index's large files: %s", exc)
     finally:
         segment.checked.set()
