@@ -592,7 +592,7 @@ class BM25Index:
             if init is not None:
                 acc[init[0]] = init[1]
             for tl in lists:  # a passage occurs once per list: adds in order, as `get_scores` does
-                acc[tl.docs] += self.term_weights(tl)  # (no repeated index: np.add.at not needed)
+                np.add.at(acc, tl.docs, self.term_weights(tl))  # (faster than `acc[docs] +=`)
             return cands, acc[cands]
         finally:
             acc[cands] = 0.0
