@@ -30,7 +30,7 @@ import uuid
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, overload
 
@@ -206,7 +206,7 @@ class Deletions:
 NO_DELETIONS = Deletions(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
 
 
-def deleted_passages(meta: SegmentMeta, docs: np.ndarray) -> np.ndarray:
+def passages_of(meta: SegmentMeta, docs: np.ndarray) -> np.ndarray:
     """The passages of the segment's documents `docs` (sorted)."""
     if not len(docs):
         return np.zeros(0, np.int64)
@@ -294,7 +294,6 @@ class Edition:
     unit_of: np.ndarray
     leads: np.ndarray
     notices: list[tuple[str, str, bool]]  # (path, reason, skipped) saved with the files
-    located: dict[tuple[int, int], int] = field(default_factory=dict)  # (segment, local) -> doc
 
     @property
     def fingerprint(self) -> str:
@@ -334,7 +333,7 @@ class Edition:
             parts.append(
                 SegmentPart(
                     segment.postings,
-                    deleted_passages(segment.meta, dels.docs),
+                    passages_of(segment.meta, dels.docs),
                     dels.terms,
                     dels.counts,
                 )
@@ -349,7 +348,6 @@ class Edition:
         infos: list[DocumentInfo] = []
         where: list[tuple[Segment, int]] = []
         doc_maps: list[np.ndarray] = []
-        located: dict[tuple[int, int], int] = {}
         at = 0
         for s, (segment, dels) in enumerate(zip(segments, deletions, strict=False)):
             deleted = set(dels.docs.tolist())
@@ -361,7 +359,6 @@ class Edition:
                 if entry is None:
                     raise IndexDamaged(f"{LIVE}: a live document has no file")
                 doc_map[local] = len(infos)
-                located[(s, local)] = len(infos)
                 infos.append(
                     DocumentInfo(
                         meta.title,
@@ -402,7 +399,6 @@ class Edition:
             unit_of,
             leads,
             notices,
-            located,
         )
 
 
@@ -583,7 +579,6 @@ class Store:
         """Remove a temporary store's folder (its open files stay usable)."""
         if self.temporary:
             shutil.rmtree(self.folder, ignore_errors=True)
-            self.temporary_removed = True
 
 
 _MANIFESTS: dict[str, tuple[bytes, Manifest]] = {}  # store folder -> its last manifest

@@ -58,8 +58,8 @@ from bot.search.editions import (
     Manifest,
     SegmentEntry,
     Store,
-    deleted_passages,
     folder_size,
+    passages_of,
     store_key,
 )
 from bot.search.merge import Merged, merge_segments
@@ -509,7 +509,7 @@ def _deleted_df(
     """(segment term ids, counts) of the passages of segment `s`'s documents `docs`."""
     segment = edition.segments[s]
     postings = segment.postings
-    pids = deleted_passages(segment.meta, docs)
+    pids = passages_of(segment.meta, docs)
     if postings.n_postings < SCAN_DELETIONS_BELOW:
         return deleted_df(postings, pids)
     # a large segment: segment the passages' texts again to know which lists to search
@@ -542,7 +542,6 @@ def _combine(
 class Opened:
     edition: Edition
     problems: list[Problem]  # files not read this time (found again at every open)
-    changed: bool  # a new edition was written
     seen: list[tuple[str, int, int]]  # (path, mtime, size) of every file, before it was read
 
 
@@ -583,7 +582,7 @@ def update(
         scanned = scan(files, manifest if edition is not None else None)
         if edition is not None and manifest is not None:
             if not scanned.changed and scanned.kept == manifest.files:
-                return Opened(edition, scanned.problems, False, scanned.seen)
+                return Opened(edition, scanned.problems, scanned.seen)
             new = _apply(
                 store,
                 root,
@@ -598,7 +597,7 @@ def update(
             )
         else:
             new = _build(store, root, scanned, params, tokenizer, parser, progress, workers)
-        return Opened(open_edition(store, new), scanned.problems, True, scanned.seen)
+        return Opened(open_edition(store, new), scanned.problems, scanned.seen)
 
 
 _EDITIONS: dict[str, weakref.ref[Edition]] = {}
@@ -785,12 +784,12 @@ def _read_only(
         scanned = scan(files, manifest)
         if not scanned.changed:
             with contextlib.suppress(IndexDamaged):
-                return Opened(open_edition(store, manifest), scanned.problems, False, scanned.seen)
+                return Opened(open_edition(store, manifest), scanned.problems, scanned.seen)
     temporary = Store.in_memory(store.key)
     try:
         scanned = scan(files, None)
         new = _build(temporary, root, scanned, params, tokenizer, parser, progress, workers)
-        return Opened(Edition.open(temporary, new), scanned.problems, True, scanned.seen)
+        return Opened(Edition.open(temporary, new), scanned.problems, scanned.seen)
     finally:
         temporary.discard()
 

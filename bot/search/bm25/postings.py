@@ -117,16 +117,6 @@ class Postings:
         rows = self.fwd_row_of
         return 0 if rows is None or not rows.size else int(rows.max()) + 1
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return {name: getattr(self, name) for name in ARRAYS if getattr(self, name) is not None}
-
-    def save(self, folder: Path) -> None:
-        """The arrays and the terms into `folder` (the files `open` reads)."""
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, values in self.arrays().items():
-            np.save(folder / array_file(name), np.asarray(values))
-        (folder / TERMS_FILE).write_bytes(encode_terms(self.terms))
-
     @classmethod
     def open(cls, folder: Path, n_terms: int, avgdl: float, mmap: bool = True) -> Postings:
         """The postings saved in `folder`; postings and rows memory-mapped (`mmap`)."""
