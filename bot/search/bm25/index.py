@@ -27,8 +27,8 @@ list; `lookup_many` mixes the two and gives the same bits either way.
 from __future__ import annotations
 
 import threading
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections import ChainMap, Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -272,6 +272,14 @@ class BM25Index:
             assert self.tail is not None
             self._terms = self.base.terms + self.tail.extra_terms
         return self._terms
+
+    @property
+    def vocab(self) -> Mapping[str, int]:
+        """Term -> id, every term of every segment (one whose passages are all deleted too:
+        `term_id` says None for it)."""
+        if self.tail is None:
+            return self.base.vocab
+        return ChainMap(self.tail.extra_vocab, self.base.vocab)
 
     def term_id(self, term: str) -> int | None:
         """The term's id, None if no live passage has it."""
