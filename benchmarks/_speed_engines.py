@@ -33,7 +33,7 @@ TOP = 10
 
 
 def rss_mib() -> float:
-    import psutil
+    import psutil  # type: ignore[import-untyped]
 
     return psutil.Process().memory_info().rss / 2**20
 
@@ -52,7 +52,8 @@ def rss_parts_mib() -> dict[str, float]:
 
 
 def peak_rss_mib() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent."""
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from
+    the parent."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -210,7 +211,7 @@ def tantivy_build(spec: dict) -> dict:
     started = time.perf_counter()
     index = tantivy.Index(schema, path=str(folder))
     writer = index.writer(heap_size=256_000_000, num_threads=os.cpu_count() or 1)
-    for terms, text in zip(tokens, texts):
+    for terms, text in zip(tokens, texts, strict=False):
         doc = tantivy.Document()
         doc.add_text("body", " ".join(terms))
         doc.add_bytes("text", text.encode("utf-8"))
@@ -275,44 +276,87 @@ def run_worker(spec: dict) -> dict:
         result["disk_mib"] = disk_mib(Path(spec["index"]))
         result["peak_rss_mib"] = peak_rss_mib()
         return result
+    if phase == "change":
+        from _speed_changes import CHANGE
+
+        result.update(CHANGE[engine](spec))
+        result["peak_rss_mib"] = peak_rss_mib()
+        return result
     info, query = SERVE[engine](spec)
     result.update(info)
     result["rss_loaded_mib"] = rss_mib()
     result["rss_loaded_parts_mib"] = rss_parts_mib()
-    queries = json.loads(Path(spec["queries"]).read_text(encoding="utf-8"))
-    warmup = queries["warmup"][: spec.get("warmup", len(queries["warmup"]))]
-    measured = queries["measured"][: spec.get("query_limit", len(queries["measured"]))]
-    for q in warmup:
-        query(q)
-    times: list[float] = []
     answers: list[list[str]] = []
-    empty = 0
-    for q in measured:
-        started = time.perf_counter_ns()
-        texts = query(q)
-        times.append((time.perf_counter_ns() - started) / 1e6)
-        empty += not texts
-        answers.append(
-            [hashlib.blake2b(t.encode("utf-8"), digest_size=8).hexdigest() for t in texts]
-        )
+    result.update(measure_queries(spec, query, answers))
     if spec.get("answers"):  # to check that the engines agree on what they return
         Path(spec["answers"]).write_text(json.dumps(answers), encoding="utf-8")
-    ms = np.asarray(times)
     result.update(
         {
-            "queries": len(times),
-            "warmup": len(warmup),
-            "no_result_queries": empty,
-            "p50_ms": float(np.percentile(ms, 50)),
-            "p95_ms": float(np.percentile(ms, 95)),
-            "mean_ms": float(ms.mean()),
-            "max_ms": float(ms.max()),
             "rss_after_queries_mib": rss_mib(),
             "rss_after_queries_parts_mib": rss_parts_mib(),
             "peak_rss_mib": peak_rss_mib(),
         }
     )
     return result
+
+
+def measure_interleaved(spec: dict, sides: dict[str, Callable[[dict], list[str]]]) -> dict:
+    """`measure_queries` for several ways of answering, question by question in turns (the
+    order changing from one question to the next), so that whatever else the machine does
+    weighs on each alike."""
+    queries = json.loads(Path(spec["queries"]).read_text(encoding="utf-8"))
+    names = list(sides)
+    for q in queries["warmup"]:
+        for name in names:
+            sides[name](q)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i, q in enumerate(queries["measured"]):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            started = time.perf_counter_ns()
+            sides[name](q)
+            times[name].append((time.perf_counter_ns() - started) / 1e6)
+    out = {}
+    for name, values in times.items():
+        ms = np.asarray(values)
+        out[name] = {
+            "queries": len(values),
+            "p50_ms": float(np.percentile(ms, 50)),
+            "p95_ms": float(np.percentile(ms, 95)),
+            "mean_ms": float(ms.mean()),
+        }
+    return out
+
+
+def measure_queries(
+    spec: dict, query: Callable[[dict], list[str]], answers: list[list[str]] | None = None
+) -> dict:
+    """Warm-up questions, then the measured ones, each timed: p50, p95, mean, max (ms)."""
+    queries = json.loads(Path(spec["queries"]).read_text(encoding="utf-8"))
+    warmup = queries["warmup"][: spec.get("warmup", len(queries["warmup"]))]
+    measured = queries["measured"][: spec.get("query_limit", len(queries["measured"]))]
+    for q in warmup:
+        query(q)
+    times: list[float] = []
+    empty = 0
+    for q in measured:
+        started = time.perf_counter_ns()
+        texts = query(q)
+        times.append((time.perf_counter_ns() - started) / 1e6)
+        empty += not texts
+        if answers is not None:
+            answers.append(
+                [hashlib.blake2b(t.encode("utf-8"), digest_size=8).hexdigest() for t in texts]
+            )
+    ms = np.asarray(times)
+    return {
+        "queries": len(times),
+        "warmup": len(warmup),
+        "no_result_queries": empty,
+        "p50_ms": float(np.percentile(ms, 50)),
+        "p95_ms": float(np.percentile(ms, 95)),
+        "mean_ms": float(ms.mean()),
+        "max_ms": float(ms.max()),
+    }
 
 
 def worker_main(raw_spec: str) -> int:

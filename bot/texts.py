@@ -20,6 +20,9 @@ STALE_BUTTON = "这个按钮已失效，请重新提问。"
 SECTIONS_TITLE = "目录"
 NO_SECTIONS = "这份文档没有分节标题。"
 CORPUS_SUMMARY = "已载入 {documents} 篇文档，{passages} 个段落。"
+INDEX_CACHE = "索引缓存 {folder}：共 {total}，其中本语料的索引 {size}（{segments} 个分段）。"
+INDEX_CACHE_DELETED = "另有 {deleted} 个已删除的段落，合并分段后释放：speechbot index --merge"
+INDEX_MERGED = "已将索引的分段合并为一个。"
 SKIPPED_FILE = "已跳过 {path}：{reason}"
 
 CHAT_WELCOME = (

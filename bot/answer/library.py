@@ -5,11 +5,19 @@ example questions, never modified after it is made. A front end reads `current` 
 request and uses that edition throughout, so a reload in the middle of a request cannot
 mix two indexes.
 
-Reloads build the new engine on a worker thread (`asyncio.to_thread`) while the event loop
+Reloads build the new engine on a worker thread (`_BUILDS`) while the event loop
 goes on answering from the old one, warm it up there (jieba's dictionary loads off the
-loop), and then swap a single reference. A reload that fails (the folder is gone, nothing
-in it is readable) keeps the old edition and says why. Reloads and additions take turns
-(one lock), so two of them never build at the same time.
+loop), and then swap a single reference. The saved index is brought up to date document by
+document (`bot.search.store.open_index`): an added or changed file is indexed alone into a
+small new segment and a removed one marked deleted, so a reload costs about what changed,
+not the size of the library. A reload that fails (the folder is gone, nothing in it is
+readable) keeps the old edition and says why. Reloads and additions take turns (one lock),
+so two of them never build at the same time.
+
+Once the newer segments or the deleted passages have grown (`SearchIndex.merge_advised`),
+the segments are merged into one in a process of its own, in the background; the merged
+edition is then swapped in like a reload, never on a question's path. A saved index found
+damaged after it was opened is rebuilt at the next poll of `watch`.
 
 `add` puts a new document file into the corpus folder under a safe name (no path
 components, no hidden or ignored names, never over an existing file) after checking that
@@ -22,6 +30,7 @@ Nothing here knows about Telegram; the strings users see come from `bot.texts`.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import os
 import re
@@ -36,10 +45,14 @@ from bot.corpus.guard import parse_guarded
 from bot.corpus.library import SYNONYMS_NAME, USER_DICT_NAME, CorpusError, Problem, corpus_files
 from bot.corpus.reading import READERS, DocumentError
 from bot.corpus.structure import Document
+from bot.search.store import merge_in_background, text_key
 
 log = logging.getLogger("speechbot.library")
 
 Builder = Callable[[Path, Path], Engine]
+# Editions are built on one thread, always the same: the memory an edition's build takes is
+# then reused by the next one (glibc keeps a heap a thread, and gives little of it back)
+_BUILDS = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="library-build")
 Snapshot = tuple[tuple[str, int, int], ...]  # (path, mtime_ns, size) of every file that matters
 
 DEFAULT_WATCH_SECONDS = 3.0
@@ -72,13 +85,13 @@ def documents_of(engine: Engine) -> tuple[DocInfo, ...]:
     """The documents of an engine's index with their passage counts, in index order."""
     index = engine.index
     root = Path(index.root)
+    inside = str(root) + os.sep if root.is_dir() else None  # (strings: a library has thousands)
     out = []
     for i, info in enumerate(index.document_infos()):
-        path = Path(info.path)
-        try:
-            name = str(path.relative_to(root)) if root.is_dir() else path.name
-        except ValueError:
-            name = path.name
+        if inside is not None and info.path.startswith(inside):
+            name = info.path[len(inside) :]
+        else:
+            name = os.path.basename(info.path)
         out.append(DocInfo(i, info.title, info.date, info.speaker, info.count, info.path, name))
     return tuple(out)
 
@@ -133,13 +146,11 @@ class Edition:
         return None
 
     def same_text(self, document: Document) -> DocInfo | None:
-        """The indexed document with exactly the paragraphs of `document`, if any."""
-        wanted = tuple(p.text for p in document.paragraphs)
-        for info, indexed in zip(self.documents, self.engine.index.documents):
-            if (
-                len(indexed.paragraphs) == len(wanted)
-                and tuple(p.text for p in indexed.paragraphs) == wanted
-            ):
+        """The indexed document with exactly the paragraphs of `document`, if any (by the hash
+        of its paragraphs: no indexed document is read)."""
+        wanted = text_key(document)
+        for info, indexed in zip(self.documents, self.engine.index.document_infos(), strict=True):
+            if indexed.text_key == wanted:
                 return info
         return None
 
@@ -275,12 +286,14 @@ class Library:
         self.corpus = Path(corpus).expanduser()
         self.cache_dir = Path(cache_dir)
         self._builder: Builder = builder or Engine.open
+        self._own_builder = builder is not None  # else the index says what it saw of the files
         self._loaded: Snapshot | None = self._snapshot_or_none()
         self._current = Edition.of(
             engine if engine is not None else self._builder(self.corpus, self.cache_dir)
         )
         self._lock: asyncio.Lock | None = None
         self._lock_loop: asyncio.AbstractEventLoop | None = None
+        self._merging: asyncio.Task[None] | None = None
 
     @classmethod
     def of(cls, engine: Engine, cache_dir: Path, builder: Builder | None = None) -> Library:
@@ -311,11 +324,9 @@ class Library:
         """Path, modification time and size of every document file, the user dictionary and
         the synonyms file.
         CorpusError if the corpus is gone; OSError if the folder cannot be listed."""
-        root = self.corpus
-        files = corpus_files(root)
-        folder = root if root.is_dir() else root.parent
+        files = corpus_files(self.corpus)
         out = []
-        for path in [*files, folder / USER_DICT_NAME, folder / SYNONYMS_NAME]:
+        for path in [*files, self._userdict(), self._synonyms()]:
             try:
                 st = path.stat()
             except FileNotFoundError:
@@ -330,11 +341,48 @@ class Library:
             return None
 
     def _build(self, version: int) -> tuple[Snapshot | None, Edition]:
-        """On a worker thread: the next edition, complete and warmed up."""
-        seen = self._snapshot_or_none()  # before reading: a change while building is noticed later
+        """On a worker thread: the next edition, complete and warmed up. The files are seen
+        before they are read, so that a change while building is noticed later: by the index
+        itself (it looks at every file's size and time first), else here."""
+        own = self._own_builder
+        seen = self._snapshot_or_none() if own else None
+        userdict = self._stat(self._userdict())
         engine = self._builder(self.corpus, self.cache_dir)
+        if not own:
+            seen = self._seen_by(engine, userdict)
         engine.ask(WARM_UP_QUESTION, top=1)  # loads the segmenter here, not on the event loop
         return seen, Edition.of(engine, version)
+
+    def _userdict(self) -> Path:
+        root = self.corpus
+        return (root if root.is_dir() else root.parent) / USER_DICT_NAME
+
+    def _synonyms(self) -> Path:
+        root = self.corpus
+        return (root if root.is_dir() else root.parent) / SYNONYMS_NAME
+
+    @staticmethod
+    def _stat(path: Path) -> tuple[str, int, int] | None:
+        try:
+            st = path.stat()
+        except OSError:
+            return None
+        return (str(path), st.st_mtime_ns, st.st_size)
+
+    def _seen_by(self, engine: Engine, userdict: tuple[str, int, int] | None) -> Snapshot | None:
+        """`snapshot()` as the index saw the files before reading them (its paths are the
+        resolved corpus folder's, the snapshot's this library's)."""
+        files = getattr(engine.index, "files_seen", None)
+        if files is None:
+            return self._snapshot_or_none()
+        root, corpus = str(Path(engine.index.root)), str(self.corpus)
+        if root != corpus:
+            cut = len(root)
+            files = tuple(
+                (corpus + path[cut:] if path.startswith(root) else path, mtime, size)
+                for path, mtime, size in files
+            )
+        return tuple(files) + ((userdict,) if userdict is not None else ())
 
     async def reload(self) -> Reloaded:
         """Build a new edition off the event loop and swap it in; on failure keep the old one."""
@@ -344,7 +392,9 @@ class Library:
     async def _reload(self) -> Reloaded:
         previous = self._current
         try:
-            seen, edition = await asyncio.to_thread(self._build, previous.version + 1)
+            seen, edition = await asyncio.get_running_loop().run_in_executor(
+                _BUILDS, self._build, previous.version + 1
+            )
         except CorpusError as exc:
             return Reloaded(False, previous, previous, str(exc))
         except Exception as exc:  # a reload must never take the bot down
@@ -358,7 +408,34 @@ class Library:
             len(previous.documents),
             previous.passages,
         )
+        if edition.engine.index.merge_advised:
+            self._merge_later()
         return Reloaded(True, previous, edition)
+
+    # ---- merging segments -----------------------------------------------------------------
+    def _merge_later(self) -> None:
+        """Merge the index's segments in the background (one merge at a time)."""
+        if self._merging is None or self._merging.done():
+            self._merging = asyncio.get_running_loop().create_task(self._merge())
+
+    async def _merge(self) -> None:
+        index = self._current.engine.index
+        try:
+            merged = await merge_in_background(
+                Path(index.root), self.cache_dir, index.bm25.params, index.tokenizer
+            )
+        except Exception:  # a merge must never take the bot down; the segments still answer
+            log.exception("merging the index's segments failed")
+            return
+        if merged:  # the merged edition, swapped in like a reload
+            async with self._turn():
+                await self._reload()
+
+    async def merged(self) -> None:
+        """Wait for a background merge, if one is running (tests, shutdown)."""
+        task = self._merging
+        if task is not None:
+            await asyncio.shield(task)
 
     # ---- adding a document ----------------------------------------------------------------
     async def add(self, name: str | None, data: bytes) -> Added:
@@ -431,7 +508,8 @@ class Library:
             if reason != trouble:
                 edition = self._current
                 log.warning(
-                    "watch: %s; still answering from the last good index (%d documents, %d passages)",
+                    "watch: %s; still answering from the last good index"
+                    " (%d documents, %d passages)",
                     reason,
                     len(edition.documents),
                     edition.passages,
@@ -446,6 +524,12 @@ class Library:
                 except (CorpusError, OSError) as exc:
                     pending = None
                     complain(f"cannot list the corpus ({exc})")
+                    continue
+                if self._current.engine.index.damaged and seen == self._loaded:
+                    pending = None
+                    result = await self.reload()  # the damaged index is rebuilt
+                    if not result.ok:
+                        complain(f"reload failed ({result.error})")
                     continue
                 if seen == self._loaded or seen == failed:
                     if trouble is not None and seen == self._loaded:

@@ -219,12 +219,32 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.search.store import merge_index
+
     engine = _open_engine(args, settings)
     index = engine.index
+    if args.merge and merge_index(
+        Path(index.root), settings.cache_dir, index.bm25.params, index.tokenizer
+    ):
+        print(texts.INDEX_MERGED)
+        index = Engine.open(Path(index.root), settings.cache_dir).index
     print(
         texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages))
         + f" ({index.load_seconds:.2f} s)"
     )
+    cache = index.cache_report(settings.cache_dir)
+    if cache is not None:
+        mib = lambda n: f"{n / 2**20:,.1f} MB"  # noqa: E731
+        print(
+            texts.INDEX_CACHE.format(
+                folder=cache.folder,
+                total=mib(cache.total_bytes),
+                size=mib(cache.store_bytes),
+                segments=cache.segments,
+            )
+        )
+        if cache.deleted_passages:
+            print(texts.INDEX_CACHE_DELETED.format(deleted=cache.deleted_passages))
     return 0
 
 
@@ -330,9 +350,9 @@ def build_parser() -> argparse.ArgumentParser:
     with_corpus(sub.add_parser("chat", help="interactive chat in the terminal")).set_defaults(
         func=cmd_chat
     )
-    with_corpus(sub.add_parser("index", help="build and save the index")).set_defaults(
-        func=cmd_index
-    )
+    index = with_corpus(sub.add_parser("index", help="build and save the index, report its size"))
+    index.add_argument("--merge", action="store_true", help="merge the index's segments into one")
+    index.set_defaults(func=cmd_index)
     run = with_corpus(sub.add_parser("run", help="run the bot (long polling unless --webhook-url)"))
     run.add_argument(
         "--webhook-url",

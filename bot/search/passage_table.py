@@ -5,10 +5,15 @@ one UTF-8 file read by offset (`TextFile`: a few texts a question, so nothing of
 stay mapped in the process), and headings as interned strings. `PassageTable[i]`
 builds the `Passage` value on demand, so the rest of the program still sees ordinary
 frozen `Passage` objects.
+
+Each segment of the index has its own table; `PassageTable.joined` puts the tables of an
+edition's segments one after the other (passage ids through all segments, document numbers
+of the live documents, -1 for a deleted passage's), reading texts from each segment's file.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import threading
@@ -16,13 +21,24 @@ import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 
 from bot.corpus.passages import Passage
+from bot.search.checked_files import FileSet
 
 _COLUMNS = ("doc", "paragraph", "start", "end", "path", "sub", "offsets")
+# surrogatepass: a text decoded with surrogate escapes (a file name as a title) still round-trips
+_ENCODING, _ERRORS = "utf-8", "surrogatepass"
+
+
+def column_file(name: str) -> str:
+    return f"passages.{name}.npy"
+
+
+TEXTS_FILE = "texts.bin"
+META_FILE = "passages.json"
 
 
 class PassageTable(Sequence[Passage]):
@@ -60,7 +76,9 @@ class PassageTable(Sequence[Passage]):
         return int(self.doc.shape[0])
 
     def text(self, i: int) -> str:
-        return bytes(self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode("utf-8")
+        return bytes(self.blob[int(self.offsets[i]) : int(self.offsets[i + 1])]).decode(
+            _ENCODING, _ERRORS
+        )
 
     def headings(self, i: int) -> tuple[str, ...]:
         return tuple(self.strings[s] for s in self.paths[int(self.path[i])])
@@ -72,7 +90,7 @@ class PassageTable(Sequence[Passage]):
         return Passage(
             pid=i,
             doc=doc,
-            document=self.titles[doc],
+            document=self.titles[doc] if doc >= 0 else "",
             section=headings[0] if headings else None,
             subsection=self.strings[sub] if sub >= 0 else None,
             headings=headings,
@@ -86,7 +104,7 @@ class PassageTable(Sequence[Passage]):
     def __getitem__(self, i: int) -> Passage: ...
     @overload
     def __getitem__(self, i: slice) -> list[Passage]: ...
-    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
         if isinstance(i, slice):
             return [self._get(j) for j in range(*i.indices(len(self)))]
         i = int(i)
@@ -101,26 +119,203 @@ class PassageTable(Sequence[Passage]):
 
     # ---- save / load -------------------------------------------------------------------
     def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "texts.bin").write_bytes(bytes(self.blob))
-        _save_columns(
-            folder,
+        files = FileSet(folder)
+        files.raw(TEXTS_FILE, [bytes(self.blob)])
+        write_columns(
+            files,
             {name: getattr(self, name) for name in _COLUMNS},
-            self.titles,
             self.strings,
             self.paths,
+            self.titles,
         )
+        files.close()
 
     @classmethod
-    def load(cls, folder: Path) -> PassageTable:
+    def load(cls, folder: Path, titles: list[str] | None = None) -> PassageTable:
+        """The table saved in `folder`; `titles` the documents' (else the saved ones)."""
         columns = {
-            name: np.asarray(np.load(folder / f"passages.{name}.npy", mmap_mode="r"))
+            name: np.asarray(np.load(folder / column_file(name), mmap_mode="r"))
             for name in _COLUMNS
         }
-        meta = json.loads((folder / "passages.json").read_text(encoding="utf-8"))
-        blob = TextFile(folder / "texts.bin")
+        meta = json.loads((folder / META_FILE).read_bytes().decode(_ENCODING, _ERRORS))
+        blob = TextFile(folder / TEXTS_FILE)
         return cls(
-            columns, blob, meta["titles"], meta["strings"], [tuple(p) for p in meta["paths"]]
+            columns,
+            blob,
+            list(titles if titles is not None else meta.get("titles", [])),
+            meta["strings"],
+            [tuple(p) for p in meta["paths"]],
+        )
+
+    def check(self, n_docs: int) -> None:
+        """ValueError unless the columns fit together and point inside the strings, the paths,
+        the documents (`n_docs`) and the texts file."""
+        n = len(self)
+        for name in _COLUMNS:
+            if getattr(self, name).shape != ((n + 1,) if name == "offsets" else (n,)):
+                raise ValueError(f"passage column {name} has the wrong length")
+        if not n:
+            return
+        offsets = np.asarray(self.offsets)
+        if (
+            int(offsets[0]) != 0
+            or np.any(np.diff(offsets) < 0)
+            or int(offsets[-1]) != len(self.blob)
+        ):
+            raise ValueError("passage text offsets do not fit the texts file")
+        doc = np.asarray(self.doc)
+        if int(doc.min()) < 0 or int(doc.max()) >= n_docs or np.any(np.diff(doc) < 0):
+            raise ValueError("passage document numbers out of range")
+        if int(np.asarray(self.path).min()) < 0 or int(np.asarray(self.path).max()) >= len(
+            self.paths
+        ):
+            raise ValueError("passage heading paths out of range")
+        sub = np.asarray(self.sub)
+        if int(sub.min()) < -1 or int(sub.max()) >= len(self.strings):
+            raise ValueError("passage sub-point titles out of range")
+        flat = np.fromiter((s for p in self.paths for s in p), dtype=np.int64)
+        if flat.size and (int(flat.min()) < 0 or int(flat.max()) >= len(self.strings)):
+            raise ValueError("heading paths point outside the strings")
+
+    @classmethod
+    def joined(
+        cls, tables: list[PassageTable], doc_maps: list[np.ndarray], titles: list[str]
+    ) -> PassageTable:
+        """The tables of several segments one after the other: `doc_maps[i]` gives the
+        document number (in `titles`) of each of table i's documents, -1 if deleted. Nothing
+        is copied: the columns read the segments' own (`JoinedColumn`)."""
+        if len(tables) == 1 and np.array_equal(doc_maps[0], np.arange(doc_maps[0].size)):
+            t = tables[0]
+            return cls(
+                {name: getattr(t, name) for name in _COLUMNS}, t.blob, titles, t.strings, t.paths
+            )
+        return JoinedTable(tables, doc_maps, titles)
+
+
+class JoinedColumn:
+    """A column of several segments' tables read as one, without copying them: `parts[k]`
+    holds passages starts[k] <= i < starts[k + 1]; `maps[k]` (a lookup table) or `shifts[k]`
+    (added where the value is not -1) turns a segment's values into the whole table's.
+    An element or a slice is read from its parts; `np.asarray` makes the whole column."""
+
+    def __init__(
+        self,
+        parts: list[np.ndarray],
+        starts: np.ndarray,
+        maps: list[np.ndarray] | None = None,
+        shifts: list[int] | None = None,
+    ) -> None:
+        self.parts, self.starts, self.maps, self.shifts = parts, starts, maps, shifts
+        self._starts = [int(x) for x in starts]
+        self.shape = (int(starts[-1]),)
+        self.dtype = np.dtype(np.int32)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _fix(self, k: int, values: np.ndarray) -> np.ndarray:
+        if self.maps is not None:
+            return self.maps[k][values]
+        if self.shifts is not None and self.shifts[k]:
+            return np.where(values >= 0, values + self.shifts[k], values)
+        return values
+
+    def _range(self, lo: int, hi: int) -> np.ndarray:
+        out = []
+        k = int(np.searchsorted(self.starts, lo, side="right")) - 1
+        while lo < hi:
+            base, end = int(self.starts[k]), min(hi, int(self.starts[k + 1]))
+            if end > lo:
+                part = np.asarray(self.parts[k][lo - base : end - base])
+                out.append(np.asarray(self._fix(k, part), dtype=np.int32))
+            lo = max(end, lo)
+            k += 1
+        return np.concatenate(out) if out else np.zeros(0, np.int32)
+
+    def __getitem__(self, key: int | slice | np.integer) -> Any:
+        if isinstance(key, slice):
+            lo, hi, step = key.indices(self.shape[0])
+            values = self._range(lo, hi) if hi > lo else np.zeros(0, np.int32)
+            return values if step == 1 else values[::step]
+        i = int(key)  # one element (a passage shown, its neighbours): plain ints, no arrays
+        if i < 0:
+            i += self.shape[0]
+        if not 0 <= i < self.shape[0]:
+            raise IndexError(key)
+        k = bisect.bisect_right(self._starts, i) - 1
+        value = int(self.parts[k][i - self._starts[k]])
+        if self.maps is not None:
+            return int(self.maps[k][value])
+        if self.shifts is not None and value >= 0:
+            return value + self.shifts[k]
+        return value
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        values = self._range(0, self.shape[0])
+        return values if dtype is None else values.astype(dtype)
+
+
+class JoinedTable(PassageTable):
+    """Several segments' tables as one (see `PassageTable.joined`)."""
+
+    def __init__(
+        self, tables: list[PassageTable], doc_maps: list[np.ndarray], titles: list[str]
+    ) -> None:
+        self.tables = tables
+        self.doc_maps = [np.asarray(m, dtype=np.int32) for m in doc_maps]
+        self.table_starts = np.cumsum([0] + [len(t) for t in tables]).astype(np.int64)
+        self._table_starts = [int(x) for x in self.table_starts]
+        strings: list[str] = []
+        paths: list[tuple[int, ...]] = []
+        string_shifts, path_shifts = [], []
+        for table in tables:
+            s0, p0 = len(strings), len(paths)
+            string_shifts.append(s0)
+            path_shifts.append(p0)
+            strings += table.strings
+            paths += [tuple(s + s0 for s in p) for p in table.paths] if s0 else table.paths
+
+        def column(name: str, **how: Any) -> JoinedColumn:
+            parts = [getattr(t, name) for t in tables]
+            return JoinedColumn(parts, self.table_starts, **how)
+
+        columns: dict[str, Any] = {
+            "doc": column("doc", maps=self.doc_maps),
+            "paragraph": column("paragraph"),
+            "start": column("start"),
+            "end": column("end"),
+            "path": column("path", shifts=path_shifts),
+            "sub": column("sub", shifts=string_shifts),
+            "offsets": np.zeros(1, np.int64),  # texts are read from each segment's table
+        }
+        super().__init__(columns, b"", titles, strings, paths)
+
+    def __len__(self) -> int:
+        return int(self.table_starts[-1])
+
+    def _where(self, i: int) -> tuple[int, int]:
+        k = bisect.bisect_right(self._table_starts, i) - 1
+        return k, i - self._table_starts[k]
+
+    def text(self, i: int) -> str:
+        k, local = self._where(i)
+        return self.tables[k].text(local)
+
+    def _get(self, i: int) -> Passage:
+        k, local = self._where(i)
+        p = self.tables[k]._get(local)
+        doc = int(self.doc_maps[k][p.doc])
+        return Passage(
+            pid=i,
+            doc=doc,
+            document=self.titles[doc] if doc >= 0 else "",
+            section=p.section,
+            subsection=p.subsection,
+            headings=p.headings,
+            paragraph=p.paragraph,
+            start=p.start,
+            end=p.end,
+            text=p.text,
         )
 
 
@@ -155,18 +350,26 @@ class TextFile:
         return self[0 : self.size]
 
 
-def _save_columns(folder: Path, columns: dict[str, np.ndarray], titles, strings, paths) -> None:
+def write_columns(
+    files: FileSet,
+    columns: dict[str, np.ndarray],
+    strings: list[str],
+    paths: list[tuple[int, ...]],
+    titles: list[str] | None = None,
+) -> None:
     for name in _COLUMNS:
-        np.save(folder / f"passages.{name}.npy", np.asarray(columns[name]))
-    meta = {"titles": list(titles), "strings": list(strings), "paths": [list(p) for p in paths]}
-    (folder / "passages.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        files.array(column_file(name), np.asarray(columns[name]))
+    meta: dict[str, list] = {"strings": list(strings), "paths": [list(p) for p in paths]}
+    if titles is not None:  # a table saved alone; a segment keeps its documents' titles itself
+        meta["titles"] = list(titles)
+    files.raw(META_FILE, [json.dumps(meta, ensure_ascii=False).encode(_ENCODING, _ERRORS)])
 
 
 class TableBuilder:
     """Collects passages one by one into compact columns; texts go to `sink` (a binary
     file) as they come, or are kept as chunks."""
 
-    def __init__(self, sink=None) -> None:  # noqa: ANN001
+    def __init__(self, sink: Any = None) -> None:
         self.sink = sink
         self.chunks: list[bytes] = []
         self.interned: dict[str, int] = {}
@@ -186,7 +389,7 @@ class TableBuilder:
         rows["sub"].append(
             -1 if p.subsection is None else interned.setdefault(p.subsection, len(interned))
         )
-        data = p.text.encode("utf-8")
+        data = p.text.encode(_ENCODING, _ERRORS)
         if self.sink is not None:
             self.sink.write(data)
         else:
@@ -194,7 +397,7 @@ class TableBuilder:
         self.offsets.append(self.offsets[-1] + len(data))
 
     def columns(self) -> dict[str, np.ndarray]:
-        out = {
+        out: dict[str, np.ndarray] = {
             name: np.frombuffer(values, dtype=np.int32).copy()
             if len(values)
             else np.zeros(0, np.int32)
@@ -215,6 +418,6 @@ class TableBuilder:
             paths[i] = path
         return paths
 
-    def save(self, folder: Path, titles: list[str]) -> None:
-        """The columns beside the texts already written to `folder / "texts.bin"`."""
-        _save_columns(folder, self.columns(), titles, self.string_list(), self.path_list())
+    def write(self, files: FileSet) -> None:
+        """The columns and headings (the texts went to the sink as they came)."""
+        write_columns(files, self.columns(), self.string_list(), self.path_list())

@@ -158,21 +158,22 @@ def test_segmented_entry_counts_index_terms():
 
     from bot.corpus.reading import SourceText
     from bot.corpus.structure import parse_document
-    from bot.search.store import _segment
+    from bot.search.indexer import segment_document
     from bot.search.tokenize import gram_string
 
     tok = Tokenizer()
     text = "标题\n一、总则\n" + "\n".join(TEXTS) + "\n长江长，长江水长。\n"
     document = parse_document(SourceText(Path("t.txt"), text))
-    entry = _segment(document, tok)
+    entry = segment_document(document, tok)
     terms = entry["vocab"] + [gram_string(c) for c in entry["grams"].tolist()]
     assert len(set(terms)) == len(terms)
     assert "长" in terms and "长江" in terms
     start = 0
-    for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"]):
+    for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"], strict=True):
         ids, tfs = entry["ids"][start : start + count], entry["tfs"][start : start + count]
         start += count
-        assert dict(zip((terms[i] for i in ids), tfs.tolist())) == Counter(tok.index_terms(p.text))
+        counted = dict(zip((terms[i] for i in ids), tfs.tolist(), strict=True))
+        assert counted == Counter(tok.index_terms(p.text))
         assert length == len(tok.index_terms(p.text))
     assert start == len(entry["ids"])
 

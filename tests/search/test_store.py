@@ -1,5 +1,5 @@
-"""The saved index: built once, loaded memory-mapped, documents read lazily, caches keyed
-by content (and by the parser's version), oversize files refused before reading."""
+"""The saved index: built once, loaded memory-mapped, documents read lazily, rebuilt when the
+parser changes, oversize files refused before reading, segmenting in worker processes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from bot.corpus import reading
 from bot.corpus.library import parse_file
-from bot.search import store
+from bot.search import indexer, store
 from bot.search.rank import rank
 from bot.search.store import LazyDocuments, build_index, open_index
 from bot.search.tokenize import Tokenizer
@@ -29,47 +29,50 @@ def _library(folder: Path, n: int = 6) -> Path:
     return folder
 
 
-@pytest.fixture
-def counted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Titles of the documents segmented (in-process)."""
-    seen: list[str] = []
-    original = store._segment
+class _Counting(Tokenizer):
+    """The real tokenizer, counting the passages it segments."""
 
-    def spy(document, tokenizer):  # noqa: ANN001, ANN202
-        seen.append(document.title)
-        return original(document, tokenizer)
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: list[str] = []
 
-    monkeypatch.setattr(store, "_segment", spy)
-    return seen
+    def index_parts(self, text: str) -> tuple[list[str], str]:
+        self.texts.append(text)
+        return super().index_parts(text)
 
 
-def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(
-    tmp_path: Path, counted: list[str]
-):
+def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(tmp_path: Path):
     corpus, cache = _library(tmp_path / "lib"), tmp_path / "cache"
-    first = open_index(corpus, cache, workers=1)
-    assert len(counted) == 6
-    again = open_index(corpus, cache, workers=1)
-    assert len(counted) == 6 and again.fingerprint == first.fingerprint
+    counting = _Counting()
+    first = open_index(corpus, cache, tokenizer=counting, workers=1)
+    assert len(counting.texts) == len(first.passages)
+    again = open_index(corpus, cache, workers=1, tokenizer=_Counting())
+    assert not again.tokenizer.texts and again.fingerprint == first.fingerprint  # type: ignore[attr-defined]
     assert list(again.passages) == list(first.passages)
     assert again.tokenizer._jieba is None  # loading never starts jieba's segmenter
     with (corpus / "doc03.txt").open("a", encoding="utf-8") as fh:
         fh.write("新增加的一段内容，关于城市湿地公园的开放时间。\n")
-    changed = open_index(corpus, cache, workers=1)
-    assert counted[6:] == [parse_file(corpus / "doc03.txt").title]
+    counting = _Counting()
+    changed = open_index(corpus, cache, tokenizer=counting, workers=1)
+    lo, hi = changed.doc_range(len(changed.documents) - 1)
+    assert counting.texts == [changed.passages.text(p) for p in range(lo, hi)]
+    assert changed.documents[-1].title == parse_file(corpus / "doc03.txt").title
     assert changed.fingerprint != first.fingerprint
     assert any("湿地公园" in p.text for p in changed.passages)
 
 
-def test_a_parser_upgrade_invalidates_cached_documents(
-    tmp_path: Path, counted: list[str], monkeypatch: pytest.MonkeyPatch
+def test_a_parser_upgrade_indexes_every_document_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     corpus, cache = _library(tmp_path / "lib", 2), tmp_path / "cache"
-    open_index(corpus, cache, workers=1)
-    assert len(counted) == 2
+    first = open_index(corpus, cache, tokenizer=_Counting(), workers=1)
+    counting = _Counting()
+    open_index(corpus, cache, tokenizer=counting, workers=1)
+    assert not counting.texts
     monkeypatch.setattr(store, "parser_version", lambda: "a-newer-parser")
-    open_index(corpus, cache, workers=1)
-    assert len(counted) == 4
+    counting = _Counting()
+    again = open_index(corpus, cache, tokenizer=counting, workers=1)
+    assert len(counting.texts) == len(again.passages) == len(first.passages)
 
 
 def test_documents_are_a_lazy_sequence(tmp_path: Path):
@@ -94,7 +97,7 @@ def test_documents_are_a_lazy_sequence(tmp_path: Path):
 
 def test_worker_pool_builds_the_same_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     corpus = _library(tmp_path / "lib", 8)
-    monkeypatch.setattr(store, "_POOL_FROM", 2)
+    monkeypatch.setattr(indexer, "POOL_FROM", 2)
     pooled = open_index(corpus, tmp_path / "pooled", workers=2)
     alone = open_index(corpus, tmp_path / "alone", workers=1)
     assert list(pooled.passages) == list(alone.passages)
@@ -162,8 +165,9 @@ def test_progress_bar_only_when_asked(
     assert "segmenting" not in capsys.readouterr().err
     open_index(corpus, tmp_path / "loud", workers=1, progress=True)
     assert "segmenting" in capsys.readouterr().err
-    assert os.listdir(tmp_path / "loud" / "index")  # and no temporary folder is left behind
-    assert not [n for n in os.listdir(tmp_path / "loud" / "index") if ".tmp" in n]
+    (folder,) = (tmp_path / "loud" / "corpora").iterdir()  # and no temporary folder is left
+    assert [n for n in os.listdir(folder) if n.startswith("seg-")]
+    assert not [n for n in os.listdir(folder) if n.startswith(("tmp", "merge"))]
 
 
 class _MarkingTokenizer(Tokenizer):
@@ -182,7 +186,7 @@ def test_worker_pool_segments_with_the_tokenizer_it_is_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     corpus = _library(tmp_path / "lib", n=5)
-    monkeypatch.setattr(store, "_POOL_FROM", 2)
+    monkeypatch.setattr(indexer, "POOL_FROM", 2)
     pooled = open_index(corpus, tmp_path / "pooled", tokenizer=_MarkingTokenizer(), workers=2)
     assert pooled.bm25.idf_of("marked") is not None
     assert open_index(corpus, tmp_path / "plain", workers=2).bm25.idf_of("marked") is None
@@ -206,7 +210,7 @@ def test_worker_pool_numbers_terms_across_duplicates_like_one_process(
         "第19号文件\n一、总则\n" + (corpus / "doc00.txt").read_text(encoding="utf-8"),
         encoding="utf-8",
     )
-    monkeypatch.setattr(store, "_POOL_FROM", 2)
+    monkeypatch.setattr(indexer, "POOL_FROM", 2)
     pooled = open_index(corpus, tmp_path / "pooled", workers=2)
     alone = open_index(corpus, tmp_path / "alone", workers=1)
     assert len(pooled.problems) == len(alone.problems) == 3  # the three duplicates

@@ -1,7 +1,6 @@
 """The sparse BM25 index must score exactly like rank-bm25 (the reference)."""
 
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -54,8 +53,9 @@ def test_okapi_pitfall_is_real_and_plus_avoids_it():
     corpus = [["人大", "代表"]] * 6 + [["人大", "监督"]] * 3 + [["会议"]]
     okapi = BM25Index.build(corpus, BM25Params(variant="okapi"))
     plus = BM25Index.build(corpus, BM25Params(variant="plus"))
-    assert okapi.idf_of("人大") < 0.3 * okapi.idf_of("会议")
-    assert plus.idf_of("人大") > 0
+    common, rare, kept = okapi.idf_of("人大"), okapi.idf_of("会议"), plus.idf_of("人大")
+    assert common is not None and rare is not None and kept is not None
+    assert common < 0.3 * rare and kept > 0
 
 
 def test_top_respects_mask_and_k():
@@ -65,13 +65,3 @@ def test_top_respects_mask_and_k():
     assert [pid for pid, _ in index.top(["a"], 10, allowed)] == [3, 0]
     assert len(index.top(["a", "b"], 2)) == 2
     assert index.top(["zzz"], 5) == []
-
-
-def test_save_and_load_round_trip(tmp_path: Path):
-    _, vocab, corpus = _corpus(11, 80)
-    index = BM25Index.build(corpus, BM25Params(variant="plus", k1=1.1))
-    index.save(tmp_path)
-    loaded = BM25Index.load(tmp_path)
-    assert loaded.params == index.params
-    query = vocab[:5]
-    np.testing.assert_array_equal(loaded.get_scores(query), index.get_scores(query))
