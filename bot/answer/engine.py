@@ -100,6 +100,16 @@ class EngineConfig:
 
 
 @dataclass
+class Widened:
+    """A question's terms with its synonyms' (`bot.search.synonyms`)."""
+
+    terms: list[str]  # to look up: the question's, then the synonyms'
+    weights: dict[str, float]  # the synonyms' terms' weights (the question's own weigh 1)
+    synonyms: dict[str, list[tuple[str, bool]]]  # word -> (synonym, curated?) used for it
+    words: list[str]  # the question's words and the synonyms' (not characters of them)
+
+
+@dataclass
 class _Derived:
     """What the engine works out once per index, on first use."""
 
@@ -183,37 +193,35 @@ class Engine:
             answer = self._section_lead(answer, query)
         return _skip(answer, offset, top)
 
-    def _widened(self, query: Query) -> tuple[list[str], dict[str, float], dict[str, list]]:
+    def _widened(self, query: Query) -> Widened:
         """The query's terms with synonyms added for the words the library does not use
-        (地铁 where the text says 轨道交通), their weights, and each such word's synonyms
-        found (for the coverage). A word the library uses is not widened: its synonyms would
-        only blur what it already finds."""
+        (地铁 where the text says 轨道交通): each synonym's own terms (its words and
+        characters, as if the question had used it), at the synonym's weight. A word the
+        library uses is not widened: its synonyms would only blur what it already finds."""
         derived = self._setup()
         config = self.ranking
         words = set(query.words)
-        terms = list(query.terms)
-        weights: dict[str, float] = {}
-        found: dict[str, list[tuple[str, bool]]] = {}
+        out = Widened(list(query.terms), {}, {}, list(query.words))
         if not (config.synonym_weight or config.thesaurus_weight):
-            return terms, weights, found
+            return out
+        have = set(query.terms)
         for word in dict.fromkeys(query.words):
             if self._terms_for(word):  # the library uses the word itself: nothing to widen
                 continue
             for synonym, curated in derived.synonyms.of(word):
                 weight = config.synonym_weight if curated else config.thesaurus_weight
-                if weight <= 0 or synonym in words:
+                if weight <= 0 or synonym in words or not self._terms_for(synonym):
                     continue
-                parts = self._terms_for(synonym)
-                if not parts:
-                    continue
-                found.setdefault(word, []).append((synonym, curated))
-                for part in parts:
-                    if part in words:
+                out.synonyms.setdefault(word, []).append((synonym, curated))
+                analysed = self.index.tokenizer.analyse(synonym)
+                out.words.extend(w for w in analysed.words if w not in out.words)
+                for term in analysed.terms:
+                    if term in have:
                         continue
-                    if part not in weights:
-                        terms.append(part)
-                    weights[part] = max(weights.get(part, 0.0), weight / len(parts))
-        return terms, weights, found
+                    if term not in out.weights:
+                        out.terms.append(term)
+                    out.weights[term] = max(out.weights.get(term, 0.0), weight)
+        return out
 
     def _terms_for(self, phrase: str) -> list[str]:
         """Index terms that stand for a (folded) phrase the question does not use itself: the
@@ -238,7 +246,8 @@ class Engine:
         index = self.index
         derived = self._setup()
         tokenizer = index.tokenizer
-        terms, weights, synonyms = self._widened(query)
+        widened = self._widened(query)
+        terms, weights, synonyms = widened.terms, widened.weights, widened.synonyms
         if self.ranking.general_weight:  # filler words (现在, 一共) count for less
             exponent = self.ranking.general_weight
             for term in set(terms):
@@ -318,7 +327,7 @@ class Engine:
             allowed,
             self.ranking,
             span,
-            words=[*query.words, *weights],
+            words=widened.words,
             weights=weights,
             priors=(
                 (self.ranking.coverage_weight, judge),
