@@ -18,7 +18,7 @@ import bot.corpus.library as corpus_library
 from bot.answer.engine import Engine
 from bot.search import segments
 from bot.search.store import SearchIndex, open_index
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 QUESTION = "人大代表在人大工作中处于什么地位"
 

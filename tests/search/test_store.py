@@ -15,7 +15,7 @@ from bot.search import indexer, store
 from bot.search.rank import rank
 from bot.search.store import LazyDocuments, build_index, open_index
 from bot.search.tokenize import Tokenizer
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 
 def _library(folder: Path, n: int = 6) -> Path:
@@ -49,7 +49,7 @@ def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(
     again = open_index(corpus, cache, workers=1, tokenizer=_Counting())
     assert not again.tokenizer.texts and again.fingerprint == first.fingerprint  # type: ignore[attr-defined]
     assert list(again.passages) == list(first.passages)
-    assert again.tokenizer._jieba is None  # loading never starts jieba's segmenter
+    assert not again.tokenizer.loaded  # loading never starts jieba's segmenter
     with (corpus / "doc03.txt").open("a", encoding="utf-8") as fh:
         fh.write("新增加的一段内容，关于城市湿地公园的开放时间。\n")
     counting = _Counting()
