@@ -40,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import texts
 from bot.answer.engine import Engine
 from bot.corpus.guard import parse_guarded
 from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files
@@ -214,9 +215,9 @@ def safe_file_name(name: str | None) -> str | None:
         return None
     stem = stem.lstrip(".~$ ").rstrip(". ")
     if not stem.strip("_"):
-        stem = "文档"
+        stem = texts.UPLOAD_NAME_FALLBACK
     if stem.lower() in _IGNORED_STEMS:
-        stem += "-文档"
+        stem = texts.UPLOAD_NAME_RESERVED.format(stem=stem)
     while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
         stem = stem[:-1]
     return stem.rstrip(". ") + suffix
@@ -224,7 +225,7 @@ def safe_file_name(name: str | None) -> str | None:
 
 def _numbered(name: str, n: int) -> str:
     stem, suffix = os.path.splitext(name)
-    return name if n == 1 else f"{stem}（{n}）{suffix}"
+    return name if n == 1 else texts.UPLOAD_NAME_NUMBERED.format(stem=stem, n=n, suffix=suffix)
 
 
 def _place(folder: Path, name: str, data: bytes) -> tuple[Path, bool, bool]:

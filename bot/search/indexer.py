@@ -45,8 +45,10 @@ from typing import Any
 
 import numpy as np
 
-from bot.corpus.limits import size_limit, too_large
+from bot import texts
+from bot.corpus.files import display_name
 from bot.corpus.library import CorpusError, Problem, notices, parse_file
+from bot.corpus.limits import size_limit, too_large
 from bot.corpus.passages import make_passages
 from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
@@ -273,7 +275,7 @@ def index_file(path: Path, tokenizer: Tokenizer, numbers: TermNumbers) -> dict:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return {"unreadable": f"无法读取：{exc.strerror or exc}"}
+        return {"unreadable": _unreadable(exc)}
     key = content_key(data)
     try:
         document = parse(path, data)
@@ -375,6 +377,10 @@ def _limit(name: str) -> int:
     return size_limit(name)
 
 
+def _unreadable(exc: OSError) -> str:
+    return texts.FILE_UNREADABLE.format(reason=exc.strerror or exc)
+
+
 def scan(files: list[Path], manifest: Manifest | None) -> Scan:
     out = Scan()
     known = {f.path: f for f in manifest.files} if manifest is not None else {}
@@ -385,7 +391,7 @@ def scan(files: list[Path], manifest: Manifest | None) -> Scan:
         try:
             st = os.stat(name)
         except OSError as exc:
-            out.problems.append(Problem(name, f"无法读取：{exc.strerror or exc}"))
+            out.problems.append(Problem(name, _unreadable(exc)))
             if entry is not None:
                 out.gone.append(entry)
             continue
@@ -409,7 +415,7 @@ def scan(files: list[Path], manifest: Manifest | None) -> Scan:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            out.problems.append(Problem(name, f"无法读取：{exc.strerror or exc}"))
+            out.problems.append(Problem(name, _unreadable(exc)))
             out.gone.append(entry)
             continue
         if content_key(data) == entry.key:  # touched, not changed
@@ -462,9 +468,7 @@ def index_into_segment(
                 continue
             ids = numbers.ids(result)  # even for a duplicate: its new terms are numbered
             if result["text_key"] in taken:
-                entries.append(
-                    replace(entry, problem="与另一文档内容相同，只收录一次", dup=result["text_key"])
-                )
+                entries.append(replace(entry, problem=texts.DUPLICATE_TEXT, dup=result["text_key"]))
                 continue
             taken.add(result["text_key"])
             doc = writer.add(
@@ -659,7 +663,7 @@ def _build(
     new = index_into_segment(store, todo, params, tokenizer, set(), progress, workers, expected)
     scanned.problems.extend(new.problems)
     if new.segment is None:
-        raise CorpusError(f"语料中没有可用的文档：{root}")
+        raise CorpusError(texts.CORPUS_EMPTY.format(path=display_name(str(root))))
     files = [replace(f, seg=0) if f.problem is None else f for f in new.entries]
     manifest = Manifest(
         store.next_edition(),
@@ -748,7 +752,7 @@ def _apply(
         place = len(out_segments) - 1
         files += [replace(f, seg=place) if f.problem is None else f for f in new.entries]
     if not out_segments:
-        raise CorpusError(f"语料中没有可用的文档：{root}")
+        raise CorpusError(texts.CORPUS_EMPTY.format(path=display_name(str(root))))
     files.sort(key=lambda f: f.path)
     result = Manifest(
         next_edition, time.time_ns(), parser, tokenizer.signature, params, out_segments, files
