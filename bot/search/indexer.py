@@ -345,7 +345,7 @@ def _picklable(cls: type) -> bool:
 
 def _progress(total: int, enabled: bool | None, desc: str) -> Any:
     if enabled is None:
-        enabled = sys.stderr.isatty() or os.environ.get("SPEECHBOT_PROGRESS") == "1"
+        enabled = sys.stderr.isatty()
     if not enabled:
         return None
     try:

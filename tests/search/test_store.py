@@ -218,3 +218,17 @@ def test_worker_pool_numbers_terms_across_duplicates_like_one_process(
     np.testing.assert_array_equal(pooled.bm25.offsets, alone.bm25.offsets)
     np.testing.assert_array_equal(pooled.bm25.docs, alone.bm25.docs)
     np.testing.assert_array_equal(pooled.bm25.tfs, alone.bm25.tfs)
+
+
+def test_the_progress_setting_reaches_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    """SPEECHBOT_PROGRESS is read with the other settings, and the command line hands it on."""
+    from bot.frontends.cli import main
+
+    corpus = _library(tmp_path / "lib", 2)
+    for value, shown in (("1", True), ("0", False)):
+        monkeypatch.setenv("SPEECHBOT_PROGRESS", value)
+        monkeypatch.setenv("SPEECHBOT_CACHE_DIR", str(tmp_path / f"cache-{value}"))
+        assert main(["index", "--corpus", str(corpus)]) == 0
+        assert ("segmenting" in capsys.readouterr().err) is shown
