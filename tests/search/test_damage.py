@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-import bot.corpus.library as corpus_library
 from bot.answer.engine import Engine
 from bot.search import segments
 from bot.search.store import SearchIndex, open_index
@@ -75,16 +74,17 @@ def test_a_file_written_while_it_is_indexed_is_indexed_as_it_was_read(
     corpus, cache = _library(tmp_path / "lib", 2), tmp_path / "cache"
     notice = corpus / "notice.txt"
     notice.write_text(V1, encoding="utf-8")
-    original = corpus_library.read_document
+    original = Path.read_bytes
     writes: list[Path] = []
 
-    def read_while_rewritten(path: Path, data: bytes | None = None):  # noqa: ANN202
+    def read_then_rewritten(path: Path) -> bytes:
+        data = original(path)
         if path.name == "notice.txt" and not writes:  # a copy still being written meanwhile
             writes.append(path)
             notice.write_text(V2, encoding="utf-8")
-        return original(path, data)
+        return data
 
-    monkeypatch.setattr(corpus_library, "read_document", read_while_rewritten)
+    monkeypatch.setattr(Path, "read_bytes", read_then_rewritten)
     index = open_index(corpus, cache, workers=1)
     monkeypatch.undo()
     assert writes  # the file did change while it was being indexed
@@ -138,6 +138,7 @@ def test_a_title_taken_from_a_name_that_is_not_utf8_is_text(
         assert title in titles
         shown = titles + [p.document for p in index.passages]
         assert all(t.encode("utf-8") for t in shown)  # no lone surrogate anywhere
+
 
 # ---- 7: damage is found and the index rebuilt, with a warning ----------------------------------
 
