@@ -41,7 +41,7 @@ LINT_PENDING := \
 	tests/test_engine.py tests/telegram/test_telegram_confidence.py \
 	tests/reliability/test_reloads.py tests/library/test_library_segments.py
 LINT_FILES = $(sort bot/search/tokenize.py $(filter-out $(LINT_PENDING),\
-	$(shell find $(LINT_PATHS) -name '*.py' -not -path '*/__pycache__/*')))
+	$(shell find $(LINT_PATHS) -name '*.py' -not -path '*/__pycache__/*' -not -path 'benchmarks/out/*')))
 
 lint-partial: $(STAMP)
 	$(BIN)/ruff check $(LINT_FILES)

@@ -25,8 +25,8 @@ import random
 import time
 from pathlib import Path
 
-from _speed_corpus import cmrc_file, count_passages, load_pool, make_document
-from _speed_engines import (
+from benchmarks._speed_corpus import cmrc_file, count_passages, load_pool, make_document
+from benchmarks._speed_engines import (
     TOP,
     disk_mib,
     measure_interleaved,

@@ -25,6 +25,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -85,6 +86,12 @@ def project_build(spec: dict) -> dict:
     return {"build_s": seconds, "passages": len(index.passages), "documents": len(index.documents)}
 
 
+def _segmenter_loaded(tokenizer: Any) -> bool:
+    if hasattr(tokenizer, "loaded"):
+        return bool(tokenizer.loaded)
+    return tokenizer._jieba is not None  # a snapshot of bot/ from before `loaded` (--code-at)
+
+
 def project_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
     from bot.answer.engine import Engine
     from bot.search.store import open_index
@@ -98,7 +105,7 @@ def project_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
         "passages": len(index.passages),
         # a real load neither writes to the cache nor starts jieba's segmenter
         "load_was_a_rebuild": sorted(str(p) for p in Path(spec["index"]).rglob("*")) != before
-        or index.tokenizer._jieba is not None,
+        or _segmenter_loaded(index.tokenizer),
     }
     engine = Engine(index)
 
@@ -112,8 +119,7 @@ def project_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
 
 
 def rank_bm25_build(spec: dict) -> dict:
-    from _speed_corpus import read_texts, read_tokens
-
+    from benchmarks._speed_corpus import read_texts, read_tokens
     from bot.search.bm25 import rank_bm25_reference
 
     tokens = read_tokens(Path(spec["tokens"]))
@@ -154,7 +160,8 @@ _BM25S_METHOD = {"plus": "bm25+", "l": "bm25l", "okapi": "robertson"}
 
 def bm25s_build(spec: dict) -> dict:
     import bm25s
-    from _speed_corpus import read_texts, read_tokens
+
+    from benchmarks._speed_corpus import read_texts, read_tokens
 
     params = _params()
     tokens = read_tokens(Path(spec["tokens"]))
@@ -198,7 +205,8 @@ def bm25s_serve(spec: dict) -> tuple[dict, Callable[[dict], list[str]]]:
 
 def tantivy_build(spec: dict) -> dict:
     import tantivy
-    from _speed_corpus import read_texts, read_tokens
+
+    from benchmarks._speed_corpus import read_texts, read_tokens
 
     tokens = read_tokens(Path(spec["tokens"]))
     texts = read_texts(Path(spec["tokens"]))
@@ -277,7 +285,7 @@ def run_worker(spec: dict) -> dict:
         result["peak_rss_mib"] = peak_rss_mib()
         return result
     if phase == "change":
-        from _speed_changes import CHANGE
+        from benchmarks._speed_changes import CHANGE
 
         result.update(CHANGE[engine](spec))
         result["peak_rss_mib"] = peak_rss_mib()
@@ -361,7 +369,6 @@ def measure_queries(
 
 def worker_main(raw_spec: str) -> int:
     spec = json.loads(raw_spec)
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     if spec.get(
         "code"
     ):  # measure a snapshot of the project's code (--code-at), not the working tree

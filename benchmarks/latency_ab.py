@@ -21,10 +21,9 @@ import statistics
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the checkout's root
 
-from speed import run_worker  # noqa: E402
+from benchmarks.speed import run_worker  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,10 +35,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the checkout's root: `benchmarks` and `bot` as packages
 
-from _speed_engines import ENGINES, worker_main  # noqa: E402
+from benchmarks._speed_engines import ENGINES, worker_main  # noqa: E402
 
 DEFAULT_OUT = HERE / "out"
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
@@ -220,8 +219,7 @@ def _tree_rss_mib(process) -> float:  # noqa: ANN001 - a psutil.Process
 
 
 def prepare_queries(args: argparse.Namespace) -> Path:
-    import _speed_corpus as corpus
-
+    from benchmarks import _speed_corpus as corpus
     from bot.search.tokenize import Tokenizer
 
     path = args.out / f"queries-{args.queries}-{args.warmup}-{args.seed}.json"
@@ -260,14 +258,14 @@ def extrapolated_peak_mib(engine: str, n: int, history: list[dict]) -> tuple[flo
 def measure_size(
     n: int, args: argparse.Namespace, queries: Path, history: list[dict]
 ) -> list[dict]:
-    import _speed_corpus as corpus
+    from benchmarks import _speed_corpus as corpus
 
     label = size_label(n)
     log(f"{label}: corpus")
     pool = corpus.load_pool(corpus.cmrc_file(args.data))
     corpus_dir = args.out / f"corpus-{label}"
     manifest = corpus.generate_corpus(pool, n, corpus_dir, seed=args.seed, progress=True)
-    from _speed_changes import remove_added
+    from benchmarks._speed_changes import remove_added
 
     if remove_added(corpus_dir):  # left by a change phase that was stopped midway
         log(f"{label}: removed the files an earlier change phase had added")

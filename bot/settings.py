@@ -167,6 +167,11 @@ def parse_switch(name: str, raw: str | None, default: bool) -> bool:
     raise SettingsError(name, _text(raw), texts.SETTING_EXPECT_SWITCH)
 
 
+def parse_optional_switch(name: str, raw: str | None) -> bool | None:
+    """A switch that may be left unset (None: the program decides, e.g. by the terminal)."""
+    return parse_switch(name, raw, False) if _text(raw) else None
+
+
 def parse_days(name: str, raw: str | None, default: int) -> int:
     value = _text(raw)
     if not value:
@@ -249,6 +254,7 @@ class Settings:
     record_questions: bool = True
     question_retention_days: int = DEFAULT_RETENTION_DAYS
     follow_symlinks: bool = False
+    progress: bool | None = None  # a progress bar of index builds; None: when on a terminal
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> Settings:
@@ -299,6 +305,7 @@ class Settings:
                 DEFAULT_RETENTION_DAYS,
             ),
             follow_symlinks=parse_switch("FOLLOW_SYMLINKS", env.get("FOLLOW_SYMLINKS"), False),
+            progress=parse_optional_switch("SPEECHBOT_PROGRESS", env.get("SPEECHBOT_PROGRESS")),
             log_level=parse_log_level("LOG_LEVEL", env.get("LOG_LEVEL")),
         )
 

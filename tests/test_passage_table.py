@@ -6,7 +6,7 @@ from bot.corpus.passages import make_passages
 from bot.corpus.reading import read_document
 from bot.corpus.structure import parse_document
 from bot.search.passage_table import PassageTable
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 
 @pytest.fixture(scope="module")

@@ -37,6 +37,7 @@ BAD_VALUES = [
     ("QUESTION_RETENTION_DAYS", "90d", "天数"),
     ("QUESTION_RETENTION_DAYS", "-1", "天数"),
     ("FOLLOW_SYMLINKS", "2", "0 或 1"),
+    ("SPEECHBOT_PROGRESS", "yes please", "0 或 1"),
     ("LOG_LEVEL", "LOUD", "DEBUG"),
 ]
 
@@ -150,6 +151,7 @@ def test_the_defaults_and_every_variable_of_env_example_are_read(tmp_path: Path)
         "RECORD_QUESTIONS": "0",
         "QUESTION_RETENTION_DAYS": "30",
         "FOLLOW_SYMLINKS": "1",
+        "SPEECHBOT_PROGRESS": "0",
         "LOG_LEVEL": "debug",
     }
     assert set(names) == set(good)  # a variable added to .env.example is added here too
@@ -163,12 +165,14 @@ def test_the_defaults_and_every_variable_of_env_example_are_read(tmp_path: Path)
     assert settings.data_dir == tmp_path / "data" and settings.cache_dir == tmp_path / "cache"
     assert not settings.record_questions and settings.question_retention_days == 30
     assert settings.follow_symlinks and settings.log_level == "DEBUG"
+    assert settings.progress is False
 
     defaults = Settings.from_mapping({})
     assert defaults.corpus == DEFAULT_CORPUS and defaults.telegram_token is None
     assert defaults.webhook() is None and defaults.group_cooldown_seconds == 3.0
     assert defaults.record_questions and defaults.question_retention_days == 90
     assert not defaults.follow_symlinks and defaults.log_level == "INFO"
+    assert defaults.progress is None
     assert defaults.data_dir != defaults.cache_dir and "cache" not in str(defaults.data_dir).lower()
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import os
 import re
@@ -40,12 +41,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot import texts
 from bot.answer.engine import Engine
 from bot.corpus.guard import parse_guarded
 from bot.corpus.library import SYNONYMS_NAME, USER_DICT_NAME, CorpusError, Problem, corpus_files
 from bot.corpus.reading import READERS, DocumentError
 from bot.corpus.structure import Document
-from bot.search.store import merge_in_background, text_key
+from bot.search.store import merge_in_background, open_index, text_key
 
 log = logging.getLogger("speechbot.library")
 
@@ -60,6 +62,16 @@ MAX_NAME_BYTES = 180  # well under the 255 bytes most file systems allow, room f
 WARM_UP_QUESTION = "讲话"
 EXAMPLES = 2
 ADDABLE_SUFFIXES = tuple(sorted(READERS))  # .txt .md .docx .pdf .html ...
+
+
+def open_engine(
+    corpus: Path, cache_dir: Path, *, follow_symlinks: bool = False, progress: bool | None = None
+) -> Engine:
+    """`Engine.open` with the settings that say how the corpus is read: links that leave the
+    folder followed or skipped and reported (FOLLOW_SYMLINKS), a progress bar while a large
+    index is built (SPEECHBOT_PROGRESS)."""
+    index = open_index(corpus, cache_dir, progress=progress, follow_symlinks=follow_symlinks)
+    return Engine(index)
 
 
 # ---- what is in an edition ------------------------------------------------------------------
@@ -214,9 +226,9 @@ def safe_file_name(name: str | None) -> str | None:
         return None
     stem = stem.lstrip(".~$ ").rstrip(". ")
     if not stem.strip("_"):
-        stem = "文档"
+        stem = texts.UPLOAD_NAME_FALLBACK
     if stem.lower() in _IGNORED_STEMS:
-        stem += "-文档"
+        stem = texts.UPLOAD_NAME_RESERVED.format(stem=stem)
     while len((stem + suffix).encode("utf-8")) > MAX_NAME_BYTES:
         stem = stem[:-1]
     return stem.rstrip(". ") + suffix
@@ -224,7 +236,7 @@ def safe_file_name(name: str | None) -> str | None:
 
 def _numbered(name: str, n: int) -> str:
     stem, suffix = os.path.splitext(name)
-    return name if n == 1 else f"{stem}（{n}）{suffix}"
+    return name if n == 1 else texts.UPLOAD_NAME_NUMBERED.format(stem=stem, n=n, suffix=suffix)
 
 
 def _place(folder: Path, name: str, data: bytes) -> tuple[Path, bool, bool]:
@@ -282,10 +294,18 @@ class Library:
         cache_dir: Path,
         engine: Engine | None = None,
         builder: Builder | None = None,
+        *,
+        follow_symlinks: bool = False,
+        progress: bool | None = None,
     ) -> None:
+        """`follow_symlinks`, `progress`: how the corpus is read (see `open_engine`), by the
+        default builder and by `snapshot`, which must list the files the index reads."""
         self.corpus = Path(corpus).expanduser()
         self.cache_dir = Path(cache_dir)
-        self._builder: Builder = builder or Engine.open
+        self.follow_symlinks = follow_symlinks
+        self._builder: Builder = builder or functools.partial(
+            open_engine, follow_symlinks=follow_symlinks, progress=progress
+        )
         self._own_builder = builder is not None  # else the index says what it saw of the files
         self._loaded: Snapshot | None = self._snapshot_or_none()
         self._current = Edition.of(
@@ -296,9 +316,24 @@ class Library:
         self._merging: asyncio.Task[None] | None = None
 
     @classmethod
-    def of(cls, engine: Engine, cache_dir: Path, builder: Builder | None = None) -> Library:
+    def of(
+        cls,
+        engine: Engine,
+        cache_dir: Path,
+        builder: Builder | None = None,
+        *,
+        follow_symlinks: bool = False,
+        progress: bool | None = None,
+    ) -> Library:
         """The library of an engine already opened (its corpus is the engine's root)."""
-        return cls(Path(engine.index.root), cache_dir, engine, builder)
+        return cls(
+            Path(engine.index.root),
+            cache_dir,
+            engine,
+            builder,
+            follow_symlinks=follow_symlinks,
+            progress=progress,
+        )
 
     @property
     def current(self) -> Edition:
@@ -322,9 +357,10 @@ class Library:
     # ---- reloading ------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
         """Path, modification time and size of every document file, the user dictionary and
-        the synonyms file.
-        CorpusError if the corpus is gone; OSError if the folder cannot be listed."""
-        files = corpus_files(self.corpus)
+        the synonyms file. CorpusError if the corpus is gone; OSError if the folder cannot be
+        listed. (What is skipped, links out of the folder, is reported by the reload that
+        follows a change.)"""
+        files = corpus_files(self.corpus, follow_symlinks=self.follow_symlinks, problems=[])
         out = []
         for path in [*files, self._userdict(), self._synonyms()]:
             try:

@@ -17,6 +17,7 @@ from bot.corpus.files import (
     CorpusError,
     Problem,
     corpus_files,
+    display_name,
     user_dictionary,
 )
 from bot.corpus.passages import Passage, make_passages
@@ -70,8 +71,9 @@ def notices(path: Path | str, document: Document) -> list[Problem]:
 
 
 def report(problems: list[Problem]) -> None:
+    """Each problem to the log, its file name escaped (a name may hold a line break)."""
     for problem in problems:
         if getattr(problem, "skipped", True):
-            log.warning("skipped %s: %s", problem.path, problem.reason)
+            log.warning("skipped %s: %s", display_name(problem.path), problem.reason)
         else:
-            log.info("note on %s: %s", problem.path, problem.reason)
+            log.info("note on %s: %s", display_name(problem.path), problem.reason)

@@ -13,7 +13,7 @@ from typing import TextIO
 import bot
 from bot import texts
 from bot.answer import Answer, Engine
-from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of
+from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of, open_engine
 from bot.corpus.files import display_name
 from bot.corpus.inspection import Inspected
 from bot.corpus.library import NO_HEADINGS, CorpusError, Problem
@@ -60,7 +60,12 @@ def print_problems(problems: Sequence[Problem], out: TextIO) -> None:
 
 
 def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
-    engine = Engine.open(_corpus(args, settings), settings.cache_dir)
+    engine = open_engine(
+        _corpus(args, settings),
+        settings.cache_dir,
+        follow_symlinks=settings.follow_symlinks,
+        progress=settings.progress,
+    )
     index = engine.index
     log.debug(
         "corpus %s: %d documents, %d passages, loaded in %.2f s (cache %s)",
@@ -227,7 +232,9 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         Path(index.root), settings.cache_dir, index.bm25.params, index.tokenizer
     ):
         print(texts.INDEX_MERGED)
-        index = Engine.open(Path(index.root), settings.cache_dir).index
+        index = open_engine(
+            Path(index.root), settings.cache_dir, follow_symlinks=settings.follow_symlinks
+        ).index
     print(
         texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages))
         + f" ({index.load_seconds:.2f} s)"
@@ -268,7 +275,13 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.answer.library import Library
     from bot.frontends.telegram.app import run
 
-    library = Library(corpus, settings.cache_dir, engine)
+    library = Library(
+        corpus,
+        settings.cache_dir,
+        engine,
+        follow_symlinks=settings.follow_symlinks,
+        progress=settings.progress,
+    )
     return run(settings, library, webhook, watch_seconds=args.watch)
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.atomic import fsync_folder
+
 _BLOCK = 1 << 22  # bytes checksummed or read at a time
 _SLOW_BLOCK = 1 << 20  # ... when checking in the background
 
@@ -139,20 +141,6 @@ class FileSet:
         for sink in self._open.values():
             sink.fh.close()
         self._open.clear()
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make the folder's entries (new names, renames) durable, where the OS allows it."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def file_sum(path: Path, rate: float | None = None) -> FileSum:

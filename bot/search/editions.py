@@ -36,9 +36,10 @@ from typing import Any, overload
 
 import numpy as np
 
+from bot.atomic import fsync_folder, write_atomic
 from bot.corpus.structure import Document
 from bot.search.bm25 import BM25Index, BM25Params, SegmentPart
-from bot.search.checked_files import FileDamaged, FileSet, FileSum, fsync_folder, verify
+from bot.search.checked_files import FileDamaged, FileSet, FileSum, verify
 from bot.search.passage_table import PassageTable
 from bot.search.segments import (
     FORMAT,
@@ -445,7 +446,11 @@ class Store:
             probe.write_bytes(b"")
             probe.unlink()
             if not (folder / STORE_FILE).exists():
-                _atomic_write(folder / STORE_FILE, json.dumps(about, indent=1).encode("ascii"))
+                write_atomic(
+                    folder / STORE_FILE,
+                    json.dumps(about, indent=1).encode("ascii"),
+                    durable=True,
+                )
         except OSError as exc:
             _warn_read_only(Path(cache_dir), exc)
             return cls(folder, key, writable=False)
@@ -529,7 +534,7 @@ class Store:
     def publish(self, manifest: Manifest) -> None:
         """Make `manifest` the live edition (atomically), then remove what it does not need."""
         data = manifest.to_bytes()
-        _atomic_write(self.folder / LIVE, data)
+        write_atomic(self.folder / LIVE, data, durable=True)
         _MANIFESTS[str(self.folder)] = (data, manifest)
         self.clean(manifest)
 
@@ -599,21 +604,6 @@ def store_key(root: Path, params: BM25Params, tokenizer_kind: str) -> str:
     h.update(json.dumps(asdict(params), sort_keys=True).encode() + b"\0")
     h.update(tokenizer_kind.encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:20]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        fsync_folder(path.parent)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager

@@ -5,7 +5,10 @@ processes when there are many), and writing the new edition.
 modification time are as recorded (and old enough for its time to be trusted) is not read
 at all; one whose time changed is read and hashed, and if its bytes are the same nothing
 else happens. A new or changed file is read once: those bytes are hashed and parsed
-(`parse` is the single place where a file's bytes become a `Document`). Its document goes
+(`parse` is the single place where a file's bytes become a `Document`), in a reading worker
+with a memory and a time limit (`bot.corpus.guard`): a document that passes either is
+refused and reported like any file that cannot be used (a worker that dies is reported and
+the file tried again next time). Its document goes
 into a new small segment and the document it replaces is marked deleted; a removed file's
 document is marked deleted. With no usable edition (none yet, another parser or tokenizer,
 damage) the whole corpus is indexed into one segment, as one build.
@@ -41,12 +44,16 @@ import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from bot import texts
+from bot.corpus import limits
+from bot.corpus.files import display_name
+from bot.corpus.guard import WorkerDied, shared_guard
+from bot.corpus.library import CorpusError, Problem, notices
 from bot.corpus.limits import size_limit, too_large
-from bot.corpus.library import CorpusError, Problem, notices, parse_file
 from bot.corpus.passages import make_passages
 from bot.corpus.reading import DocumentError
 from bot.corpus.structure import Document
@@ -79,10 +86,24 @@ MERGE_DELETED_SHARE, MERGE_DELETED_MIN = 0.10, 2_000
 MERGE_SEGMENTS = 24
 
 
-def parse(path: Path, data: bytes) -> Document:
+class ReadingLimits(NamedTuple):
+    """What reading one document may take: its worker's address space, and time."""
+
+    memory_bytes: int
+    seconds: float
+
+
+def reading_limits() -> ReadingLimits:
+    """The limits of `bot.corpus.limits`, as they are now (workers are handed them)."""
+    return ReadingLimits(limits.GUARD_MEMORY_BYTES, limits.GUARD_SECONDS)
+
+
+def parse(path: Path, data: bytes, reading: ReadingLimits | None = None) -> Document:
     """The one place where a file's bytes become a document (DocumentError if unusable):
-    exactly the bytes that were hashed are parsed."""
-    return parse_file(path, data)
+    exactly the bytes that were hashed are parsed, in this process's reading worker, under
+    the reading limits (a document past one is refused; WorkerDied if the worker ended)."""
+    memory_bytes, seconds = reading or reading_limits()
+    return shared_guard(memory_bytes, seconds).parse(path, data)
 
 
 def content_key(data: bytes) -> str:
@@ -245,7 +266,7 @@ class SegmentNumbers:
 
 # ---- the worker side -------------------------------------------------------------------------
 
-_worker: tuple[Tokenizer, TermNumbers] | None = None
+_worker: tuple[Tokenizer, TermNumbers, ReadingLimits] | None = None
 
 
 def _tokenizer_spec(tokenizer: Tokenizer) -> tuple[type, str | None, bool, bool]:
@@ -253,8 +274,9 @@ def _tokenizer_spec(tokenizer: Tokenizer) -> tuple[type, str | None, bool, bool]
     return type(tokenizer), userdict, tokenizer.grams, tokenizer.search_mode
 
 
-def _init_worker(spec: tuple[type, str | None, bool, bool]) -> None:
-    """A pool worker: its own tokenizer (of the parent's class and settings); Ctrl+C and
+def _init_worker(spec: tuple[type, str | None, bool, bool], reading: ReadingLimits) -> None:
+    """A pool worker: its own tokenizer (of the parent's class and settings) and the parent's
+    reading limits (its documents are read in a reading worker of its own); Ctrl+C and
     SIGTERM are the parent's to act on, and no signal is ever written to a wakeup fd."""
     global _worker
     with contextlib.suppress(ValueError, OSError):
@@ -263,20 +285,24 @@ def _init_worker(spec: tuple[type, str | None, bool, bool]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     cls, userdict, grams, search_mode = spec
     tokenizer = cls(Path(userdict) if userdict else None, grams=grams, search_mode=search_mode)
-    _worker = (tokenizer, TermNumbers())
+    _worker = (tokenizer, TermNumbers(), ReadingLimits(*reading))
 
 
-def index_file(path: Path, tokenizer: Tokenizer, numbers: TermNumbers) -> dict:
+def index_file(
+    path: Path, tokenizer: Tokenizer, numbers: TermNumbers, reading: ReadingLimits | None = None
+) -> dict:
     """One file read once, hashed, parsed and segmented: its entry (renumbered), or
     {"error": reason, "key"} if it is not a usable document, {"unreadable": reason} if it
-    could not be read."""
+    could not be read (or its reading worker died: not recorded, tried again next time)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return {"unreadable": f"无法读取：{exc.strerror or exc}"}
+        return {"unreadable": _unreadable(exc)}
     key = content_key(data)
     try:
-        document = parse(path, data)
+        document = parse(path, data, reading)
+    except WorkerDied as exc:
+        return {"unreadable": str(exc)}
     except DocumentError as exc:
         return {"error": str(exc), "key": key}
     entry = numbers.renumber(segment_document(document, tokenizer))
@@ -287,8 +313,8 @@ def index_file(path: Path, tokenizer: Tokenizer, numbers: TermNumbers) -> dict:
 
 def _work(path: str) -> dict:
     assert _worker is not None
-    tokenizer, numbers = _worker
-    return index_file(Path(path), tokenizer, numbers)
+    tokenizer, numbers, reading = _worker
+    return index_file(Path(path), tokenizer, numbers, reading)
 
 
 def pool_context() -> Any:
@@ -309,9 +335,10 @@ def _entries(
 ) -> Iterator[tuple[Path, dict]]:
     """Each file's entry, in order; segmenting in a process pool when there are many."""
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    reading = reading_limits()
     if len(paths) >= POOL_FROM and workers > 1 and _picklable(type(tokenizer)):
         context = pool_context()
-        pool = context.Pool(workers, _init_worker, (_tokenizer_spec(tokenizer),))
+        pool = context.Pool(workers, _init_worker, (_tokenizer_spec(tokenizer), reading))
         try:
             results = pool.imap(_work, [str(p) for p in paths], chunksize=8)
             for path, result in zip(paths, results, strict=False):
@@ -325,7 +352,7 @@ def _entries(
         return
     numbers = TermNumbers()
     for path in paths:
-        result = index_file(path, tokenizer, numbers)
+        result = index_file(path, tokenizer, numbers, reading)
         if bar is not None:
             bar.update()
         yield path, result
@@ -343,7 +370,7 @@ def _picklable(cls: type) -> bool:
 
 def _progress(total: int, enabled: bool | None, desc: str) -> Any:
     if enabled is None:
-        enabled = sys.stderr.isatty() or os.environ.get("SPEECHBOT_PROGRESS") == "1"
+        enabled = sys.stderr.isatty()
     if not enabled:
         return None
     try:
@@ -375,6 +402,10 @@ def _limit(name: str) -> int:
     return size_limit(name)
 
 
+def _unreadable(exc: OSError) -> str:
+    return texts.FILE_UNREADABLE.format(reason=exc.strerror or exc)
+
+
 def scan(files: list[Path], manifest: Manifest | None) -> Scan:
     out = Scan()
     known = {f.path: f for f in manifest.files} if manifest is not None else {}
@@ -385,7 +416,7 @@ def scan(files: list[Path], manifest: Manifest | None) -> Scan:
         try:
             st = os.stat(name)
         except OSError as exc:
-            out.problems.append(Problem(name, f"无法读取：{exc.strerror or exc}"))
+            out.problems.append(Problem(name, _unreadable(exc)))
             if entry is not None:
                 out.gone.append(entry)
             continue
@@ -409,7 +440,7 @@ def scan(files: list[Path], manifest: Manifest | None) -> Scan:
         try:
             data = path.read_bytes()
         except OSError as exc:
-            out.problems.append(Problem(name, f"无法读取：{exc.strerror or exc}"))
+            out.problems.append(Problem(name, _unreadable(exc)))
             out.gone.append(entry)
             continue
         if content_key(data) == entry.key:  # touched, not changed
@@ -462,9 +493,7 @@ def index_into_segment(
                 continue
             ids = numbers.ids(result)  # even for a duplicate: its new terms are numbered
             if result["text_key"] in taken:
-                entries.append(
-                    replace(entry, problem="与另一文档内容相同，只收录一次", dup=result["text_key"])
-                )
+                entries.append(replace(entry, problem=texts.DUPLICATE_TEXT, dup=result["text_key"]))
                 continue
             taken.add(result["text_key"])
             doc = writer.add(
@@ -659,7 +688,7 @@ def _build(
     new = index_into_segment(store, todo, params, tokenizer, set(), progress, workers, expected)
     scanned.problems.extend(new.problems)
     if new.segment is None:
-        raise CorpusError(f"语料中没有可用的文档：{root}")
+        raise CorpusError(texts.CORPUS_EMPTY.format(path=display_name(str(root))))
     files = [replace(f, seg=0) if f.problem is None else f for f in new.entries]
     manifest = Manifest(
         store.next_edition(),
@@ -748,7 +777,7 @@ def _apply(
         place = len(out_segments) - 1
         files += [replace(f, seg=place) if f.problem is None else f for f in new.entries]
     if not out_segments:
-        raise CorpusError(f"语料中没有可用的文档：{root}")
+        raise CorpusError(texts.CORPUS_EMPTY.format(path=display_name(str(root))))
     files.sort(key=lambda f: f.path)
     result = Manifest(
         next_edition, time.time_ns(), parser, tokenizer.signature, params, out_segments, files
@@ -852,7 +881,9 @@ def merge_in_process(root: Path, cache_dir: Path, params: BM25Params, tokenizer:
     while: not the bot's); blocks until it is done."""
     if not _picklable(type(tokenizer)):
         return merge(root, cache_dir, params, tokenizer)
-    with pool_context().Pool(1, _init_worker, (_tokenizer_spec(tokenizer),)) as pool:
+    with pool_context().Pool(
+        1, _init_worker, (_tokenizer_spec(tokenizer), reading_limits())
+    ) as pool:
         return bool(pool.apply(_merge_job, (str(root), str(cache_dir), params)))
 
 

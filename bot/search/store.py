@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import threading
 import time
 from collections.abc import Sequence
@@ -189,22 +188,26 @@ def open_index(
     tokenizer: Tokenizer | None = None,
     progress: bool | None = None,
     workers: int | None = None,
+    follow_symlinks: bool = False,
 ) -> SearchIndex:
     """The live edition of `root`'s saved index, brought up to date with its files first.
     Raises CorpusError.
 
-    `progress`: a progress bar on stderr (None: only when stderr is a terminal, or
-    SPEECHBOT_PROGRESS=1). `workers`: processes that segment (default: the cores, up to 4)."""
+    `progress`: a progress bar on stderr (None: only when stderr is a terminal; the setting
+    SPEECHBOT_PROGRESS). `workers`: processes that segment (default: the cores, up to 4).
+    `follow_symlinks`: index what links leading out of the folder point to (the setting
+    FOLLOW_SYMLINKS); else they are skipped, and listed among the index's problems."""
     started = time.perf_counter()
     root = root.expanduser().resolve()
-    files = corpus_files(root)
+    listed: list[Problem] = []  # links skipped, folders that cannot be read
+    files = corpus_files(root, follow_symlinks=follow_symlinks, problems=listed)
     tokenizer = tokenizer or Tokenizer(user_dictionary(root))
     opened = indexer.update(
         root, files, Path(cache_dir), params, tokenizer, parser_version(), progress, workers
     )
     edition = opened.edition
     problems = [Problem(path, reason, skipped) for path, reason, skipped in edition.notices]
-    problems += opened.problems
+    problems += opened.problems + listed
     report(problems)
     return SearchIndex(
         root,

@@ -171,7 +171,7 @@ _RE_SKIP = re.compile(r"([a-z0-9]+(?:\.\d+)?%?)", re.IGNORECASE)
 _ASCII_JOIN = re.compile(r"[-_.+#&%][0-9a-z]|[0-9a-z][-_.+#&%]", re.IGNORECASE)
 
 
-class _Segmenter:
+class Segmenter:
     """rjieba behind Python jieba's names (`lcut`, `lcut_for_search`), with jieba's cut of
     ASCII chunks. `cut` holds no lock: rjieba's segmenter is read-only once built."""
 
@@ -253,7 +253,7 @@ class Tokenizer:
         self.userdict = userdict if userdict is not None and userdict.is_file() else None
         self.grams = grams  # add character unigrams and bigrams to the words
         self.search_mode = search_mode  # index jieba's search-mode words (sub-words too) instead
-        self._jieba: _Segmenter | None = None
+        self._jieba: Segmenter | None = None
         self._freq: tuple[dict[str, int], int] | None = None
         self._lock = threading.Lock()
 
@@ -266,18 +266,25 @@ class Tokenizer:
             h.update(self.userdict.read_bytes())
         return h.hexdigest()[:16]
 
-    def _segmenter(self) -> _Segmenter:
+    def segmenter(self) -> Segmenter:
+        """jieba's segmenter with the user dictionary (raw words, punctuation and stopwords
+        kept), loaded on first use, once, whichever thread asks first."""
         if self._jieba is None:
             with self._lock:
                 if self._jieba is None:
-                    self._jieba = _Segmenter(self.userdict)
+                    self._jieba = Segmenter(self.userdict)
         return self._jieba
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the segmenter has been loaded (a saved index opens without it)."""
+        return self._jieba is not None
 
     def _frequencies(self) -> tuple[dict[str, int], int]:
         """Word -> general-language frequency (user dictionary words included), and the total."""
         if self._freq is None:
             base, total = _dictionary_frequencies()
-            added = self._segmenter().added
+            added = self.segmenter().added
             if added:  # as jieba's add_word: the word's frequency replaces, the total grows
                 base = {**base, **added}
                 total += sum(added.values())
@@ -299,13 +306,13 @@ class Tokenizer:
     def _runs(self, folded: str) -> list[str]:
         """Kept words in order, with "" wherever a stopword or punctuation broke the run."""
         kept = _KEPT
-        return [kept[w] for w in self._segmenter().lcut(folded)]
+        return [kept[w] for w in self.segmenter().lcut(folded)]
 
     def search_words(self, text: str) -> list[str]:
         """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for
         highlighting)."""
         kept = _KEPT
-        return [w for w in self._segmenter().lcut_for_search(fold(text)) if kept[w]]
+        return [w for w in self.segmenter().lcut_for_search(fold(text)) if kept[w]]
 
     def index_terms(self, text: str) -> list[str]:
         """Terms stored for a passage: its words, then the character unigrams and bigrams of

@@ -85,6 +85,17 @@ def test_reading_past_the_time_limit_is_refused(tmp_path: Path):
     assert str(refused.value) == texts.READ_TIMED_OUT.format(seconds=0.05)
 
 
+def test_an_idle_guard_ends_its_worker_and_starts_one_for_the_next_document(tmp_path: Path):
+    good = build_txt(tmp_path / "意见.txt", OPINION)
+    with Guard(idle_seconds=0.2) as guard:
+        assert guard.parse(good).title == OPINION.title and guard.running
+        deadline = time.monotonic() + PATIENCE
+        while guard.running and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not guard.running  # no document for a while: the worker ended
+        assert guard.parse(good).title == OPINION.title and guard.running
+
+
 def test_an_uploaded_bomb_is_refused_with_its_reason(tmp_path: Path):
     import asyncio
 

@@ -10,11 +10,11 @@ import time
 from pathlib import Path
 
 import pytest
-from library_support import CASES, FLOOD_CASE, FLOOD_TEXT, Case
 
 from bot.answer import Engine
 from bot.answer.library import Library
 from bot.search import indexer, segments
+from tests.support.library import CASES, FLOOD_CASE, FLOOD_TEXT, Case
 
 
 def check_case(engine: Engine, case: Case) -> None:

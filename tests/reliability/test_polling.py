@@ -55,18 +55,18 @@ Application.create_task = _create_task_once_out_of_memory
 
 RELOAD_NEVER_ENDS = """
 import time
-from bot.answer import engine as _engine
+from bot.answer import library as _library
 
-_open = _engine.Engine.open.__func__
+_open = _library.open_engine
 _calls = [0]
 
-def _slow_open(cls, corpus, cache_dir):
+def _slow_open(*args, **kwargs):
     _calls[0] += 1
     if _calls[0] > 1:  # the first build is the start-up's; a reload never ends
         time.sleep(120)
-    return _open(cls, corpus, cache_dir)
+    return _open(*args, **kwargs)
 
-_engine.Engine.open = classmethod(_slow_open)
+_library.open_engine = _slow_open
 """
 
 

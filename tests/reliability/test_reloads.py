@@ -11,11 +11,12 @@ import signal
 from pathlib import Path
 
 import pytest
-from fake_bot_api import FakeBotApi, User  # type: ignore[import-not-found]
-from rel_support import SEEDS, bot_env, start_bot, stop_bot
 
 from bot import texts
 from bot.search.indexer import POOL_FROM
+from tests.support.fake_bot_api import FakeBotApi, User
+from tests.support.paths import SEEDS
+from tests.support.process import bot_env, start_bot, stop_bot
 
 OWNER = User(4242, "Owner")
 ASKER = User(4343, "Asker")

@@ -14,7 +14,7 @@ import pytest
 
 from bot.answer.engine import Engine
 from bot.search.store import merge_index, open_index
-from tests.conftest import ROOT, SPEECH
+from tests.support.paths import ROOT, SPEECH
 
 # Runs an add (open_index on a changed corpus) or a merge, and stops for good at one point:
 # while writing a segment's postings, or just before publishing the new edition.

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-import bot.corpus.library as corpus_library
 from bot.answer.engine import Engine
 from bot.search import segments
 from bot.search.store import SearchIndex, open_index
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 QUESTION = "人大代表在人大工作中处于什么地位"
 
@@ -75,16 +74,17 @@ def test_a_file_written_while_it_is_indexed_is_indexed_as_it_was_read(
     corpus, cache = _library(tmp_path / "lib", 2), tmp_path / "cache"
     notice = corpus / "notice.txt"
     notice.write_text(V1, encoding="utf-8")
-    original = corpus_library.read_document
+    original = Path.read_bytes
     writes: list[Path] = []
 
-    def read_while_rewritten(path: Path, data: bytes | None = None):  # noqa: ANN202
+    def read_then_rewritten(path: Path) -> bytes:
+        data = original(path)
         if path.name == "notice.txt" and not writes:  # a copy still being written meanwhile
             writes.append(path)
             notice.write_text(V2, encoding="utf-8")
-        return original(path, data)
+        return data
 
-    monkeypatch.setattr(corpus_library, "read_document", read_while_rewritten)
+    monkeypatch.setattr(Path, "read_bytes", read_then_rewritten)
     index = open_index(corpus, cache, workers=1)
     monkeypatch.undo()
     assert writes  # the file did change while it was being indexed
@@ -112,6 +112,32 @@ def test_a_file_name_that_is_not_utf8_does_not_fail_the_library(tmp_path: Path):
     assert again.fingerprint == index.fingerprint  # loaded as saved, not built again
     (corpus / name).unlink()
     assert len(open_index(corpus, cache, workers=1).documents) == 2
+
+
+# Body text with no title line: the document is named after its file.
+UNTITLED = (
+    "今年汛期要做好水库巡查，发现险情及时上报，各单位要落实责任，确保安全度汛，做到有备无患。\n"
+    "各乡镇要在五月底前完成堤防检查，并把检查结果报送县防汛办公室。\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "title"),
+    [("广东防汛".encode("gbk"), "广东防汛"), (b"\xff\xfe\x80-notice", "\ufffd\ufffd\ufffd-notice")],
+)
+def test_a_title_taken_from_a_name_that_is_not_utf8_is_text(
+    tmp_path: Path, raw: bytes, title: str
+) -> None:
+    """Telegram refuses strings with lone surrogates: a title made from a file name's bytes is
+    decoded (GBK from an old archive) or has U+FFFD where a byte means nothing, in the saved
+    index as in the documents it lists, and the passages carry it so."""
+    corpus, cache = _library(tmp_path / "lib", 2), tmp_path / "cache"
+    (corpus / os.fsdecode(raw + b".txt")).write_text(UNTITLED, encoding="utf-8")
+    for index in (open_index(corpus, cache, workers=1), open_index(corpus, cache, workers=1)):
+        titles = [info.title for info in index.document_infos()]
+        assert title in titles
+        shown = titles + [p.document for p in index.passages]
+        assert all(t.encode("utf-8") for t in shown)  # no lone surrogate anywhere
 
 
 # ---- 7: damage is found and the index rebuilt, with a warning ----------------------------------

@@ -37,14 +37,14 @@ def reference() -> jieba.Tokenizer:
 
 
 def test_words_agree_with_python_jieba(reference: jieba.Tokenizer):
-    seg = Tokenizer()._segmenter()
+    seg = Tokenizer().segmenter()
     for text in TEXTS:
         folded = fold(text)
         assert seg.lcut(folded) == reference.lcut(folded, HMM=True), text
 
 
 def test_search_mode_agrees_with_python_jieba(reference: jieba.Tokenizer):
-    seg = Tokenizer()._segmenter()
+    seg = Tokenizer().segmenter()
     for text in TEXTS[:3]:
         assert seg.lcut_for_search(fold(text)) == reference.lcut_for_search(fold(text), HMM=True)
 
@@ -70,7 +70,7 @@ def test_user_dictionary_as_jieba_reads_it(tmp_path: Path, reference: jieba.Toke
     custom.load_userdict(str(userdict))
     tok = Tokenizer(userdict)
     text = "凝心凝力、强基固本，发展全过程人民民主，推行校长陪餐制度。"
-    assert tok._segmenter().lcut(fold(text)) == custom.lcut(fold(text))
+    assert tok.segmenter().lcut(fold(text)) == custom.lcut(fold(text))
     assert "强基固本" in tok.words(text) and "全过程人民民主" in tok.words(text)
     for word in ["强基固本", "校长陪餐", "全过程人民民主", "人大代表"]:
         expected = min(
@@ -97,14 +97,14 @@ def test_signature_follows_the_tokenizer_version(monkeypatch: pytest.MonkeyPatch
 
 def test_segmenter_loads_once_across_threads():
     tok = Tokenizer()
-    assert tok._jieba is None  # lazy: nothing loaded until the first text
+    assert not tok.loaded  # lazy: nothing loaded until the first text
     results: list[list[str]] = []
     segmenters = set()
 
     def work() -> None:
         for text in TEXTS:
             results.append(tok.index_terms(text))
-        segmenters.add(id(tok._jieba))
+        segmenters.add(id(tok.segmenter()))
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:

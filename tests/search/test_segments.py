@@ -9,7 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-from index_support import (
+
+from bot.search.bm25 import BM25Params
+from bot.search.store import SearchIndex, merge_index, open_index
+from tests.support.index import (
     Words,
     Zipf,
     assert_top_k_is_rank_bm25s,
@@ -17,9 +20,6 @@ from index_support import (
     store_folder,
     write_library,
 )
-
-from bot.search.bm25 import BM25Params
-from bot.search.store import SearchIndex, merge_index, open_index
 
 
 class CountingWords(Words):

@@ -15,7 +15,7 @@ from bot.search import indexer, store
 from bot.search.rank import rank
 from bot.search.store import LazyDocuments, build_index, open_index
 from bot.search.tokenize import Tokenizer
-from tests.conftest import SPEECH
+from tests.support.paths import SPEECH
 
 
 def _library(folder: Path, n: int = 6) -> Path:
@@ -49,7 +49,7 @@ def test_unchanged_corpus_is_loaded_and_one_changed_document_is_segmented_alone(
     again = open_index(corpus, cache, workers=1, tokenizer=_Counting())
     assert not again.tokenizer.texts and again.fingerprint == first.fingerprint  # type: ignore[attr-defined]
     assert list(again.passages) == list(first.passages)
-    assert again.tokenizer._jieba is None  # loading never starts jieba's segmenter
+    assert not again.tokenizer.loaded  # loading never starts jieba's segmenter
     with (corpus / "doc03.txt").open("a", encoding="utf-8") as fh:
         fh.write("新增加的一段内容，关于城市湿地公园的开放时间。\n")
     counting = _Counting()
@@ -218,3 +218,17 @@ def test_worker_pool_numbers_terms_across_duplicates_like_one_process(
     np.testing.assert_array_equal(pooled.bm25.offsets, alone.bm25.offsets)
     np.testing.assert_array_equal(pooled.bm25.docs, alone.bm25.docs)
     np.testing.assert_array_equal(pooled.bm25.tfs, alone.bm25.tfs)
+
+
+def test_the_progress_setting_reaches_the_index(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    """SPEECHBOT_PROGRESS is read with the other settings, and the command line hands it on."""
+    from bot.frontends.cli import main
+
+    corpus = _library(tmp_path / "lib", 2)
+    for value, shown in (("1", True), ("0", False)):
+        monkeypatch.setenv("SPEECHBOT_PROGRESS", value)
+        monkeypatch.setenv("SPEECHBOT_CACHE_DIR", str(tmp_path / f"cache-{value}"))
+        assert main(["index", "--corpus", str(corpus)]) == 0
+        assert ("segmenting" in capsys.readouterr().err) is shown

@@ -48,7 +48,7 @@ def test_index_terms_equal_the_plain_definition():
     tok = Tokenizer()
     stop = stopwords()
     for text in TEXTS:
-        words = [w for w in tok._segmenter().lcut(fold(text))]
+        words = [w for w in tok.segmenter().lcut(fold(text))]
         kept = [
             w
             if any(unicodedata.category(c)[0] in "LN" for c in w) and w.strip() and w not in stop

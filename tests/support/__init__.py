@@ -10,4 +10,6 @@ pytest's `pythonpath`, so `pytest tests/<any file>` finds it):
   `make_settings`), loaded for the whole suite by tests/conftest.py.
 * `documents`: .docx, .pdf and .html files built offline; `official`: official texts and speeches
   with front and back matter; `library`: a small library in four formats.
+* `index`: libraries whose terms the tests know (a tokenizer of space-separated words), and the
+  check that an index's top k is rank-bm25's on its live passages.
 """

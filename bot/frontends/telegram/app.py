@@ -189,7 +189,16 @@ def build_application(
     if not token:
         raise ValueError("no Telegram bot token")
     logsafe.protect(token)  # before the builder: the Bot logs its API URL (with the token) at DEBUG
-    library = source if isinstance(source, Library) else Library.of(source, settings.cache_dir)
+    library = (
+        source
+        if isinstance(source, Library)
+        else Library.of(
+            source,
+            settings.cache_dir,
+            follow_symlinks=settings.follow_symlinks,
+            progress=settings.progress,
+        )
+    )
     access = Access(settings)
     shared = services.Services(
         library=library,
