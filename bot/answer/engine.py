@@ -36,6 +36,7 @@ from bot.answer.cues import DocumentCue, PassageContext, TitleIndex, YearCue, ye
 from bot.answer.forms import Mention, about_the_text, enumeration, mention
 from bot.chars import HAN
 from bot.corpus.passages import Passage
+from bot.search.bm25 import TermList
 from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
 from bot.search.store import DOCUMENT_CACHE, SearchIndex, open_index
 from bot.search.synonyms import Synonyms
@@ -373,7 +374,7 @@ class Engine:
             lists = bm25.term_lists([g for g in char_grams(word) if len(g) == 2])
             if not lists:
                 continue
-            where = min(lists, key=lambda tl: tl.docs.size).docs  # a superset of its passages
+            where = min((_passages(tl) for tl in lists), key=len)  # a superset of its passages
             if where.size > max(NAMING_MAX_SHARE * len(doc_of), NAMING_FLOOR):
                 continue  # a word this common is what documents say, not what names one
             inside = np.isin(doc_of[np.asarray(where, dtype=np.int64)], docs)
@@ -501,10 +502,10 @@ class Engine:
         lists = bm25.term_lists(terms, span)
         if len(lists) < len(terms):
             return np.zeros(0, np.int64), True
-        lists.sort(key=lambda tl: tl.docs.size)
-        cands = np.asarray(lists[0].docs, dtype=np.int64)
-        for tl in lists[1:]:
-            cands = np.intersect1d(cands, np.asarray(tl.docs, dtype=np.int64), assume_unique=True)
+        postings = sorted((_passages(tl) for tl in lists), key=len)
+        cands = postings[0]
+        for other in postings[1:]:
+            cands = np.intersect1d(cands, other, assume_unique=True)
             if not cands.size:
                 return cands, True
         if not titles:  # a title line names the document: it is not a mention in the text
@@ -750,3 +751,11 @@ def highlight_spans(text: str, terms: tuple[str, ...] | list[str]) -> list[tuple
                 spans.append((start, end))
             start = folded.find(term, end)
     return sorted(spans)
+
+
+def _passages(tl: TermList) -> np.ndarray:
+    """The passages a term list holds, in the base segment and in the newer ones."""
+    docs = np.asarray(tl.docs, dtype=np.int64)
+    if tl.tail is None or not tl.tail.docs.size:
+        return docs
+    return np.concatenate([docs, np.asarray(tl.tail.docs, dtype=np.int64)])

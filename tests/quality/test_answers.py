@@ -184,3 +184,27 @@ def test_the_bundled_speech_answers_its_section_question_with_the_lead(tmp_path:
     best = engine.ask("自身建设要加强哪几个方面").hits[0].passage
     assert best.section is not None and best.section.startswith("三、")
     assert "着力加强政治建设" in best.text
+
+
+# ---- a document added to a built index ------------------------------------------------------
+
+
+def test_a_document_added_later_is_answered_as_if_the_index_were_built_with_it(tmp_path: Path):
+    # the added document goes into a newer segment of the index: its words, mentions and the
+    # level of its answers are found there as in a fresh build
+    folder = tmp_path / "library"
+    shutil.copytree(LIBRARY, folder)
+    later = folder / f"{NOTICE}.txt"
+    notice = later.read_bytes()
+    later.unlink()
+    cache = tmp_path / "cache"
+    Engine.open(folder, cache)
+    later.write_bytes(notice)
+    grown = Engine.open(folder, cache)
+    assert grown.index.segments > 1
+    fresh = Engine.open(folder, tmp_path / "fresh-cache")
+    for question in ("秋季森林防火期是从哪天到哪天？", "通知有没有提到林区？"):
+        got, expected = grown.ask(question), fresh.ask(question)
+        assert got.confidence == expected.confidence == "high", question
+        assert got.mentions == expected.mentions
+        assert best_text(got) == best_text(expected)

@@ -115,7 +115,7 @@ def test_characters_of_other_words_do_not_pull_a_paragraph_ahead():
     assert rank(index, unit_of, leads, query, 1, config=counted_fully, words=words)[0][0] == 2
     assert rank(index, unit_of, leads, query, 1, config=weakened, words=words)[0][0] == 0
     # without the question's words every term is taken as a word
-    assert rank(index, unit_of, leads, query, 4) == rank(
+    assert rank(index, unit_of, leads, query, 4, config=weakened) == rank(
         index, unit_of, leads, query, 4, config=counted_fully, words=words
     )
     # a one-character word of the question is a word, not a character of a longer one
