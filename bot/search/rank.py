@@ -149,16 +149,16 @@ def rank(
     pool = np.repeat(starts - seg, sizes) + np.arange(int(sizes.sum()))
     unit_index = np.repeat(np.arange(units.size), sizes)  # pool position -> unit number in `units`
 
-    present, weights = bm25.lookup_many(lists, pool)  # (query terms x pool passages)
+    present, term_scores = bm25.lookup_many(lists, pool)  # (query terms x pool passages)
 
-    paragraph_weights = weights
+    paragraph_scores = term_scores
     if words is not None:
         chars = np.array([_is_char_gram(bm25.terms[tl.tid], words) for tl in lists], dtype=bool)
         if chars.any():
-            paragraph_weights = np.where(
-                chars[:, None], config.paragraph_char_weight * weights, weights
+            paragraph_scores = np.where(
+                chars[:, None], config.paragraph_char_weight * term_scores, term_scores
             )
-            weights = np.where(chars[:, None], config.char_weight * weights, weights)
+            term_scores = np.where(chars[:, None], config.char_weight * term_scores, term_scores)
 
     eligible = present.any(axis=0)
     if excluded is not None and excluded.size:
@@ -170,11 +170,11 @@ def rank(
     cand = np.flatnonzero(eligible)  # pool positions of the candidates
     if not cand.size:
         return []
-    passage_scores = weights[:, cand].sum(axis=0)
+    passage_scores = term_scores[:, cand].sum(axis=0)
     passage_part = _normalised(passage_scores)
     score = passage_part
     if config.paragraph_weight:
-        paragraph = np.maximum.reduceat(paragraph_weights, seg, axis=1).sum(axis=0)  # per unit
+        paragraph = np.maximum.reduceat(paragraph_scores, seg, axis=1).sum(axis=0)  # per unit
         score = score + config.paragraph_weight * _normalised(paragraph[unit_index[cand]])
 
     if cand.size > config.candidates:  # only the best few are re-ranked
@@ -182,13 +182,13 @@ def rank(
         cand, score, passage_part = cand[part], score[part], passage_part[part]
 
     if config.inherit:  # the passage's own part of the score, recomputed with what it takes over
-        own = weights[:, cand]
+        own = term_scores[:, cand]
         before = np.zeros_like(own)
         first_of_unit = seg[unit_index[cand]]
         for back in range(1, config.inherit_span + 1):
             earlier = cand - back
             ok = earlier >= first_of_unit
-            before = np.maximum(before, np.where(ok, weights[:, np.maximum(earlier, 0)], 0.0))
+            before = np.maximum(before, np.where(ok, term_scores[:, np.maximum(earlier, 0)], 0.0))
         inherited = np.maximum(own, config.inherit * before).sum(axis=0)
         score = score - passage_part + _normalised(inherited)
     if config.local_weight:
@@ -198,7 +198,7 @@ def rank(
         n = sizes[unit_index[cand]].astype(np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             local = np.where(
-                present[:, cand], weights[:, cand] * np.log((n + 1) / np.maximum(df, 1)), 0.0
+                present[:, cand], term_scores[:, cand] * np.log((n + 1) / np.maximum(df, 1)), 0.0
             )
         score = score + config.local_weight * _normalised(local.sum(axis=0))
     pids = pool[cand].astype(np.int64)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.answer import Engine
+from bot.answer.engine import Answer
+from bot.corpus.passages import Passage
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
@@ -16,13 +18,18 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return Engine.open(CORPUS, tmp_path_factory.mktemp("quality-cache"))
 
 
+def best_passage(answer: Answer) -> Passage:
+    """The passage shown as the answer (the question is answered: high or low)."""
+    assert answer.found and answer.best is not None, answer
+    return answer.best.passage
+
+
 def test_answer_in_the_second_passage_of_a_paragraph(engine: Engine):
     # The park is named in the paragraph's first passage; the opening date is in the second,
     # which only says 公园.
     question = "城东湿地公园是哪一年开始对市民开放的？"
-    answer = engine.ask(question)
-    best = answer.best.passage
-    assert answer.found and "二〇一九年五月" in best.text
+    best = best_passage(engine.ask(question))
+    assert "二〇一九年五月" in best.text
     first_of_paragraph = next(
         p for p in engine.index.passages if p.doc == best.doc and p.paragraph == best.paragraph
     )
@@ -30,9 +37,9 @@ def test_answer_in_the_second_passage_of_a_paragraph(engine: Engine):
 
 
 def test_traditional_characters_find_the_same_passage(engine: Engine):
-    simplified = engine.ask("城东湿地公园是哪一年开始对市民开放的？").best.passage.pid
-    traditional = engine.ask("城東濕地公園是哪一年開始對市民開放的？")
-    assert traditional.found and traditional.best.passage.pid == simplified
+    simplified = best_passage(engine.ask("城东湿地公园是哪一年开始对市民开放的？"))
+    traditional = best_passage(engine.ask("城東濕地公園是哪一年開始對市民開放的？"))
+    assert traditional.pid == simplified.pid
 
 
 @pytest.mark.parametrize(
@@ -45,8 +52,7 @@ def test_traditional_characters_find_the_same_passage(engine: Engine):
     ],
 )
 def test_paraphrased_questions_find_the_passage(engine: Engine, question: str, quote: str):
-    answer = engine.ask(question)
-    assert answer.found and quote in answer.best.passage.text
+    assert quote in best_passage(engine.ask(question)).text
 
 
 @pytest.mark.parametrize("question", ["明年的高考什么时候报名？", "如何申请护照？"])

@@ -5,6 +5,7 @@ Telegram says each level; the levels themselves are tested in tests/quality/test
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.answer.confidence import ConfidenceConfig
 from bot.answer.engine import EngineConfig
 from bot.frontends.answer_view import LOW_SHOWN
 from bot.frontends.telegram.app import build_application
-from tests.support.fake_bot_api import FakeBotApi
+from tests.support.fake_bot_api import Call, FakeBotApi
 from tests.support.telegram import ALICE, BOB, GROUP, running
 
 LIBRARY = Path(__file__).resolve().parents[1] / "quality" / "library"
@@ -88,7 +89,9 @@ async def test_not_found_and_not_mentioned_inline(api: FakeBotApi, library_bot: 
         ("通知有没有提到无人机？", texts.NOT_MENTIONED.format(topic="无人机")),
     ):
         query_id = api.inline(ALICE, question)
-        call = await api.wait_for(
-            "answerInlineQuery", lambda c, q=query_id: c.params["inline_query_id"] == q
-        )
+        call = await api.wait_for("answerInlineQuery", functools.partial(_for_query, query_id))
         assert call.params["results"] == [] and call.params["button"]["text"] == said
+
+
+def _for_query(query_id: str, call: Call) -> bool:
+    return bool(call.params["inline_query_id"] == query_id)
