@@ -74,7 +74,9 @@ class RankConfig:
     coverage_weight: float = 2.0  # the share of the question a candidate holds, with context
     title_weight: float = 0.5  # its document title's BM25 score for the question, normalised
     named_weight: float = 1.0  # 1 for a passage of a document the question names by title
-    year_weight: float = 1.0  # +1 under a heading of a year asked about, -1 of another year
+    year_weight: float = 2.0  # +1 under a heading of a year asked about, -1 of another year
+    # (2: a heading of the year asked about outweighs a passage's own lead over its neighbours;
+    # library_dev's hit@1 is the same for 1, 2 and 3, docs/quality.md)
     judged: int = 20  # the best candidates whose priors (coverage, title, year) are read
     synonym_weight: float = 0.8  # a curated synonym's share of the weight of its word
     thesaurus_weight: float = 0.0  # ... a 词林 synonym's (cross-validation: none helps)
