@@ -221,6 +221,7 @@ INSPECT_KINDS = {
 }
 INSPECT_PASSAGES = "片段："
 INSPECT_PASSAGE = "  {paragraph:>3}. {where}{text}"
+INSPECT_TITLE_LINE = "[标题行：只用于检索，不作为答案] "
 INSPECT_SUMMARY = "共 {files} 个文件：{documents} 篇可用，{skipped} 个跳过。"
 
 # documents refused or noted while reading (bot.corpus)

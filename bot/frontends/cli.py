@@ -170,10 +170,14 @@ def print_inspected(item: Inspected, out: TextIO, passages: bool) -> None:
         print(texts.INSPECT_PASSAGES, file=out)
         for p in item.passages:
             where = " › ".join(h for h in (p.section, p.subsection) if h)
+            if p.paragraph == 0:  # the title line: searched (title cues), never an answer
+                shown = texts.INSPECT_TITLE_LINE
+            else:
+                shown = f"[{_shorten(where, 24)}] " if where else ""
             print(
                 texts.INSPECT_PASSAGE.format(
                     paragraph=p.paragraph,
-                    where=f"[{_shorten(where, 24)}] " if where else "",
+                    where=shown,
                     text=_shorten(p.text, 40),
                 ),
                 file=out,
