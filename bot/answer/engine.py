@@ -116,6 +116,7 @@ class _Derived:
 
     titles: np.ndarray  # passage ids of title lines (never an answer), sorted
     title_of: np.ndarray  # document -> the passage id of its title line (-1: none)
+    doc_of: np.ndarray  # passage id -> document (made once: the table builds it on each read)
     context: PassageContext
     title_index: TitleIndex
     synonyms: Synonyms
@@ -160,11 +161,13 @@ class Engine:
             root if root.is_dir() else root.parent, thesaurus=self.ranking.thesaurus_weight > 0
         )
         titles = np.flatnonzero(np.asarray(table.paragraph) == 0)
+        doc_of = np.asarray(table.doc, dtype=np.int64)
         title_of = np.full(len(infos), -1, dtype=np.int64)
-        title_of[np.asarray(table.doc)[titles]] = titles
+        title_of[doc_of[titles]] = titles
         return _Derived(
             titles=titles,
             title_of=title_of,
+            doc_of=doc_of,
             context=PassageContext(cues, table.doc, table.path, table.headings),
             title_index=TitleIndex([c.title for c in cues]),
             synonyms=synonyms,
@@ -288,7 +291,7 @@ class Engine:
 
         def title_score(pids: np.ndarray) -> np.ndarray:
             """The BM25 score of each candidate's document title, over the best of them."""
-            docs = np.asarray(index.passages.doc)[pids]
+            docs = derived.doc_of[pids]
             title_pids = derived.title_of[docs]
             wanted = np.unique(title_pids[title_pids >= 0])
             if not wanted.size:
@@ -312,7 +315,7 @@ class Engine:
         named = self._named(informative) if doc is None else np.zeros(0, np.int64)
 
         def named_score(pids: np.ndarray) -> np.ndarray:
-            return np.isin(np.asarray(index.passages.doc)[pids], named).astype(np.float64)
+            return np.isin(derived.doc_of[pids], named).astype(np.float64)
 
         span = index.doc_range(doc) if doc is not None else None
         spans = []
@@ -363,7 +366,7 @@ class Engine:
         n = len(derived.years)
         if n < 2:
             return np.zeros(0, np.int64)
-        bm25, doc_of = self.index.bm25, np.asarray(self.index.passages.doc)
+        bm25, doc_of = self.index.bm25, derived.doc_of
         named: set[int] = set()
         for word in informative:
             if len(word) < 2 or not HAN.search(word):
@@ -377,7 +380,9 @@ class Engine:
             where = min((_passages(tl) for tl in lists), key=len)  # a superset of its passages
             if where.size > max(NAMING_MAX_SHARE * len(doc_of), NAMING_FLOOR):
                 continue  # a word this common is what documents say, not what names one
-            inside = np.isin(doc_of[np.asarray(where, dtype=np.int64)], docs)
+            titled = np.zeros(n, dtype=bool)
+            titled[docs] = True
+            inside = titled[doc_of[where]]
             if inside.mean() >= NAMING_INSIDE:
                 named.update(docs.tolist())
         return np.asarray(sorted(named), dtype=np.int64)
@@ -509,7 +514,9 @@ class Engine:
             if not cands.size:
                 return cands, True
         if not titles:  # a title line names the document: it is not a mention in the text
-            cands = cands[~np.isin(cands, self._setup().titles)]
+            titles = self._setup().titles
+            at = np.minimum(np.searchsorted(titles, cands), titles.size - 1)
+            cands = cands[titles[at] != cands] if titles.size else cands
         table = self.index.passages
         checked = cands[:limit]
         hits = []

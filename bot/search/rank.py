@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.chars import HAN
-from bot.search.bm25 import BM25Index
+from bot.search.bm25 import BM25Index, TermList
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,31 @@ DEFAULT_RANKING = RankConfig()
 def _is_char_gram(term: str, words: Collection[str]) -> bool:
     """A single Han character that is not itself one of the question's words."""
     return len(term) == 1 and term not in words and HAN.match(term) is not None
+
+
+def _span_top(bm25: BM25Index, lists: list[TermList], span: tuple[int, int], k: int) -> np.ndarray:
+    """The k best live passages of `span` (one document) that have a query term, by their
+    BM25 scores read from the question's term lists: what `top_lists` over the span's own
+    term lists gives (ties by passage id), without cutting every list to the span."""
+    pids = np.arange(span[0], span[1], dtype=np.int64)
+    if not pids.size or not lists:
+        return pids[:0]
+    present, weights = bm25.lookup_many(lists, pids)
+    ok = present.any(axis=0)
+    if bm25.live is not None:
+        ok &= bm25.live[pids]
+    if not ok.any():
+        return pids[:0]
+    scores = np.where(ok, weights.sum(axis=0), -np.inf)
+    order = np.lexsort((pids, -scores))[:k]
+    return pids[order[ok[order]]]
+
+
+def _members(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    """`np.isin(values, sorted_ids)` for sorted ids, by binary search: a handful of
+    candidates against every title line of a large library, without sorting those again."""
+    at = np.searchsorted(sorted_ids, values)
+    return sorted_ids[np.minimum(at, sorted_ids.size - 1)] == values
 
 
 def _normalised(values: np.ndarray) -> np.ndarray:
@@ -137,8 +162,7 @@ def rank(
     wanted = max(config.first_stage, k)
     first, _ = bm25.top_lists(lists, wanted, allowed)
     for extra in spans if span is None else ():
-        more, _ = bm25.top_lists(bm25.term_lists(query, extra, weights), wanted)
-        first = np.union1d(first, more)
+        first = np.union1d(first, _span_top(bm25, lists, extra, wanted))
     if not first.size:
         return []
 
@@ -164,7 +188,7 @@ def rank(
 
     eligible = present.any(axis=0)
     if excluded is not None and excluded.size:
-        eligible &= ~np.isin(pool, excluded)
+        eligible &= ~_members(pool, excluded)
     if allowed is not None:
         eligible &= allowed[pool]
     elif span is not None:
