@@ -514,9 +514,10 @@ class Engine:
             if not cands.size:
                 return cands, True
         if not titles:  # a title line names the document: it is not a mention in the text
-            titles = self._setup().titles
-            at = np.minimum(np.searchsorted(titles, cands), titles.size - 1)
-            cands = cands[titles[at] != cands] if titles.size else cands
+            title_ids = self._setup().titles
+            if title_ids.size:
+                at = np.minimum(np.searchsorted(title_ids, cands), title_ids.size - 1)
+                cands = cands[title_ids[at] != cands]
         table = self.index.passages
         checked = cands[:limit]
         hits = []

@@ -99,7 +99,7 @@ def _span_top(bm25: BM25Index, lists: list[TermList], span: tuple[int, int], k: 
     if not pids.size or not lists:
         return pids[:0]
     present, weights = bm25.lookup_many(lists, pids)
-    ok = present.any(axis=0)
+    ok: np.ndarray = np.asarray(present.any(axis=0), dtype=bool)
     if bm25.live is not None:
         ok &= bm25.live[pids]
     if not ok.any():
