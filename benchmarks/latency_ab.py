@@ -11,7 +11,8 @@ the code that built it (a `--code-at` snapshot; none: the working tree), and aft
 folders (the index is keyed by its corpus's path: another one would be a rebuild). Every
 round starts a fresh process per side that loads the index and asks the speed benchmark's
 questions (`Engine.ask`, top 10); the sides alternate, so that other work on the machine
-weighs on both alike. Prints each round's p50 / p95 and their medians; the index folders are not changed.
+weighs on both alike. Prints each round's p50 / p95 and their medians; the index folders
+are not changed.
 """
 
 from __future__ import annotations
