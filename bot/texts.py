@@ -19,7 +19,7 @@ NO_MORE_RESULTS = "没有更多结果了。"
 STALE_BUTTON = "这个按钮已失效，请重新提问。"
 SECTIONS_TITLE = "目录"
 NO_SECTIONS = "这份文档没有分节标题。"
-CORPUS_SUMMARY = "已载入 {documents} 篇文档，{passages} 个段落。"
+CORPUS_SUMMARY = "已载入 {documents} 篇文档，{passages} 个片段。"
 INDEX_CACHE = "索引缓存 {folder}：共 {total}，其中本语料的索引 {size}（{segments} 个分段）。"
 INDEX_CACHE_DELETED = "另有 {deleted} 个已删除的段落，合并分段后释放：speechbot index --merge"
 INDEX_MERGED = "已将索引的分段合并为一个。"
@@ -76,7 +76,7 @@ DOCS_LINE = "{number}. 《{title}》{date} · {passages} 个片段 · {name}"
 DOCS_DATE = " {date}"
 
 TG_COMMAND_DOCS = "文档列表：选一篇，只在其中提问"
-TG_DOCS_TITLE = "资料库：{documents} 篇文档，{passages} 个段落"
+TG_DOCS_TITLE = "资料库：{documents} 篇文档，{passages} 个片段"
 TG_DOCS_LINE = "{number}. 《{title}》{date} · {passages} 段"
 TG_DOCS_SCOPE_ALL = "现在在全部文档中查找。发送 /doc 编号（或点下面的编号）只在那一篇中查找。"
 TG_DOCS_SCOPE_ONE = (
@@ -100,14 +100,14 @@ TG_HELP_OWNER = (
 TG_RELOAD_REFUSED = "抱歉，只有这个机器人的管理者才能重新载入资料库。"
 TG_ADD_REFUSED = "谢谢！不过只有这个机器人的管理者才能往资料库里添加文档。"
 TG_RELOADED = (
-    "已重新载入：{documents} 篇文档，{passages} 个段落"
-    "（之前 {before_documents} 篇，{before_passages} 个段落）。"
+    "已重新载入：{documents} 篇文档，{passages} 个片段"
+    "（之前 {before_documents} 篇，{before_passages} 个片段）。"
 )
 TG_RELOAD_SKIPPED = "跳过了 {count} 个文件："
 TG_RELOAD_SKIPPED_MORE = "……另有 {count} 个"
 TG_RELOAD_FAILED = "重新载入失败，仍按原来的资料库回答：{reason}"
 TG_ADDED = (
-    "已收录《{title}》（{name}）：{passages} 个段落。"
+    "已收录《{title}》（{name}）：{passages} 个片段。"
     "资料库现有 {documents} 篇文档，可以直接提问了。"
 )
 TG_ADDED_RENAMED = "资料库里已有一个同名但内容不同的文件，这份另存为 {name}。"
