@@ -41,8 +41,8 @@ THESAURUS_CREDIT = 0.5
 
 @dataclass(frozen=True)
 class ConfidenceConfig:
-    high: float = 0.608  # coverage at or above: answered
-    low: float = 0.466  # at or above: possibly relevant; below: not found
+    high: float = 0.538  # coverage at or above: answered
+    low: float = 0.474  # at or above: possibly relevant; below: not found
     cues: bool = True  # lowered when the question's telling word or its year or place is not met
 
     def level(self, coverage: float, doubts: frozenset[str] = frozenset()) -> Confidence:
