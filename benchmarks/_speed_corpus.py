@@ -96,7 +96,8 @@ def _short(text: str, limit: int) -> str:
 
 
 def make_document(rng: random.Random, pool: SourcePool, number: int) -> str:
-    """The text of one document: title line, optional opening, 3-8 headed sections (~50 passages)."""
+    """The text of one document: title line, optional opening, 3-8 headed sections (~50
+    passages)."""
     title = f"《{_short(rng.choice(pool.titles), 30)}》资料汇编之{number}"
     lines = [title]
 
@@ -149,6 +150,7 @@ def segmenter_signature() -> str:
         bot.corpus.sentences,
         bot.corpus.structure,
     ):
+        assert module.__file__ is not None
         h.update(Path(module.__file__).read_bytes())
     return h.hexdigest()[:16]
 
@@ -243,7 +245,8 @@ def corpus_documents(folder: Path) -> list[Path]:
 
 
 def write_tokens(corpus: Path, out: Path, processes: int = 2, progress: bool = False) -> dict:
-    """Segment every passage once with the project's tokenizer; texts.txt and tokens.txt, one passage a line.
+    """Segment every passage once with the project's tokenizer; texts.txt and tokens.txt, one
+    passage a line.
 
     Reused when it was made from the same corpus (its manifest digest) by the same tokenizer."""
     from bot.search.tokenize import Tokenizer
@@ -313,7 +316,8 @@ def _write_results(results, texts, toks, progress: bool, files: int) -> tuple[in
 
 
 def read_tokens(folder: Path) -> list[list[str]]:
-    """Passage tokens, each distinct token one shared string (keeps the anchors' build memory honest)."""
+    """Passage tokens, each distinct token one shared string (keeps the anchors' build memory
+    honest)."""
     interned: dict[str, str] = {}
     out: list[list[str]] = []
     with (folder / "tokens.txt").open(encoding="utf-8") as fh:

@@ -34,7 +34,7 @@ TOP = 10
 
 
 def rss_mib() -> float:
-    import psutil  # type: ignore[import-untyped]
+    import psutil
 
     return psutil.Process().memory_info().rss / 2**20
 

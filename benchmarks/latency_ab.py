@@ -6,10 +6,13 @@
         after=/tmp/bench-new/index-1M/project --rounds 3
 
 Each side is a saved index (a `--keep-indexes` run of speed.py) and, after `@`, the folder of
-the code that built it (a `--code-at` snapshot; none: the working tree). Every round starts a
-fresh process per side that loads the index and asks the speed benchmark's questions
-(`Engine.ask`, top 10); the sides alternate, so that other work on the machine weighs on both
-alike. Prints each round's p50 / p95 and their medians; the index folders are not changed.
+the code that built it (a `--code-at` snapshot; none: the working tree), and after a second
+`@` the corpus it was built from when the two sides were built from copies in different
+folders (the index is keyed by its corpus's path: another one would be a rebuild). Every
+round starts a fresh process per side that loads the index and asks the speed benchmark's
+questions (`Engine.ask`, top 10); the sides alternate, so that other work on the machine
+weighs on both alike. Prints each round's p50 / p95 and their medians; the index folders
+are not changed.
 """
 
 from __future__ import annotations
@@ -28,23 +31,31 @@ from benchmarks.speed import run_worker  # noqa: E402
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sides", nargs=2, metavar="LABEL=INDEX[@CODE]")
-    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("sides", nargs=2, metavar="LABEL=INDEX[@CODE[@CORPUS]]")
+    parser.add_argument("--corpus", type=Path, required=True)  # unless a side names its own
     parser.add_argument("--queries", type=Path, required=True)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     sides = []
     for side in args.sides:
         label, _, rest = side.partition("=")
-        index, _, code = rest.partition("@")
-        sides.append((label, Path(index).resolve(), str(Path(code).resolve()) if code else None))
-    results: dict[str, list[dict]] = {label: [] for label, _, _ in sides}
+        index, _, rest = rest.partition("@")
+        code, _, corpus = rest.partition("@")
+        sides.append(
+            (
+                label,
+                Path(index).resolve(),
+                str(Path(code).resolve()) if code else None,
+                Path(corpus or args.corpus).resolve(),  # the one the index was built from
+            )
+        )
+    results: dict[str, list[dict]] = {label: [] for label, _, _, _ in sides}
     for round_ in range(args.rounds):
-        for label, index, code in sides:
+        for label, index, code, corpus in sides:
             spec = {
                 "engine": "project",
                 "phase": "serve",
-                "corpus": str(args.corpus.resolve()),
+                "corpus": str(corpus),
                 "index": str(index),
                 "queries": str(args.queries.resolve()),
                 "code": code,

@@ -88,7 +88,7 @@ def machine() -> dict:
     except OSError:
         pass
     try:
-        import psutil  # type: ignore[import-untyped]
+        import psutil
 
         ram = psutil.virtual_memory().total / 2**30
     except ImportError:  # pragma: no cover

@@ -2,6 +2,12 @@
 
 NOT_FOUND = "未找到相关内容。"
 NOT_FOUND_HINT = "换个说法试试，或用 /sections 查看目录。"
+POSSIBLY_RELEVANT = "可能相关：原文没有完全对上问题里的词，以下几段供参考。"
+MENTIONED = "提到了「{topic}」，共 {count} 处。最相关的一处："
+MENTIONED_AT_LEAST = "提到了「{topic}」，至少 {count} 处。最相关的一处："
+NOT_MENTIONED = "没有提到「{topic}」。"
+INLINE_POSSIBLY_RELEVANT = "可能相关 · {where}"
+INLINE_MENTIONED = "提到「{topic}」· {where}"
 EMPTY_QUESTION = "请输入一个问题，例如：{example}"
 QUESTION_TRUNCATED = "问题太长，只按前 {limit} 个字检索。"
 PARAGRAPH_LABEL = "第{n}段"
@@ -13,7 +19,7 @@ NO_MORE_RESULTS = "没有更多结果了。"
 STALE_BUTTON = "这个按钮已失效，请重新提问。"
 SECTIONS_TITLE = "目录"
 NO_SECTIONS = "这份文档没有分节标题。"
-CORPUS_SUMMARY = "已载入 {documents} 篇文档，{passages} 个段落。"
+CORPUS_SUMMARY = "已载入 {documents} 篇文档，{passages} 个片段。"
 INDEX_CACHE = "索引缓存 {folder}：共 {total}，其中本语料的索引 {size}（{segments} 个分段）。"
 INDEX_CACHE_DELETED = "另有 {deleted} 个已删除的段落，合并分段后释放：speechbot index --merge"
 INDEX_MERGED = "已将索引的分段合并为一个。"
@@ -70,7 +76,7 @@ DOCS_LINE = "{number}. 《{title}》{date} · {passages} 个片段 · {name}"
 DOCS_DATE = " {date}"
 
 TG_COMMAND_DOCS = "文档列表：选一篇，只在其中提问"
-TG_DOCS_TITLE = "资料库：{documents} 篇文档，{passages} 个段落"
+TG_DOCS_TITLE = "资料库：{documents} 篇文档，{passages} 个片段"
 TG_DOCS_LINE = "{number}. 《{title}》{date} · {passages} 段"
 TG_DOCS_SCOPE_ALL = "现在在全部文档中查找。发送 /doc 编号（或点下面的编号）只在那一篇中查找。"
 TG_DOCS_SCOPE_ONE = (
@@ -94,14 +100,14 @@ TG_HELP_OWNER = (
 TG_RELOAD_REFUSED = "抱歉，只有这个机器人的管理者才能重新载入资料库。"
 TG_ADD_REFUSED = "谢谢！不过只有这个机器人的管理者才能往资料库里添加文档。"
 TG_RELOADED = (
-    "已重新载入：{documents} 篇文档，{passages} 个段落"
-    "（之前 {before_documents} 篇，{before_passages} 个段落）。"
+    "已重新载入：{documents} 篇文档，{passages} 个片段"
+    "（之前 {before_documents} 篇，{before_passages} 个片段）。"
 )
 TG_RELOAD_SKIPPED = "跳过了 {count} 个文件："
 TG_RELOAD_SKIPPED_MORE = "……另有 {count} 个"
 TG_RELOAD_FAILED = "重新载入失败，仍按原来的资料库回答：{reason}"
 TG_ADDED = (
-    "已收录《{title}》（{name}）：{passages} 个段落。"
+    "已收录《{title}》（{name}）：{passages} 个片段。"
     "资料库现有 {documents} 篇文档，可以直接提问了。"
 )
 TG_ADDED_RENAMED = "资料库里已有一个同名但内容不同的文件，这份另存为 {name}。"
@@ -215,6 +221,7 @@ INSPECT_KINDS = {
 }
 INSPECT_PASSAGES = "片段："
 INSPECT_PASSAGE = "  {paragraph:>3}. {where}{text}"
+INSPECT_TITLE_LINE = "[标题行：只用于检索，不作为答案] "
 INSPECT_SUMMARY = "共 {files} 个文件：{documents} 篇可用，{skipped} 个跳过。"
 
 # documents refused or noted while reading (bot.corpus)

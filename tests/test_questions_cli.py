@@ -4,6 +4,7 @@ once `accept` phrases are added."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -88,12 +89,15 @@ def test_questions_as_a_table_and_a_bad_since(capsys, data: Path, speech_engine)
     assert len(err) == 1 and "--since" in err[0] and "yesterday" in err[0]
 
 
-def test_no_log_yet_is_said_once(capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_log_yet_is_said_once(
+    capsys, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     monkeypatch.setenv("SPEECHBOT_DATA_DIR", str(tmp_path / "nothing"))
     monkeypatch.chdir(tmp_path)
     assert main(["questions", "--json"]) == 0
     out, err = capsys.readouterr()
     assert out == "" and "还没有记录任何问题" in err
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]  # said once, not warned
     assert not (tmp_path / "nothing").exists()  # reading creates nothing
 
 

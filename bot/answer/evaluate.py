@@ -1,9 +1,13 @@
 """Score the engine on a question file in the format of `shared/data/speech_qa_dev.jsonl`.
 
-Each line: {"q": question, "accept": [phrases], "section": "三" | "" | null, "kind": ...}.
-hit@1: the top passage is returned as found and contains an accepted phrase.
+Each line: {"q": question, "accept": [phrases], "section": "三" | "" | null, "kind": ...,
+"doc": file name (optional)}.
+hit@1: the top passage is shown as an answer (high or low confidence) and contains an
+accepted phrase (a passage before the first heading is shown with its document's title,
+so the title counts for it too).
 section@1: ... and sits under the expected section ("" = before the first heading).
-Negatives (no accepted phrase) must be answered "not found".
+doc@1: the top passage comes from the expected document (questions with a "doc").
+Negatives (no accepted phrase) must be answered "not found" (confidence "none").
 
 The question log's export (`speechbot questions --json`) is read the same way once `accept`
 is added to its lines: lines without an `accept` key are not labelled yet and are counted
@@ -20,6 +24,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.answer.engine import Engine
+from bot.corpus.passages import Passage
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Outcome:
     found: bool
     top: str | None
     seconds: float
+    confidence: str = "none"
+    doc_ok: bool | None = None  # None: the question names no document
 
 
 @dataclass
@@ -50,11 +57,17 @@ class Report:
     def figures(self) -> dict[str, float | int]:
         ans, neg = self.answerable, self.negatives
         times = sorted(o.seconds for o in self.outcomes) or [0.0]
+        with_doc = [o for o in ans if o.doc_ok is not None]
         return {
             "questions": len(self.outcomes),
             "answerable": len(ans),
             "hit@1": sum(o.hit for o in ans),
             "section@1": sum(o.hit and o.section_ok for o in ans),
+            "with_doc": len(with_doc),
+            "doc@1": sum(bool(o.doc_ok) for o in with_doc),
+            "high": sum(o.confidence == "high" for o in ans),
+            "low": sum(o.confidence == "low" for o in ans),
+            "not_found": sum(o.confidence == "none" for o in ans),
             "negatives": len(neg),
             "negatives_rejected": sum(not o.found for o in neg),
             "median_ms": round(1000 * times[len(times) // 2], 2),
@@ -73,7 +86,13 @@ def _section_matches(expected: str | None, section: str | None) -> bool:
     )
 
 
+def _shown_text(passage: Passage) -> str:
+    """What a reader sees of a passage as an answer: before the first heading, its title too."""
+    return passage.text if passage.section is not None else f"{passage.document}\n{passage.text}"
+
+
 def evaluate(engine: Engine, items: list[dict]) -> Report:
+    names = [Path(info.path).name for info in engine.index.document_infos()]
     report = Report()
     for item in items:
         accept = [a for a in item.get("accept") or [] if a]
@@ -82,8 +101,9 @@ def evaluate(engine: Engine, items: list[dict]) -> Report:
         seconds = time.perf_counter() - started
         best = answer.best
         text = best.passage.text if best else None
-        hit = bool(answer.found and text and any(a in text for a in accept))
+        hit = bool(answer.found and best and any(a in _shown_text(best.passage) for a in accept))
         section_ok = bool(best and _section_matches(item.get("section"), best.passage.section))
+        doc_ok = bool(best and names[best.passage.doc] == item["doc"]) if item.get("doc") else None
         report.outcomes.append(
             Outcome(
                 item["q"],
@@ -94,6 +114,8 @@ def evaluate(engine: Engine, items: list[dict]) -> Report:
                 answer.found,
                 text,
                 seconds,
+                answer.confidence,
+                doc_ok,
             )
         )
     return report
@@ -119,12 +141,19 @@ def format_report(report: Report, verbose: bool = False) -> str:
                 if o.answerable
                 else ("✓" if not o.found else "✗")
             )
-            lines.append(f"{mark} [{o.kind}] {o.question} -> {(o.top or '未找到')[:40]}")
+            shown = (o.top or texts.CONFIDENCE_NAMES["none"])[:40]
+            lines.append(f"{mark} [{o.kind}] {o.question} -> {o.confidence}: {shown}")
         lines.append("")
     lines += [
         f"questions        {f['questions']}",
         f"hit@1            {f['hit@1']}/{f['answerable']}",
         f"section@1        {f['section@1']}/{f['answerable']}",
+    ]
+    if f["with_doc"]:
+        lines.append(f"doc@1            {f['doc@1']}/{f['with_doc']}")
+    lines += [
+        f"confidence       high {f['high']}, low {f['low']}, not found {f['not_found']}"
+        f" of {f['answerable']} answerable",
         f"negatives        {f['negatives_rejected']}/{f['negatives']} rejected",
         f"median latency   {f['median_ms']} ms",
     ]

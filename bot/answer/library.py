@@ -44,7 +44,7 @@ from pathlib import Path
 from bot import texts
 from bot.answer.engine import Engine
 from bot.corpus.guard import parse_guarded
-from bot.corpus.library import USER_DICT_NAME, CorpusError, Problem, corpus_files
+from bot.corpus.library import SYNONYMS_NAME, USER_DICT_NAME, CorpusError, Problem, corpus_files
 from bot.corpus.reading import READERS, DocumentError
 from bot.corpus.structure import Document
 from bot.search.store import merge_in_background, open_index, text_key
@@ -208,7 +208,7 @@ class Added:
 # ---- file names -----------------------------------------------------------------------------
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*]')
-_IGNORED_STEMS = {"readme", "userdict"}
+_IGNORED_STEMS = {"readme", "userdict", "synonyms"}
 
 
 def safe_file_name(name: str | None) -> str | None:
@@ -216,7 +216,7 @@ def safe_file_name(name: str | None) -> str | None:
     end in a format we read. Path components (either slash) are dropped, control and
     format characters (such as right-to-left overrides) removed, characters Windows forbids
     replaced, leading dots and Word's `~$` taken off (hidden and lock files are not read),
-    names the library passes over (README, userdict) changed, and the length capped."""
+    names the library passes over (README, userdict, synonyms) changed, and the length capped."""
     base = re.split(r"[\\/]", unicodedata.normalize("NFC", name or ""))[-1]
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
     base = _UNSAFE.sub("_", base).strip()
@@ -356,12 +356,13 @@ class Library:
 
     # ---- reloading ------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """Path, modification time and size of every document file and the user dictionary.
-        CorpusError if the corpus is gone; OSError if the folder cannot be listed. (What is
-        skipped, links out of the folder, is reported by the reload that follows a change.)"""
+        """Path, modification time and size of every document file, the user dictionary and
+        the synonyms file. CorpusError if the corpus is gone; OSError if the folder cannot be
+        listed. (What is skipped, links out of the folder, is reported by the reload that
+        follows a change.)"""
         files = corpus_files(self.corpus, follow_symlinks=self.follow_symlinks, problems=[])
         out = []
-        for path in [*files, self._userdict()]:
+        for path in [*files, self._userdict(), self._synonyms()]:
             try:
                 st = path.stat()
             except FileNotFoundError:
@@ -391,6 +392,10 @@ class Library:
     def _userdict(self) -> Path:
         root = self.corpus
         return (root if root.is_dir() else root.parent) / USER_DICT_NAME
+
+    def _synonyms(self) -> Path:
+        root = self.corpus
+        return (root if root.is_dir() else root.parent) / SYNONYMS_NAME
 
     @staticmethod
     def _stat(path: Path) -> tuple[str, int, int] | None:

@@ -180,6 +180,8 @@ class QuestionLog:
         try:
             return self._connect(path)
         except sqlite3.DatabaseError as exc:
+            if self.read_only and not path.exists():
+                return None  # nothing recorded yet: the reader says so in its own words
             if self.read_only or not path.exists():
                 self._warn(f"cannot open the question log {path}: {exc}")
                 return None
@@ -227,7 +229,8 @@ class QuestionLog:
 
     def _warn(self, message: str) -> None:
         if not self._warned:  # once: the bot goes on answering, unrecorded
-            log.warning("%s; questions are not recorded", message)
+            tail = "" if self.read_only else "; questions are not recorded"
+            log.warning("%s%s", message, tail)
             self._warned = True
 
     def close(self) -> None:

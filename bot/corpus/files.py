@@ -14,6 +14,7 @@ from bot.corpus.reading import recognised
 log = logging.getLogger(__name__)
 
 USER_DICT_NAME = "userdict.txt"  # jieba user dictionary beside the documents; not a document itself
+SYNONYMS_NAME = "synonyms.txt"  # the operator's synonym groups beside the documents; not one either
 
 
 class CorpusError(Exception):
@@ -49,11 +50,11 @@ def display_name(text: str) -> str:
 
 
 def _ignored(name: str) -> bool:
-    """Files in a document folder that are not documents: the user dictionary, a README,
-    and the lock files Word and WPS leave beside an open document (~$报告.docx)."""
+    """Files in a document folder that are not documents: the user dictionary, the synonyms
+    file, a README, and the lock files Word and WPS leave beside an open document (~$报告.docx)."""
     lowered = name.lower()
     return (
-        name == USER_DICT_NAME
+        name in (USER_DICT_NAME, SYNONYMS_NAME)
         or lowered in {"readme.md", "readme.txt"}
         or name.startswith(("~$", ".~"))
     )

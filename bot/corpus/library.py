@@ -12,6 +12,7 @@ from pathlib import Path
 
 from bot import texts
 from bot.corpus.files import (
+    SYNONYMS_NAME,
     USER_DICT_NAME,
     CorpusError,
     Problem,
@@ -26,6 +27,7 @@ from bot.corpus.structure import Document, parse_document
 
 __all__ = [
     "NO_HEADINGS",
+    "SYNONYMS_NAME",
     "USER_DICT_NAME",
     "CorpusError",
     "DocumentError",

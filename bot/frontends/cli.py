@@ -17,6 +17,7 @@ from bot.answer.library import DEFAULT_WATCH_SECONDS, documents_of, open_engine
 from bot.corpus.files import display_name
 from bot.corpus.inspection import Inspected
 from bot.corpus.library import NO_HEADINGS, CorpusError, Problem
+from bot.frontends.answer_view import ASK_TOP
 from bot.frontends.plain import format_answer
 from bot.settings import Settings, SettingsError
 
@@ -29,6 +30,9 @@ def answer_json(answer: Answer, top: int) -> dict:
     return {
         "question": answer.question,
         "found": answer.found,
+        "confidence": answer.confidence,
+        "topic": answer.topic,
+        "mentions": answer.mentions,
         "results": [
             {
                 "text": h.passage.text,
@@ -76,7 +80,7 @@ def _open_engine(args: argparse.Namespace, settings: Settings) -> Engine:
 
 
 def _print_answer(engine: Engine, question: str, args: argparse.Namespace, out: TextIO) -> None:
-    answer = engine.ask(question, top=max(args.top, 1))
+    answer = engine.ask(question, top=max(args.top, ASK_TOP))
     if args.json:
         out.write(json.dumps(answer_json(answer, args.top), ensure_ascii=False) + "\n")
     elif answer.empty:
@@ -166,10 +170,14 @@ def print_inspected(item: Inspected, out: TextIO, passages: bool) -> None:
         print(texts.INSPECT_PASSAGES, file=out)
         for p in item.passages:
             where = " › ".join(h for h in (p.section, p.subsection) if h)
+            if p.paragraph == 0:  # the title line: searched (title cues), never an answer
+                shown = texts.INSPECT_TITLE_LINE
+            else:
+                shown = f"[{_shorten(where, 24)}] " if where else ""
             print(
                 texts.INSPECT_PASSAGE.format(
                     paragraph=p.paragraph,
-                    where=f"[{_shorten(where, 24)}] " if where else "",
+                    where=shown,
                     text=_shorten(p.text, 40),
                 ),
                 file=out,

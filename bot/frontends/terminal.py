@@ -7,6 +7,7 @@ from typing import TextIO
 
 from bot import texts
 from bot.answer import Answer, Engine
+from bot.frontends.answer_view import view
 from bot.frontends.plain import format_answer, format_hit, location
 
 
@@ -19,7 +20,10 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
         texts.CORPUS_SUMMARY.format(documents=len(index.documents), passages=len(index.passages)),
         file=stdout,
     )
-    print(texts.CHAT_WELCOME.format(examples="、".join(engine.examples())), file=stdout)
+    print(
+        texts.CHAT_WELCOME.format(examples=texts.LIST_SEPARATOR.join(engine.examples())),
+        file=stdout,
+    )
     last: Answer | None = None
     shown = 0
     while True:
@@ -51,10 +55,13 @@ def run_chat(engine: Engine, stdin: TextIO | None = None, stdout: TextIO | None 
                 print(texts.NO_MORE_RESULTS, file=stdout)
         else:
             last = engine.ask(line, top=5)
-            shown = 1
+            shown = max(1, len(view(last).hits))
             if last.empty:
                 print(
-                    texts.EMPTY_QUESTION.format(example="、".join(engine.examples())), file=stdout
+                    texts.EMPTY_QUESTION.format(
+                        example=texts.LIST_SEPARATOR.join(engine.examples())
+                    ),
+                    file=stdout,
                 )
             else:
                 print(format_answer(last), file=stdout)

@@ -70,7 +70,8 @@ def test_passages_listed_shortened(capsys, documents: Path):
     code, out, _ = run_cli(capsys, "inspect", str(documents / "意见.txt"), "--passages")
     assert code == 0
     listed = out.split(texts.INSPECT_PASSAGES, 1)[1].strip().splitlines()
-    assert listed[0].strip().startswith("0. ")  # the title line
+    assert listed[0].strip() == f"0. {texts.INSPECT_TITLE_LINE}{OPINION.title}"
+    assert not any(texts.INSPECT_TITLE_LINE in line for line in listed[1:])
     assert all(len(line) < 90 for line in listed)
     assert not any("2024年3月8日" in line or "此件" in line for line in listed)
 

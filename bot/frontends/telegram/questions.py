@@ -35,6 +35,7 @@ from telegram.ext import ContextTypes
 from bot import texts
 from bot.answer import Answer
 from bot.answer.library import Edition
+from bot.frontends.answer_view import ASK_TOP, view
 from bot.frontends.telegram import buttons, keyboards, render, services
 from bot.frontends.telegram.reply import reply, send, thread_of
 
@@ -167,7 +168,7 @@ async def group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 async def hint(context: ContextTypes.DEFAULT_TYPE, message: Message, target: Message) -> None:
     """Nothing to ask: how to ask, with example questions."""
     examples = list(services.of(context).library.current.examples)
-    html = escape(texts.EMPTY_QUESTION.format(example="、".join(examples)))
+    html = escape(texts.EMPTY_QUESTION.format(example=texts.LIST_SEPARATOR.join(examples)))
     await send(context, target.chat_id, [html], reply_to=target, thread=thread_of(message))
 
 
@@ -207,13 +208,14 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, target: Mes
     edition = s.library.current
     chosen, notice = s.choices.scope(chat.id, edition)
     doc = chosen.index if chosen is not None else None
-    result = await s.ask(edition, question, top=1, doc=doc)
+    result = await s.ask(edition, question, top=ASK_TOP, doc=doc)
     asked = time.perf_counter()
     html = render.answer_messages(
         result, list(edition.examples), scope=chosen.title if chosen else None, notice=notice
     )
     record = not result.empty
-    markup = keyboards.answer(edition, result, 0, doc, feedback=record)
+    shown = max(len(view(result).hits), 1)  # 「更多结果」 goes on after the last one shown
+    markup = keyboards.answer(edition, result, shown - 1, doc, feedback=record)
     sent = await send(
         context, chat.id, html, reply_to=target, thread=thread_of(message), markup=markup
     )
@@ -370,7 +372,7 @@ async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             results.append(
                 InlineQueryResultArticle(
                     id=f"{fp}:{p.pid}",
-                    title=render.inline_title(p),
+                    title=render.inline_title(p, result),
                     description=render.inline_description(p),
                     input_message_content=InputTextMessageContent(
                         render.pack(render.hit_blocks(hit))[0], parse_mode=ParseMode.HTML
@@ -379,7 +381,7 @@ async def inline(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             )
     else:
         help_button = InlineQueryResultsButton(
-            texts.NOT_FOUND, start_parameter=HELP_START_PARAMETER
+            view(result).lead or texts.NOT_FOUND, start_parameter=HELP_START_PARAMETER
         )
     await inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS, button=help_button)
     log_question(context, inline_query.from_user.id, "inline", result, started, asked)

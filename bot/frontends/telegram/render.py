@@ -21,6 +21,8 @@ from bot.answer.engine import highlight_spans
 from bot.answer.library import Added, AddStatus, DocInfo, Edition, Reloaded
 from bot.corpus.passages import Passage
 from bot.corpus.sentences import split_sentences
+from bot.frontends.answer_view import view
+from bot.frontends.location import location_of
 
 MAX_MESSAGE = 4096  # Telegram's limit for a text message, in UTF-16 code units
 DESCRIPTION_CHARS = 80  # inline result description: the start of the passage
@@ -158,29 +160,14 @@ def pack(blocks: list[Block], limit: int = MAX_MESSAGE) -> list[str]:
 
 
 def title_block(document: str, prefix: str = "") -> Block:
-    title = f"《{document}》"
+    title = texts.DOCUMENT_TITLE.format(title=document)
     return Block(prefix + title, ((len(prefix), len(prefix) + len(title)),))
 
 
 def location_block(passage: Passage) -> Block:
-    """「<b>三、……</b> › <b>要夯实履职基础。</b> · 第5段」, like plain.location()."""
-    text = ""
-    bold: list[tuple[int, int]] = []
-    if passage.section:
-        bold.append((0, len(passage.section)))
-        text = passage.section
-    else:
-        text = texts.FRONT_MATTER
-    if passage.subsection and passage.subsection != passage.section:
-        text += " › "
-        bold.append((len(text), len(text) + len(passage.subsection)))
-        text += passage.subsection
-    where = (
-        texts.TITLE_LABEL
-        if passage.paragraph == 0
-        else texts.PARAGRAPH_LABEL.format(n=passage.paragraph)
-    )
-    return Block(f"{text} · {where}", tuple(bold))
+    """「<b>三、……</b> › <b>要夯实履职基础。</b> · 第5段」, as plain.location() says it."""
+    where = location_of(passage)
+    return Block(where.text, where.headings)
 
 
 def hit_blocks(hit: Hit, number: int | None = None) -> list[Block]:
@@ -201,7 +188,9 @@ def answer_messages(
     scope: str | None = None,
     notice: str | None = None,
 ) -> list[str]:
-    """The reply to a question: its best passage, or why there is none.
+    """The reply to a question: what `answer_view.view` shows (its best passage, the
+    possibly relevant ones with a caveat, where X is mentioned), or why there is none;
+    with `number`, a further result ("更多结果"): that passage alone.
 
     `scope`: the title of the one document the chat asks in (said at the end of every
     answer until reset); `notice`: a line to put first (the chosen document is gone)."""
@@ -211,11 +200,21 @@ def answer_messages(
     if answer.truncated:
         blocks.append(Block(texts.QUESTION_TRUNCATED.format(limit=len(answer.question))))
     if answer.empty:
-        blocks.append(Block(texts.EMPTY_QUESTION.format(example="、".join(examples))))
-    elif not answer.found or not answer.hits:
-        blocks.append(Block(texts.NOT_FOUND + texts.NOT_FOUND_HINT))
-    else:
+        blocks.append(
+            Block(texts.EMPTY_QUESTION.format(example=texts.LIST_SEPARATOR.join(examples)))
+        )
+    elif number is not None and answer.hits:  # a further result ("更多结果"): just the passage
         blocks.extend(hit_blocks(answer.hits[0], number))
+    else:
+        shown = view(answer)
+        if not shown.hits:
+            blocks.append(Block((shown.lead or "") + (shown.hint or "")))
+        else:
+            if shown.lead:
+                blocks.append(Block(shown.lead))
+            several = len(shown.hits) > 1
+            for i, hit in enumerate(shown.hits, 1):
+                blocks.extend(hit_blocks(hit, i if several else None))
     if scope is not None:
         blocks.append(Block(texts.TG_SCOPE_LINE.format(title=scope)))
     return pack(blocks)
@@ -301,7 +300,10 @@ def reload_messages(result: Reloaded, limit: int = 10) -> list[str]:
     if skipped:
         blocks.append(Block(texts.TG_RELOAD_SKIPPED.format(count=len(skipped))))
         for problem in skipped[:limit]:
-            blocks.append(Block(f"• {_short_path(problem.path, now)}：{problem.reason}"))
+            line = texts.TG_RELOAD_SKIPPED_LINE.format(
+                path=_short_path(problem.path, now), reason=problem.reason
+            )
+            blocks.append(Block(line))
         if len(skipped) > limit:
             blocks.append(Block(texts.TG_RELOAD_SKIPPED_MORE.format(count=len(skipped) - limit)))
     return pack(blocks)
@@ -345,8 +347,14 @@ def added_messages(added: Added) -> list[str]:
     return pack([Block(line) for line in lines])
 
 
-def inline_title(passage: Passage) -> str:
-    return passage.section or passage.subsection or texts.FRONT_MATTER
+def inline_title(passage: Passage, answer: Answer | None = None) -> str:
+    """The section of an inline result; a possibly relevant one or a mention says so first."""
+    where = passage.section or passage.subsection or texts.FRONT_MATTER
+    if answer is not None and answer.topic is not None:
+        return texts.INLINE_MENTIONED.format(topic=answer.topic, where=where)
+    if answer is not None and answer.confidence == "low":
+        return texts.INLINE_POSSIBLY_RELEVANT.format(where=where)
+    return where
 
 
 def inline_description(passage: Passage) -> str:

@@ -299,15 +299,21 @@ class BM25Index:
 
     # ---- query -------------------------------------------------------------------------
     def term_lists(
-        self, query: Iterable[str], span: tuple[int, int] | None = None
+        self,
+        query: Iterable[str],
+        span: tuple[int, int] | None = None,
+        weights: Mapping[str, float] | None = None,
     ) -> list[TermList]:
         """The postings of the query's known terms, in order of first occurrence; `span`
-        (lo, hi) keeps only passages lo <= pid < hi."""
+        (lo, hi) keeps only passages lo <= pid < hi. `weights` scales a term's weight (a
+        term the question does not use itself, such as a synonym, counts for less); a term
+        repeated in the query counts again each time, as in rank-bm25."""
         out = []
         n_base_terms = self.base.n_terms
         tail = self.tail
         vocab, extra, df = self.base.vocab, tail.extra_vocab if tail is not None else None, self.df
-        for term, times in Counter(query).items():
+        for term, count in Counter(query).items():
+            times: float = count * (weights.get(term, 1.0) if weights else 1.0)
             tid = vocab.get(term)
             if tid is None and extra is not None:
                 tid = extra.get(term)

@@ -34,7 +34,8 @@ class TermList:
     passages), and in the newer segments (`tail`, passage ids of the whole index)."""
 
     tid: int
-    times: int  # how often the query repeats the term (rank-bm25 counts it again each time)
+    times: float  # how often the query repeats the term (rank-bm25 counts it again each time),
+    # times its query weight
     docs: np.ndarray
     tfs: np.ndarray
     bound: float  # times * the term's largest weight in `docs`
