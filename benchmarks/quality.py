@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.answer.confidence import DEFAULT_CONFIDENCE, ConfidenceConfig  # noqa: E402
 from bot.answer.engine import Answer, Engine, EngineConfig  # noqa: E402
+from bot.answer.evaluate import section_matches, shown_text  # noqa: E402
 from bot.search.rank import RankConfig  # noqa: E402
 from bot.search.store import open_index  # noqa: E402
 
@@ -184,28 +185,12 @@ class Outcome:
         return self.answer1 and self.confidence != "none"
 
 
-def _section_ok(expected: str | None, section: str | None) -> bool:
-    if expected is None:
-        return True
-    if expected == "":
-        return section is None
-    return (
-        section is not None
-        and section.startswith(expected)
-        and section[len(expected) :][:1] in "、．. "
-    )
-
-
 def _right(question: Question, answer: Answer) -> tuple[bool, ...]:
     """A passage is right when it contains an accepted phrase; a passage before the first
     heading is shown with its document's title, so the title counts for it too."""
-    out = []
-    for hit in answer.hits[:TOP]:
-        text = hit.passage.text
-        if hit.passage.section is None:
-            text = hit.passage.document + "\n" + text
-        out.append(any(a in text for a in question.accept))
-    return tuple(out)
+    return tuple(
+        any(a in shown_text(h.passage) for a in question.accept) for h in answer.hits[:TOP]
+    )
 
 
 def ask(engine: Engine, question: Question, doc_names: list[str]) -> Outcome:
@@ -221,7 +206,7 @@ def ask(engine: Engine, question: Question, doc_names: list[str]) -> Outcome:
         answer.confidence,
         best.coverage if best else 0.0,
         doc_ok,
-        bool(best and _section_ok(question.section, best.passage.section)),
+        bool(best and section_matches(question.section, best.passage.section)),
         len(best.passage.text) if best else 0,
         ms,
         best.passage.text if best else "",

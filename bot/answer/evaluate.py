@@ -74,7 +74,8 @@ class Report:
         }
 
 
-def _section_matches(expected: str | None, section: str | None) -> bool:
+def section_matches(expected: str | None, section: str | None) -> bool:
+    """The expected section ("三", "" for before the first heading, None: any) is the one shown."""
     if expected is None:
         return True
     if expected == "":
@@ -86,7 +87,7 @@ def _section_matches(expected: str | None, section: str | None) -> bool:
     )
 
 
-def _shown_text(passage: Passage) -> str:
+def shown_text(passage: Passage) -> str:
     """What a reader sees of a passage as an answer: before the first heading, its title too."""
     return passage.text if passage.section is not None else f"{passage.document}\n{passage.text}"
 
@@ -101,8 +102,8 @@ def evaluate(engine: Engine, items: list[dict]) -> Report:
         seconds = time.perf_counter() - started
         best = answer.best
         text = best.passage.text if best else None
-        hit = bool(answer.found and best and any(a in _shown_text(best.passage) for a in accept))
-        section_ok = bool(best and _section_matches(item.get("section"), best.passage.section))
+        hit = bool(answer.found and best and any(a in shown_text(best.passage) for a in accept))
+        section_ok = bool(best and section_matches(item.get("section"), best.passage.section))
         doc_ok = bool(best and names[best.passage.doc] == item["doc"]) if item.get("doc") else None
         report.outcomes.append(
             Outcome(
