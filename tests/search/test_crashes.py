@@ -14,7 +14,8 @@ import pytest
 
 from bot.answer.engine import Engine
 from bot.search.store import merge_index, open_index
-from tests.support.paths import ROOT, SPEECH
+from tests.support.index import speech_library, store_folder
+from tests.support.paths import ROOT
 
 # Runs an add (open_index on a changed corpus) or a merge, and stops for good at one point:
 # while writing a segment's postings, or just before publishing the new edition.
@@ -49,14 +50,7 @@ QUESTION = "人大代表在人大工作中处于什么地位"
 
 
 def _library(folder: Path, n: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
-    for i in range(n):
-        body = "\n".join(lines[(i * 5) % len(lines) :][:8])
-        (folder / f"doc{i:02d}.txt").write_text(
-            f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8"
-        )
-    return folder
+    return speech_library(folder, n)
 
 
 def _killed_at(corpus: Path, cache: Path, action: str, where: str, tmp_path: Path) -> None:
@@ -77,14 +71,11 @@ def _killed_at(corpus: Path, cache: Path, action: str, where: str, tmp_path: Pat
         process.wait(30)
 
 
-def _store(cache: Path) -> Path:
-    (folder,) = (cache / "corpora").iterdir()
-    return folder
-
-
 def _leftovers(cache: Path) -> list[str]:
     return sorted(
-        p.name for p in _store(cache).iterdir() if p.name.startswith(("tmp-", "merge-", "seg-"))
+        p.name
+        for p in store_folder(cache).iterdir()
+        if p.name.startswith(("tmp-", "merge-", "seg-"))
     )
 
 

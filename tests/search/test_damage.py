@@ -17,25 +17,13 @@ import pytest
 from bot.answer.engine import Engine
 from bot.search import segments
 from bot.search.store import SearchIndex, open_index
-from tests.support.paths import SPEECH
+from tests.support.index import speech_library, store_folder
 
 QUESTION = "人大代表在人大工作中处于什么地位"
 
 
 def _library(folder: Path, n: int = 4) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
-    for i in range(n):
-        body = "\n".join(lines[(i * 5) % len(lines) :][:8])
-        (folder / f"doc{i:02d}.txt").write_text(
-            f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8"
-        )
-    return folder
-
-
-def _store(cache: Path) -> Path:
-    (folder,) = (cache / "corpora").iterdir()
-    return folder
+    return speech_library(folder, n)
 
 
 def _best(index: SearchIndex) -> str:
@@ -192,7 +180,7 @@ def test_a_damaged_deletion_file_is_found(tmp_path: Path, caplog: pytest.LogCapt
     titles, fingerprint = [d.title for d in before.documents], before.fingerprint
     del before
     gc.collect()
-    (deletions,) = _store(cache).glob("del-*")
+    (deletions,) = store_folder(cache).glob("del-*")
     _flip(deletions)
     caplog.set_level(logging.WARNING)
     index = open_index(corpus, cache, workers=1)
@@ -203,7 +191,7 @@ def test_a_damaged_deletion_file_is_found(tmp_path: Path, caplog: pytest.LogCapt
 def test_a_manifest_missing_a_key_is_rebuilt(tmp_path: Path, caplog: pytest.LogCaptureFixture):
     corpus, cache = _library(tmp_path / "lib"), tmp_path / "cache"
     fingerprint, answer = _built(corpus, cache)
-    live = _store(cache) / "live.json"
+    live = store_folder(cache) / "live.json"
     outer = json.loads(live.read_text())
     del outer["body"]["parser"]  # a consistent file (its checksum matches) without a key
     outer["crc"] = zlib.crc32(json.dumps(outer["body"], sort_keys=True).encode("ascii"))
@@ -220,7 +208,7 @@ def test_large_files_are_checked_in_the_background_and_damage_makes_the_next_ope
     monkeypatch.setattr(segments, "VERIFY_NOW_BYTES", 0)  # every file counts as large here
     corpus, cache = _library(tmp_path / "lib"), tmp_path / "cache"
     fingerprint, answer = _built(corpus, cache)
-    segment = next(_store(cache).glob("seg-*"))
+    segment = next(store_folder(cache).glob("seg-*"))
     (segment / "bm25.docs.npy").write_bytes(
         (segment / "bm25.docs.npy").read_bytes()[:-4] + b"\xff\xff\xff\x7f"
     )  # a passage id far out of range, in the last posting
@@ -283,7 +271,7 @@ def test_a_cache_that_cannot_be_written_is_reported_once_and_the_index_kept_in_m
 def test_stale_temporary_folders_and_orphans_are_removed(tmp_path: Path):
     corpus, cache = _library(tmp_path / "lib"), tmp_path / "cache"
     fingerprint, _ = _built(corpus, cache)
-    store = _store(cache)
+    store = store_folder(cache)
     locks = {"lock", "merge.lock"}
     live = sorted(p.name for p in store.iterdir() if p.name not in locks)
     for name in ("tmp-99999-abc", "merge-99999-def", "seg-00000000deadbeef"):

@@ -14,20 +14,13 @@ from bot import texts
 from bot.corpus import limits
 from bot.search import indexer
 from bot.search.store import SearchIndex, open_index
-from tests.support.paths import SPEECH
+from tests.support.index import speech_library
 
 MIB = 1024 * 1024
 
 
 def _library(folder: Path, n: int) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
-    for i in range(n):
-        body = "\n".join(lines[(i * 5) % len(lines) :][:8])
-        (folder / f"doc{i:02d}.txt").write_text(
-            f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8"
-        )
-    return folder
+    return speech_library(folder, n)
 
 
 def _memory_hungry(path: Path) -> Path:

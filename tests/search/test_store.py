@@ -15,18 +15,11 @@ from bot.search import indexer, store
 from bot.search.rank import rank
 from bot.search.store import LazyDocuments, build_index, open_index
 from bot.search.tokenize import Tokenizer
-from tests.support.paths import SPEECH
+from tests.support.index import speech_library
 
 
 def _library(folder: Path, n: int = 6) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
-    for i in range(n):
-        body = "\n".join(lines[(i * 7) % len(lines) :][:9])
-        (folder / f"doc{i:02d}.txt").write_text(
-            f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8"
-        )
-    return folder
+    return speech_library(folder, n, step=7, size=9)
 
 
 class _Counting(Tokenizer):

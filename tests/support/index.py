@@ -11,6 +11,7 @@ import numpy as np
 from bot.search.bm25 import BM25Params, MaxScoreTuning, rank_bm25_reference
 from bot.search.store import SearchIndex
 from bot.search.tokenize import Tokenizer
+from tests.support.paths import SPEECH
 
 # the search paths: MaxScore always, long lists waiting, tiny seeds, rows for the last few
 TUNINGS = [
@@ -96,6 +97,19 @@ def assert_top_k_is_rank_bm25s(
             np.testing.assert_allclose(full[got], expected[want], rtol=1e-12)
             np.testing.assert_allclose([s for _, s in top], expected[want], rtol=1e-9)
     return long_lists
+
+
+def speech_library(folder: Path, n: int, step: int = 5, size: int = 8) -> Path:
+    """`n` small .txt documents made of the bundled speech's longer lines (`size` lines each,
+    starting `step` lines apart), each with a title and one heading."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = [ln for ln in SPEECH.read_text(encoding="utf-8").splitlines() if len(ln.strip()) > 20]
+    for i in range(n):
+        body = "\n".join(lines[(i * step) % len(lines) :][:size])
+        (folder / f"doc{i:02d}.txt").write_text(
+            f"第{i}号文件\n一、总则\n{body}\n", encoding="utf-8"
+        )
+    return folder
 
 
 def store_folder(cache: Path) -> Path:
