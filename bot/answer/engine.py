@@ -37,7 +37,7 @@ from bot.answer.forms import Mention, about_the_text, enumeration, mention
 from bot.chars import HAN
 from bot.corpus.passages import Passage
 from bot.search.bm25 import TermList
-from bot.search.rank import DEFAULT_RANKING, RankConfig, rank
+from bot.search.rank import DEFAULT_RANKING, RankConfig, members, rank
 from bot.search.store import DOCUMENT_CACHE, SearchIndex, open_index
 from bot.search.synonyms import Synonyms
 from bot.search.tokenize import MAX_INFORMATIVENESS, Query, char_grams, fold
@@ -514,10 +514,7 @@ class Engine:
             if not cands.size:
                 return cands, True
         if not titles:  # a title line names the document: it is not a mention in the text
-            title_ids = self._setup().titles
-            if title_ids.size:
-                at = np.minimum(np.searchsorted(title_ids, cands), title_ids.size - 1)
-                cands = cands[title_ids[at] != cands]
+            cands = cands[~members(cands, self._setup().titles)]
         table = self.index.passages
         checked = cands[:limit]
         hits = []

@@ -110,9 +110,11 @@ def _span_top(bm25: BM25Index, lists: list[TermList], span: tuple[int, int], k: 
     return pids[order[ok[order]]]
 
 
-def _members(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+def members(values: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
     """`np.isin(values, sorted_ids)` for sorted ids, by binary search: a handful of
     candidates against every title line of a large library, without sorting those again."""
+    if not sorted_ids.size:
+        return np.zeros(np.shape(values), dtype=bool)
     at = np.searchsorted(sorted_ids, values)
     return sorted_ids[np.minimum(at, sorted_ids.size - 1)] == values
 
@@ -189,7 +191,7 @@ def rank(
 
     eligible = present.any(axis=0)
     if excluded is not None and excluded.size:
-        eligible &= ~_members(pool, excluded)
+        eligible &= ~members(pool, excluded)
     if allowed is not None:
         eligible &= allowed[pool]
     elif span is not None:
