@@ -373,6 +373,7 @@ def worker_main(raw_spec: str) -> int:
         "code"
     ):  # measure a snapshot of the project's code (--code-at), not the working tree
         sys.path.insert(0, spec["code"])
+        os.environ["SPEECHBOT_BENCH_CODE"] = spec["code"]  # for the pools it starts (speed.py)
     result = run_worker(spec)
     sys.stdout.write("RESULT " + json.dumps(result, ensure_ascii=False) + "\n")
     sys.stdout.flush()

@@ -36,6 +36,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))  # the checkout's root: `benchmarks` and `bot` as packages
+# --code-at: the snapshot's `bot` goes before the checkout's. An environment variable, because
+# this module is run again as `__mp_main__` in every process multiprocessing starts (the
+# indexer's fork server and its workers), and each must import the snapshot, not the checkout.
+CODE_ENV = "SPEECHBOT_BENCH_CODE"
+if os.environ.get(CODE_ENV):
+    sys.path.insert(0, os.environ[CODE_ENV])
 
 from benchmarks._speed_engines import ENGINES, worker_main  # noqa: E402
 
@@ -165,7 +171,10 @@ def run_worker(spec: dict, timeout: float, max_rss_gib: float) -> dict:
         json.dumps(spec, ensure_ascii=False),
     ]
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, cwd=str(ROOT))
+    # run in the snapshot's folder with --code-at: the indexer's fork server (`python -c`)
+    # imports `bot` from its working directory, and must import the snapshot's
+    cwd = CODE["dir"] or str(ROOT)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=None, text=True, cwd=cwd)
     watched = psutil.Process(proc.pid)
     polled_peak = 0.0
     killed = None
@@ -710,6 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.code_at:
         folder, sha = snapshot(args.code_at, args.out.resolve())
         CODE.update(dir=str(folder), commit=sha)
+        os.environ[CODE_ENV] = str(folder)  # inherited by every worker and its pools
         sys.path.insert(0, str(folder))
         log(f"measuring the project's code at {sha} ({folder})")
     args.engines = [e.strip() for e in args.engines.split(",") if e.strip()]
