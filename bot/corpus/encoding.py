@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -36,11 +37,14 @@ class Decoded:
     odd_lines: tuple[tuple[int, str], ...] = ()
 
 
+_BINARY_CHARS = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")  # control characters but \t\n\v\f\r
+
+
 def looks_binary(text: str) -> bool:
     if not text:
         return False
     sample = text[:_SAMPLE_CHARS]
-    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or ch == "\ufffd")
+    bad = len(_BINARY_CHARS.findall(sample))
     return "\x00" in sample or bad / len(sample) > 0.02
 
 
