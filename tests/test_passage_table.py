@@ -1,3 +1,4 @@
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -5,7 +6,7 @@ import pytest
 from bot.corpus.passages import make_passages
 from bot.corpus.reading import read_document
 from bot.corpus.structure import parse_document
-from bot.search.passage_table import PassageTable
+from bot.search.passage_table import DocumentPassages, PassageTable, TableBuilder
 from tests.support.paths import SPEECH
 
 
@@ -37,6 +38,37 @@ def test_headings_are_interned_once(speech_passages):
     }
     assert len(table.strings) == len(distinct)
     assert list(table.doc) == [0] * len(passages)
+
+
+def test_a_document_added_as_columns_gives_the_same_table(speech_passages):
+    """The build adds a document's passages as columns made in its worker: the same rows,
+    headings and texts as adding them one by one, for documents whose headings repeat."""
+    title, passages = speech_passages
+    odd = [
+        replace(passages[1], subsection=None, headings=("附件",), text="文字\udc80半个"),
+        replace(passages[2], subsection="新的小标题", text=""),
+    ]
+    documents = [passages, odd, passages[:3], []]
+    one_by_one, at_once = TableBuilder(), TableBuilder()
+    for doc, ps in enumerate(documents):
+        for p in ps:
+            one_by_one.add(doc, p)
+        columns = DocumentPassages.of(ps)
+        assert len(columns) == len(ps) and columns.text_list() == [p.text for p in ps]
+        at_once.add_document(doc, columns)
+    tables = [
+        PassageTable(
+            builder.columns(),
+            b"".join(builder.chunks),
+            [title, "附件", "三", "空"],
+            builder.string_list(),
+            builder.path_list(),
+        )
+        for builder in (one_by_one, at_once)
+    ]
+    assert list(tables[1]) == list(tables[0])
+    assert len(tables[0]) == sum(map(len, documents))
+    assert len(tables[1].strings) == len(tables[0].strings)  # each heading interned once
 
 
 def test_empty_table(tmp_path: Path):

@@ -70,6 +70,7 @@ from bot.search.editions import (
     store_key,
 )
 from bot.search.merge import Merged, merge_segments
+from bot.search.passage_table import DocumentPassages
 from bot.search.segments import IndexDamaged, IndexedDocument, SegmentWriter, document_blob
 from bot.search.tokenize import WORD_CODES, Tokenizer, gram_codes, gram_string
 
@@ -120,44 +121,40 @@ def text_key(document: Document) -> str:
 # ---- segmenting a document (in a worker or in-process) ---------------------------------------
 
 
-def passage_terms(texts: list[str], tokenizer: Tokenizer) -> dict:
-    """The terms of passages: `vocab`, the words in order of first appearance, then `grams`,
-    the codes of the distinct character grams (see `gram_codes`; a word that is itself a gram,
-    长 or 人大, is counted as that gram); per passage its distinct terms (`ids` into vocab then
-    grams, `tfs`; `counts` of them a passage) and its `lengths` in tokens. Grams are most of a
-    passage's terms: they are counted with numpy and never made into strings here."""
+def passage_terms(
+    texts: list[str], tokenizer: Tokenizer, numbering: Numbering | None = None
+) -> dict:
+    """The terms of passages, numbered in `numbering` (a fresh one if none): per passage its
+    distinct terms (`ids`, `tfs`; `counts` of them a passage) and its `lengths` in tokens;
+    `terms`, the terms first numbered here, in number order. A word is numbered by its string,
+    a character gram by its code (see `gram_codes`; a word that is itself a gram, 长 or 人大,
+    is that gram). Grams are most of a passage's terms: they are counted with numpy and never
+    made into strings here."""
+    numbering = Numbering() if numbering is None else numbering
+    numbering.added = []
     n = len(texts)
     words: list[str] = []
     word_counts: list[int] = []
     gram_texts: list[str] = []
-    for text in texts:
-        passage_words, gram_text = tokenizer.index_parts(text)
+    for passage_words, gram_text in tokenizer.index_parts_of(texts):
         words += passage_words
         word_counts.append(len(passage_words))
         gram_texts.append(gram_text)
-    distinct = list(dict.fromkeys(words))
-    word_code = np.fromiter(
-        map(WORD_CODES.__getitem__, distinct), dtype=np.int64, count=len(distinct)
-    )
-    plain = word_code < 0
-    vocab = list(itertools.compress(distinct, plain.tolist()))
-    which = dict(zip(distinct, range(len(distinct)), strict=False))
-    token = np.fromiter(map(which.__getitem__, words), dtype=np.int64, count=len(words))
-    token_owner = np.repeat(np.arange(n, dtype=np.int64), word_counts)
-    token_plain = plain[token]
-    plain_ids = (np.cumsum(plain) - 1)[token[token_plain]]
+    word_code = np.fromiter(map(WORD_CODES.__getitem__, words), dtype=np.int64, count=len(words))
+    plain = word_code < 0  # the other words are grams: counted with them
+    word_owner = np.repeat(np.arange(n, dtype=np.int64), word_counts)
+    plain_ids = numbering.word_ids(list(itertools.compress(words, plain.tolist())))
     codes, gram_owner = gram_codes(gram_texts)
-    codes = np.concatenate([codes, word_code[token[~token_plain]]])
+    codes = np.concatenate([codes, word_code[~plain]])
     grams, inverse = np.unique(codes, return_inverse=True)
-    ids = np.concatenate([plain_ids, len(vocab) + inverse.reshape(-1)])
-    owner = np.concatenate([token_owner[token_plain], gram_owner, token_owner[~token_plain]])
+    ids = np.concatenate([plain_ids, numbering.gram_ids(grams)[inverse.reshape(-1)]])
+    owner = np.concatenate([word_owner[plain], gram_owner, word_owner[~plain]])
     # one sort of (passage, term) keys gives each passage's distinct terms and their counts
-    width = max(len(vocab) + len(grams), 1)
+    width = max(len(numbering), 1)
     keys, tfs = np.unique(owner * width + ids, return_counts=True)
     lengths = np.asarray(word_counts, dtype=np.int64) + np.bincount(gram_owner, minlength=n)
     return {
-        "vocab": vocab,
-        "grams": grams,
+        "terms": numbering.added,
         "ids": (keys % width).astype(np.int32),
         "tfs": tfs.astype(np.int32),
         "counts": np.bincount(keys // width, minlength=n).astype(np.int32),
@@ -165,13 +162,20 @@ def passage_terms(texts: list[str], tokenizer: Tokenizer) -> dict:
     }
 
 
-def segment_document(document: Document, tokenizer: Tokenizer) -> dict:
+def term_string(term: str | int) -> str:
+    """A numbered term as its string (a gram is numbered by its code)."""
+    return term if isinstance(term, str) else gram_string(term)
+
+
+def segment_document(
+    document: Document, tokenizer: Tokenizer, numbering: Numbering | None = None
+) -> dict:
     """A document's passages and their terms (`passage_terms`), with what is listed of it and
     its compressed pickle."""
     passages = make_passages(document, 0)
-    entry = passage_terms([p.text for p in passages], tokenizer)
+    entry = passage_terms([p.text for p in passages], tokenizer, numbering)
     entry.update(
-        passages=passages,
+        passages=DocumentPassages.of(passages),
         title=document.title,
         date=document.date,
         speaker=document.speaker,
@@ -181,46 +185,94 @@ def segment_document(document: Document, tokenizer: Tokenizer) -> dict:
     return entry
 
 
-class _Numbering(dict):
-    """Term -> number, a new term numbered on first sight (`map(numbering.__getitem__, terms)`
-    stays in C but for the new terms); `added` lists them in number order."""
+class _Words(dict):
+    """Word -> number: a new word numbered on first sight by its `Numbering`."""
+
+    def __init__(self, numbering: Numbering) -> None:
+        super().__init__()
+        self.numbering = numbering
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = self.numbering.new(word)
+        return number
+
+
+class Numbering:
+    """Term -> number, a new term numbered on first sight; `added` lists the new terms in
+    number order (a word as its string, a gram as its code).
+
+    Grams are most of a document's distinct terms. A dict lookup each (~120 ns: the table
+    outgrows the caches) was a sixth of segmenting, so grams are looked up in sorted arrays,
+    all of a document's at once (`np.searchsorted`); those not there yet wait in a dict until
+    enough have come to merge them in."""
 
     def __init__(self) -> None:
-        super().__init__()
+        self.count = 0
         self.added: list[str | int] = []
+        self.words = _Words(self)
+        self._codes = np.zeros(0, dtype=np.int64)  # sorted gram codes ...
+        self._numbers = np.zeros(0, dtype=np.int64)  # ... and their numbers
+        self._recent: dict[int, int] = {}  # gram code -> number, not merged in yet
 
-    def __missing__(self, term: str | int) -> int:
-        number = self[term] = len(self)
+    def __len__(self) -> int:
+        return self.count
+
+    def new(self, term: str | int) -> int:
+        number = self.count
+        self.count += 1
         self.added.append(term)
         return number
 
-    def numbers(self, terms: list[str] | list[int]) -> np.ndarray:
-        return np.fromiter(map(self.__getitem__, terms), dtype=np.int64, count=len(terms))
+    def word_ids(self, words: list[str]) -> np.ndarray:
+        return np.fromiter(map(self.words.__getitem__, words), dtype=np.int64, count=len(words))
+
+    def gram_ids(self, codes: np.ndarray) -> np.ndarray:
+        """Numbers of gram codes (distinct and ascending, as `np.unique` gives them)."""
+        out = np.empty(codes.size, dtype=np.int64)
+        known = self._codes
+        at = np.searchsorted(known, codes)
+        np.minimum(at, max(known.size - 1, 0), out=at)
+        found = known[at] == codes if known.size else np.zeros(codes.size, dtype=bool)
+        out[found] = self._numbers[at[found]]
+        missing = np.flatnonzero(~found)
+        if missing.size:
+            recent = self._recent
+            numbers = [
+                recent[c] if c in recent else recent.setdefault(c, self.new(c))
+                for c in codes[missing].tolist()
+            ]
+            out[missing] = numbers
+            if len(recent) >= max(4096, known.size // 8):
+                self._merge_recent()
+        return out
+
+    def _merge_recent(self) -> None:
+        codes = np.fromiter(self._recent.keys(), dtype=np.int64, count=len(self._recent))
+        numbers = np.fromiter(self._recent.values(), dtype=np.int64, count=len(self._recent))
+        codes = np.concatenate([self._codes, codes])
+        order = np.argsort(codes, kind="stable")
+        self._codes = codes[order]
+        self._numbers = np.concatenate([self._numbers, numbers])[order]
+        self._recent = {}
 
 
 class TermNumbers:
     """Numbers terms in the process that segments (a worker, or the parent without a pool).
 
-    A document's entry numbers its terms 0..n-1 in its own `vocab`; mapping those to global
-    numbers takes a dict lookup per distinct term of every document (~6 M at 100k passages).
-    Done in the parent, that serial work competed with the workers for the two cores, so
-    each worker numbers terms itself and reports only the terms it had not seen before; the
-    parent then maps a worker's numbers to global ones with one numpy take per document."""
+    Mapping a document's terms to the segment's numbers takes a dict lookup per term of every
+    document (~6 M at 100k passages). Done in the parent, that serial work competed with the
+    workers for the two cores, so each worker numbers terms itself as it segments and reports
+    only the terms it had not seen before; the parent then maps a worker's numbers to the
+    segment's with one numpy take per document."""
 
     def __init__(self) -> None:
-        self.vocab = _Numbering()
+        self.vocab = Numbering()
 
-    def renumber(self, entry: dict) -> dict:
-        """The entry with `ids` in this process's numbering, `new` the terms first numbered
-        here (in number order; a gram as its code), `numbering` who numbered them; `vocab` and
-        `grams` dropped."""
-        vocab = self.vocab  # words by their string, grams by their code (an int never equals a str)
-        vocab.added = []
-        local = np.concatenate(
-            [vocab.numbers(entry.pop("vocab")), vocab.numbers(entry.pop("grams").tolist())]
-        )
-        entry["ids"] = local[entry["ids"]].astype(np.int32)
-        entry["new"] = vocab.added
+    def segment(self, document: Document, tokenizer: Tokenizer) -> dict:
+        """`segment_document` with `ids` in this process's numbering, `new` the terms first
+        numbered here (in number order; a gram as its code), `numbering` who numbered them."""
+        entry = segment_document(document, tokenizer, self.vocab)
+        entry["new"] = entry.pop("terms")
         entry["numbering"] = os.getpid()
         return entry
 
@@ -235,17 +287,14 @@ class SegmentNumbers:
         self._sizes: dict[int, int] = {}
 
     def ids(self, entry: dict) -> np.ndarray:
-        """Segment numbers of a renumbered entry's terms (every entry of a process, in order)."""
+        """Segment numbers of a numbered entry's terms (every entry of a process, in order)."""
         who = entry["numbering"]
         table = self._maps.get(who, np.zeros(0, dtype=np.int32))
         size = self._sizes.get(who, 0)
         new: list[str | int] = entry["new"]
         if new:
             vocab = self.vocab
-            gids = [
-                vocab.setdefault(t if isinstance(t, str) else gram_string(t), len(vocab))
-                for t in new
-            ]
+            gids = [vocab.setdefault(term_string(t), len(vocab)) for t in new]
             if size + len(gids) > table.size:  # grow by doubling: amortised O(1) a term
                 grown = np.zeros(max(2 * table.size, size + len(gids), 1024), dtype=np.int32)
                 grown[:size] = table[:size]
@@ -305,7 +354,7 @@ def index_file(
         return {"unreadable": str(exc)}
     except DocumentError as exc:
         return {"error": str(exc), "key": key}
-    entry = numbers.renumber(segment_document(document, tokenizer))
+    entry = numbers.segment(document, tokenizer)
     entry["key"] = key
     entry["notices"] = tuple(p.reason for p in notices(path, document))
     return entry
@@ -540,9 +589,8 @@ def _deleted_df(
         return deleted_df(postings, pids)
     # a large segment: segment the passages' texts again to know which lists to search
     terms = passage_terms([segment.table.text(int(p)) for p in pids], tokenizer)
-    strings = terms["vocab"] + [gram_string(int(c)) for c in terms["grams"]]
     vocab = postings.vocab
-    ids = [vocab.get(t, -1) for t in strings]
+    ids = [vocab.get(term_string(t), -1) for t in terms["terms"]]
     if -1 in ids or not np.array_equal(terms["lengths"], np.asarray(postings.lengths)[pids]):
         log.warning("segmenting a deleted document again gave other terms: counting by a scan")
         return deleted_df(postings, pids)

@@ -20,6 +20,7 @@ import threading
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
@@ -365,6 +366,57 @@ def write_columns(
     files.raw(META_FILE, [json.dumps(meta, ensure_ascii=False).encode(_ENCODING, _ERRORS)])
 
 
+@dataclass(frozen=True)
+class DocumentPassages:
+    """One document's passages as columns: made where the document is segmented (a pool
+    worker), so that the process writing the table appends arrays and a few headings instead
+    of taking passages one by one (and they travel between processes as a few arrays)."""
+
+    paragraph: np.ndarray  # int32, a passage
+    start: np.ndarray
+    end: np.ndarray
+    path: np.ndarray  # index into `paths`
+    sub: np.ndarray  # index into `subs`, -1 for none
+    sizes: np.ndarray  # int64: bytes of each passage's text in `texts`
+    paths: tuple[tuple[str, ...], ...]
+    subs: tuple[str, ...]
+    texts: bytes  # the texts in UTF-8, one after the other
+
+    @classmethod
+    def of(cls, passages: Sequence[Passage]) -> DocumentPassages:
+        paths: dict[tuple[str, ...], int] = {}
+        subs: dict[str, int] = {}
+        encoded = [p.text.encode(_ENCODING, _ERRORS) for p in passages]
+
+        def column(values: Iterable[int]) -> np.ndarray:
+            return np.fromiter(values, dtype=np.int32, count=len(passages))
+
+        return cls(
+            column(p.paragraph for p in passages),
+            column(p.start for p in passages),
+            column(p.end for p in passages),
+            column(paths.setdefault(p.headings, len(paths)) for p in passages),
+            column(
+                -1 if p.subsection is None else subs.setdefault(p.subsection, len(subs))
+                for p in passages
+            ),
+            np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
+            tuple(paths),
+            tuple(subs),
+            b"".join(encoded),
+        )
+
+    def __len__(self) -> int:
+        return int(self.paragraph.shape[0])
+
+    def text_list(self) -> list[str]:
+        ends = np.cumsum(self.sizes).tolist()
+        starts = [0, *ends][: len(ends)]
+        return [
+            self.texts[a:b].decode(_ENCODING, _ERRORS) for a, b in zip(starts, ends, strict=True)
+        ]
+
+
 class TableBuilder:
     """Collects passages one by one into compact columns; texts go to `sink` (a binary
     file) as they come, or are kept as chunks."""
@@ -395,6 +447,30 @@ class TableBuilder:
         else:
             self.chunks.append(data)
         self.offsets.append(self.offsets[-1] + len(data))
+
+    def add_document(self, doc: int, passages: DocumentPassages) -> None:
+        """A document's passages at once (the same rows as `add` of each)."""
+        interned, rows = self.interned, self.rows
+        path_ids = [
+            self.path_ids.setdefault(
+                tuple(interned.setdefault(h, len(interned)) for h in path), len(self.path_ids)
+            )
+            for path in passages.paths
+        ]
+        sub_ids = [interned.setdefault(s, len(interned)) for s in passages.subs]
+        n = len(passages)
+        rows["doc"].frombytes(np.full(n, doc, dtype=np.int32).tobytes())
+        for name in ("paragraph", "start", "end"):
+            rows[name].frombytes(np.asarray(getattr(passages, name), dtype=np.int32).tobytes())
+        rows["path"].frombytes(np.asarray(path_ids, dtype=np.int32)[passages.path].tobytes())
+        # -1 (no subsection) takes the -1 put last
+        rows["sub"].frombytes(np.asarray([*sub_ids, -1], dtype=np.int32)[passages.sub].tobytes())
+        if self.sink is not None:
+            self.sink.write(passages.texts)
+        else:
+            self.chunks.append(passages.texts)
+        ends = self.offsets[-1] + np.cumsum(passages.sizes, dtype=np.int64)
+        self.offsets.frombytes(ends.tobytes())
 
     def columns(self) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {

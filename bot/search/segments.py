@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from bot.corpus.passages import Passage
 from bot.corpus.structure import Document
 from bot.search.bm25 import BM25Params, Postings
 from bot.search.bm25.build import RunCollector, write_postings
@@ -45,7 +44,7 @@ from bot.search.checked_files import (
     verify,
     verify_elsewhere,
 )
-from bot.search.passage_table import TEXTS_FILE, PassageTable, TableBuilder
+from bot.search.passage_table import TEXTS_FILE, DocumentPassages, PassageTable, TableBuilder
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +152,7 @@ class IndexedDocument:
     speaker: str | None
     text_key: str
     notices: tuple[str, ...]
-    passages: list[Passage]
+    passages: DocumentPassages
     ids: np.ndarray
     tfs: np.ndarray
     counts: np.ndarray
@@ -200,8 +199,7 @@ class SegmentWriter:
         """Add a document; its number in the segment."""
         number = len(self.documents)
         count = len(doc.passages)
-        for p in doc.passages:
-            self.table.add(number, p)
+        self.table.add_document(number, doc.passages)
         pids = np.repeat(np.arange(self.n, self.n + count, dtype=np.uint32), doc.counts)
         self.collector.add(np.asarray(doc.ids, dtype=np.int64), pids, np.asarray(doc.tfs))
         self.lengths.append(np.asarray(doc.lengths, dtype=np.int32))

@@ -74,15 +74,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case; same length as `text`."""
+    folded = _fold_phrases(text)
+    if folded is None:  # a phrase conversion changed the length: go char by char
+        text = _SURROGATE.sub("\ufffd", text.translate(_FOLD_TABLE))
+        folded = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text).lower()
+    return folded
+
+
+def _fold_phrases(text: str) -> str | None:
+    """`fold` with OpenCC's phrase conversion, or None if that changed the text's length."""
     text = text.translate(_FOLD_TABLE)
     try:
         simplified = _t2s().convert(text)
     except UnicodeEncodeError:  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD
         text = _SURROGATE.sub("\ufffd", text)
         simplified = _t2s().convert(text)
-    if len(simplified) != len(text):  # a phrase conversion changed the length: go char by char
-        simplified = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text)
-    return simplified.lower()
+    return simplified.lower() if len(simplified) == len(text) else None
 
 
 def _is_word(token: str) -> bool:
@@ -305,8 +312,7 @@ class Tokenizer:
 
     def _runs(self, folded: str) -> list[str]:
         """Kept words in order, with "" wherever a stopword or punctuation broke the run."""
-        kept = _KEPT
-        return [kept[w] for w in self.segmenter().lcut(folded)]
+        return list(map(_KEPT.__getitem__, self.segmenter().lcut(folded)))
 
     def search_words(self, text: str) -> list[str]:
         """Folded jieba search-mode words, so 人大代表 also yields 人大 and 代表 (for
@@ -325,8 +331,38 @@ class Tokenizer:
         ("" without grams), so that an index build can count the grams without making them."""
         if self.search_mode:
             return self.search_words(text), fold(text) if self.grams else ""
-        runs = self._runs(fold(text))
-        return [w for w in runs if w], _gram_text(runs) if self.grams else ""
+        return self._parts(self._runs(fold(text)))
+
+    def index_parts_of(self, texts: list[str]) -> list[tuple[list[str], str]]:
+        """`index_parts` of each text, the same as asking text by text, but folded and cut
+        in one pass over the texts joined by line breaks (which jieba always cuts apart): a
+        document's passages cost about a third less. A subclass that changes `index_parts`
+        is asked text by text."""
+        batch = "\n".join(texts)
+        if (
+            type(self).index_parts is not Tokenizer.index_parts
+            or self.search_mode
+            or batch.count("\n") != len(texts) - 1  # a text holds a line break itself
+        ):
+            return [self.index_parts(text) for text in texts]
+        folded = _fold_phrases(batch)
+        if folded is None:  # one text's phrase conversion changed its length
+            return [self.index_parts(text) for text in texts]
+        tokens = self.segmenter().lcut(folded)
+        if tokens.count("\n") != len(texts) - 1:  # pragma: no cover - jieba splits at "\n"
+            return [self.index_parts(text) for text in texts]
+        runs = list(map(_KEPT.__getitem__, tokens))  # "\n" itself is kept as ""
+        out: list[tuple[list[str], str]] = []
+        start = 0
+        for _ in range(len(texts) - 1):
+            end = tokens.index("\n", start)
+            out.append(self._parts(runs[start:end]))
+            start = end + 1
+        out.append(self._parts(runs[start:]))
+        return out
+
+    def _parts(self, runs: list[str]) -> tuple[list[str], str]:
+        return list(filter(None, runs)), _gram_text(runs) if self.grams else ""
 
     def query_terms(self, text: str) -> list[str]:
         return self.index_terms(text)

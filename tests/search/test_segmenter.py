@@ -158,23 +158,23 @@ def test_segmented_entry_counts_index_terms():
 
     from bot.corpus.reading import SourceText
     from bot.corpus.structure import parse_document
-    from bot.search.indexer import segment_document
-    from bot.search.tokenize import gram_string
+    from bot.search.indexer import segment_document, term_string
 
     tok = Tokenizer()
     text = "标题\n一、总则\n" + "\n".join(TEXTS) + "\n长江长，长江水长。\n"
     document = parse_document(SourceText(Path("t.txt"), text))
     entry = segment_document(document, tok)
-    terms = entry["vocab"] + [gram_string(c) for c in entry["grams"].tolist()]
+    terms = [term_string(t) for t in entry["terms"]]
     assert len(set(terms)) == len(terms)
     assert "长" in terms and "长江" in terms
     start = 0
-    for p, count, length in zip(entry["passages"], entry["counts"], entry["lengths"], strict=True):
+    passages = entry["passages"].text_list()
+    for text, count, length in zip(passages, entry["counts"], entry["lengths"], strict=True):
         ids, tfs = entry["ids"][start : start + count], entry["tfs"][start : start + count]
         start += count
         counted = dict(zip((terms[i] for i in ids), tfs.tolist(), strict=True))
-        assert counted == Counter(tok.index_terms(p.text))
-        assert length == len(tok.index_terms(p.text))
+        assert counted == Counter(tok.index_terms(text))
+        assert length == len(tok.index_terms(text))
     assert start == len(entry["ids"])
 
 
@@ -184,3 +184,36 @@ def test_a_lone_surrogate_is_no_error():
     assert fold("人大\ud800代表") == "人大\ufffd代表"
     assert tok.words("人大\ud800代表") == ["人大", "代表"]
     assert tok.analyse("\udcff人大代表").words == ["人大代表"]
+
+
+def test_one_numbering_gives_each_term_one_number_across_documents():
+    """A pool worker numbers the terms of all its documents in one `Numbering` (grams in
+    sorted arrays, the newest in a dict until merged in): each term keeps its number, and a
+    passage's numbered terms are its index terms."""
+    import random
+    from collections import Counter
+
+    from bot.search.indexer import Numbering, passage_terms, term_string
+
+    rng = random.Random(0)
+    chars = [chr(0x4E00 + i) for i in range(300)]
+    documents = [
+        ["".join(rng.choice(chars) for _ in range(50)) + "，长江" for _ in range(12)]
+        for _ in range(40)
+    ]
+    tok = Tokenizer()
+    numbering = Numbering()
+    strings: list[str] = []
+    for texts in documents:
+        entry = passage_terms(texts, tok, numbering)
+        strings += [term_string(t) for t in entry["terms"]]
+        assert len(strings) == len(numbering) == len(set(strings))
+        start = 0
+        for text, count in zip(texts, entry["counts"].tolist(), strict=True):
+            ids = entry["ids"][start : start + count].tolist()
+            tfs = entry["tfs"][start : start + count].tolist()
+            start += count
+            assert dict(zip((strings[i] for i in ids), tfs, strict=True)) == Counter(
+                tok.index_terms(text)
+            )
+    assert numbering._codes.size > 4096  # the sorted arrays were used, not only the dict
