@@ -278,11 +278,12 @@ class TermNumbers:
 
 
 class SegmentNumbers:
-    """The parent's side: the new segment's term numbers, and per numbering process its own
-    numbers -> the segment's."""
+    """The parent's side: the new segment's term numbers (a `Numbering`: grams by their codes,
+    made strings once, at the end), and per numbering process its own numbers -> the
+    segment's."""
 
     def __init__(self) -> None:
-        self.vocab: dict[str, int] = {}
+        self.vocab = Numbering()
         self._maps: dict[int, np.ndarray] = {}
         self._sizes: dict[int, int] = {}
 
@@ -293,24 +294,25 @@ class SegmentNumbers:
         size = self._sizes.get(who, 0)
         new: list[str | int] = entry["new"]
         if new:
-            vocab = self.vocab
-            gids = [vocab.setdefault(term_string(t), len(vocab)) for t in new]
-            if size + len(gids) > table.size:  # grow by doubling: amortised O(1) a term
-                grown = np.zeros(max(2 * table.size, size + len(gids), 1024), dtype=np.int32)
+            if size + len(new) > table.size:  # grow by doubling: amortised O(1) a term
+                grown = np.zeros(max(2 * table.size, size + len(new), 1024), dtype=np.int32)
                 grown[:size] = table[:size]
                 table = self._maps[who] = grown
-            table[size : size + len(gids)] = gids
-            size = self._sizes[who] = size + len(gids)
+            is_word = [isinstance(t, str) for t in new]
+            words = np.flatnonzero(is_word)
+            table[size + words] = self.vocab.word_ids([t for t in new if isinstance(t, str)])
+            grams = np.flatnonzero(np.logical_not(is_word))
+            codes = np.fromiter((new[i] for i in grams.tolist()), dtype=np.int64, count=grams.size)
+            order = np.argsort(codes)
+            table[size + grams[order]] = self.vocab.gram_ids(codes[order])
+            size = self._sizes[who] = size + len(new)
         ids = entry["ids"]
         if ids.size and int(ids.max()) >= size:  # a term used before its process reported it
             raise RuntimeError("term numbers out of order")
         return table[ids]
 
     def terms(self) -> list[str]:
-        out = [""] * len(self.vocab)
-        for term, i in self.vocab.items():
-            out[i] = term
-        return out
+        return [term_string(t) for t in self.vocab.added]
 
 
 # ---- the worker side -------------------------------------------------------------------------

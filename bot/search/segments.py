@@ -201,7 +201,7 @@ class SegmentWriter:
         count = len(doc.passages)
         self.table.add_document(number, doc.passages)
         pids = np.repeat(np.arange(self.n, self.n + count, dtype=np.uint32), doc.counts)
-        self.collector.add(np.asarray(doc.ids, dtype=np.int64), pids, np.asarray(doc.tfs))
+        self.collector.add(doc.ids, pids, doc.tfs)
         self.lengths.append(np.asarray(doc.lengths, dtype=np.int32))
         self.blobs.write(doc.blob)
         self.blob_ends.append(self.blobs.size)

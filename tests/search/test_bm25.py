@@ -65,3 +65,32 @@ def test_top_respects_mask_and_k():
     assert [pid for pid, _ in index.top(["a"], 10, allowed)] == [3, 0]
     assert len(index.top(["a", "b"], 2)) == 2
     assert index.top(["zzz"], 5) == []
+
+
+@pytest.mark.parametrize("spill_at", [1, 50, 997, 10**9])
+def test_collected_runs_hold_every_posting_sorted(spill_at: int):
+    """A build collects postings document by document into buffers that are sorted into runs
+    when full (in place): every run is in (term, passage) order, and together they hold the
+    postings given, whatever the buffers' size."""
+    from bot.search.bm25.build import RunCollector
+
+    rng = np.random.default_rng(3)
+    collector = RunCollector(spill_at=spill_at)
+    given = []
+    first = 0
+    for _ in range(60):
+        passages = int(rng.integers(1, 6))
+        per = rng.integers(1, 9, size=passages)
+        pids = np.repeat(np.arange(first, first + passages, dtype=np.uint32), per)
+        first += passages
+        terms = rng.integers(0, 300, size=pids.size).astype(np.int32)
+        tfs = rng.integers(1, 40, size=pids.size).astype(np.int32)
+        collector.add(terms, pids, tfs)
+        given += list(zip(terms.tolist(), pids.tolist(), tfs.tolist(), strict=True))
+    held = []
+    for run in collector.finish():
+        tids, pids, tfs = run.window(0, 300)
+        keys = list(zip(tids.tolist(), pids.tolist(), strict=True))
+        assert keys == sorted(keys)
+        held += list(zip(tids.tolist(), pids.tolist(), tfs.tolist(), strict=True))
+    assert sorted(held) == sorted(given)

@@ -80,9 +80,12 @@ def _part(values: np.ndarray | NpyReader, lo: int, hi: int) -> np.ndarray:
     return values.read(lo, hi) if isinstance(values, NpyReader) else values[lo:hi]
 
 
-def sorted_run(term_of: np.ndarray, pid_of: np.ndarray, tf_of: np.ndarray) -> Run:
-    """The run of postings given in any order (passages in one range), in memory."""
-    t, pids, tfs = sort_postings(term_of, pid_of, tf_of)
+def sorted_run(
+    term_of: np.ndarray, pid_of: np.ndarray, tf_of: np.ndarray, overwrite: bool = False
+) -> Run:
+    """The run of postings given in any order (passages in one range), in memory;
+    `overwrite`: `term_of` (uint64) may be used as scratch space."""
+    t, pids, tfs = sort_postings(term_of, pid_of, tf_of, overwrite)
     if not t.size:
         return Run(np.zeros(0, np.int64), np.zeros(0, np.int64), pids, tfs, 0)
     first = np.empty(t.size, bool)
@@ -94,11 +97,14 @@ def sorted_run(term_of: np.ndarray, pid_of: np.ndarray, tf_of: np.ndarray) -> Ru
 
 
 def sort_postings(
-    term_of: np.ndarray, pid_of: np.ndarray, tf_of: np.ndarray
+    term_of: np.ndarray, pid_of: np.ndarray, tf_of: np.ndarray, overwrite: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(term ids, passages (uint32), counts) in (term, passage) order: one sort of packed
     uint64 (term, passage, count) keys (passages counted from the smallest), several times
-    faster than an argsort; an argsort when the three do not fit in 64 bits."""
+    faster than an argsort; an argsort when the three do not fit in 64 bits. With
+    `overwrite`, `term_of` (uint64) becomes the keys and then the term ids returned (as
+    int64): a large build sorts its postings in the same buffers every time, allocating (and
+    faulting in) no new 64 MB arrays."""
     term_of, pid_of, tf_of = np.asarray(term_of), np.asarray(pid_of), np.asarray(tf_of)
     if not term_of.size:
         return np.zeros(0, np.int64), np.zeros(0, np.uint32), np.zeros(0, np.uint8)
@@ -117,30 +123,38 @@ def sort_postings(
         )
     u64 = np.uint64
     term_shift, pid_shift = u64(bits[1] + bits[2]), u64(bits[2])
-    key = term_of.astype(u64) << term_shift
+    in_place = overwrite and term_of.dtype == u64
+    key = term_of if in_place else term_of.astype(u64)
+    key <<= term_shift
     part = pid_of.astype(u64)
     part -= u64(p0)
     part <<= pid_shift
     key |= part
     part[:] = tf_of
     key |= part
-    del part
     key.sort()
-    tfs = (key & u64((1 << bits[2]) - 1)).astype(out_tf)
-    pids = ((key >> pid_shift) & u64((1 << bits[1]) - 1)).astype(np.uint32)
+    np.bitwise_and(key, u64((1 << bits[2]) - 1), out=part)
+    tfs = part.astype(out_tf)
+    np.right_shift(key, pid_shift, out=part)
+    part &= u64((1 << bits[1]) - 1)
+    pids = part.astype(np.uint32)
+    del part
     pids += np.uint32(p0)
-    return (key >> term_shift).astype(np.int64), pids, tfs
+    key >>= term_shift
+    return (key.view(np.int64) if in_place else key.astype(np.int64)), pids, tfs
 
 
 class RunCollector:
     """Postings added document by document, sorted into runs every `spill_at` postings; kept in
-    memory, or written to `folder` (a large build) and read back window by window."""
+    memory, or written to `folder` (a large build) and read back window by window. A large
+    build gathers and sorts each run in the same buffers, allocated once."""
 
     def __init__(self, folder: Path | None = None, spill_at: int = SPILL) -> None:
         self.folder, self.spill_at = folder, spill_at
         self.parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self.pending = 0
         self.runs: list[Run] = []
+        self._buffers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add(self, term_of: np.ndarray, pid_of: np.ndarray, tf_of: np.ndarray) -> None:
         """Postings of passages after all those added before."""
@@ -150,12 +164,18 @@ class RunCollector:
             self._spill()
 
     def _spill(self) -> None:
-        if not self.parts:
+        k = self.pending
+        if not k:
             return
-        columns = [np.concatenate([p[i] for p in self.parts]) for i in range(3)]
+        buffers = self._buffers
+        if buffers is None or buffers[0].size < k:
+            buffers = (np.empty(k, np.uint64), np.empty(k, np.uint32), np.empty(k, np.int32))
+            if k >= self.spill_at:  # more runs may follow: keep them
+                self._buffers = buffers
+        for i, buffer in enumerate(buffers):
+            np.concatenate([p[i] for p in self.parts], out=buffer[:k], casting="unsafe")
         self.parts, self.pending = [], 0
-        run = sorted_run(*columns)
-        del columns
+        run = sorted_run(buffers[0][:k], buffers[1][:k], buffers[2][:k], overwrite=True)
         if self.folder is not None and run.size:
             name = f"run{len(self.runs):04d}"
             files = FileSet(self.folder)
@@ -173,6 +193,7 @@ class RunCollector:
 
     def finish(self) -> list[Run]:
         self._spill()
+        self._buffers = None
         return self.runs
 
 
