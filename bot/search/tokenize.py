@@ -347,7 +347,7 @@ class Tokenizer:
             return [self.index_parts(text) for text in texts]
         folded = _fold_phrases(batch)
         if folded is None:  # one text's phrase conversion changed its length
-            return [self.index_parts(text) for text in texts]
+            folded = "\n".join(map(fold, texts))
         tokens = self.segmenter().lcut(folded)
         if tokens.count("\n") != len(texts) - 1:  # pragma: no cover - jieba splits at "\n"
             return [self.index_parts(text) for text in texts]
