@@ -94,3 +94,37 @@ def test_collected_runs_hold_every_posting_sorted(spill_at: int):
         assert keys == sorted(keys)
         held += list(zip(tids.tolist(), pids.tolist(), tfs.tolist(), strict=True))
     assert sorted(held) == sorted(given)
+
+
+def test_postings_are_the_same_whatever_the_window_and_runs():
+    """A large build assembles its postings window by window (the next one on a second
+    thread) from several runs: the arrays are those of one window over one run."""
+    from collections import Counter
+
+    from bot.search.bm25.build import RunCollector, write_postings
+    from bot.search.bm25.postings import Postings
+
+    _, vocab, corpus = _corpus(seed=5, n=300)
+    ids = {term: i for i, term in enumerate(vocab)}
+    lengths = np.asarray([len(tokens) for tokens in corpus], dtype=np.int32)
+
+    def built(spill_at: int, window: int) -> Postings:
+        collector = RunCollector(spill_at=spill_at)
+        for pid, tokens in enumerate(corpus):
+            counts = Counter(tokens)
+            collector.add(
+                np.asarray([ids[t] for t in counts], dtype=np.int64),
+                np.full(len(counts), pid, dtype=np.uint32),
+                np.asarray(list(counts.values()), dtype=np.int32),
+            )
+        postings = write_postings(
+            vocab, collector.finish(), lengths, BM25Params(), rows_min_df=20, window=window
+        )
+        assert postings is not None
+        return postings
+
+    one = built(10**9, 10**9)
+    for spill_at, window in ((500, 1), (97, 64), (2000, 1000)):
+        other = built(spill_at, window)
+        for name in ("offsets", "docs", "tfs", "tf_bound", "fwd_offsets", "fwd_terms", "fwd_tfs"):
+            np.testing.assert_array_equal(getattr(other, name), getattr(one, name), name)

@@ -18,6 +18,7 @@ lists, read back one at a time, fills the rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -280,10 +281,16 @@ def write_postings(
     try:
         out.begin("docs", np.dtype(np.uint32), total)
         out.begin("tfs", tfd, total)
+        bounds = []  # the windows: terms t0 <= t < t1, about `window` postings each
         t0 = 0
         while t0 < n_terms:
             t1 = int(np.searchsorted(offsets, offsets[t0] + window, side="right")) - 1
             t1 = min(max(t1, t0 + 1), n_terms)
+            bounds.append((t0, t1))
+            t0 = t1
+
+        def assemble(t0: int, t1: int) -> tuple[np.ndarray, np.ndarray]:
+            """(passages, counts) of the window's terms, each term's from every run in turn."""
             lo, hi = int(offsets[t0]), int(offsets[t1])
             docs = np.empty(hi - lo, np.uint32)
             tfs = np.empty(hi - lo, tfd)
@@ -300,18 +307,30 @@ def write_postings(
                 cursor += counts
             if not np.array_equal(cursor, offsets[t0 + 1 : t1 + 1] - lo):
                 raise ValueError("the runs' postings do not match their counts")
-            if hi > lo:
-                weights = formulas.weights(params, 1.0, tfs.astype(np.float64), lf[docs])
-                here = np.flatnonzero(df[t0:t1])
-                tf_bound[t0 + here] = np.maximum.reduceat(weights, offsets[t0:t1][here] - lo)
-                del weights
-                rows_here = kept[t0:t1]
-                if rows_here.any():
-                    row_counts += np.bincount(docs[np.repeat(rows_here, df[t0:t1])], minlength=n)
-            out.append("docs", docs)
-            out.append("tfs", tfs)
-            del docs, tfs
-            t0 = t1
+            return docs, tfs
+
+        # the next window is assembled on a second thread while this one is weighed and written
+        # (numpy lets go of the GIL in both): the build's last step uses both cores
+        with ThreadPoolExecutor(1) as ahead:
+            coming = ahead.submit(assemble, *bounds[0]) if bounds else None
+            for i, (t0, t1) in enumerate(bounds):
+                assert coming is not None
+                docs, tfs = coming.result()
+                coming = ahead.submit(assemble, *bounds[i + 1]) if i + 1 < len(bounds) else None
+                lo, hi = int(offsets[t0]), int(offsets[t1])
+                if hi > lo:
+                    weights = formulas.weights(params, 1.0, tfs.astype(np.float64), lf[docs])
+                    here = np.flatnonzero(df[t0:t1])
+                    tf_bound[t0 + here] = np.maximum.reduceat(weights, offsets[t0:t1][here] - lo)
+                    del weights
+                    rows_here = kept[t0:t1]
+                    if rows_here.any():
+                        row_counts += np.bincount(
+                            docs[np.repeat(rows_here, df[t0:t1])], minlength=n
+                        )
+                out.append("docs", docs)
+                out.append("tfs", tfs)
+                del docs, tfs
         out.end("docs")
         out.end("tfs")
 
