@@ -349,7 +349,7 @@ class Tokenizer:
         if folded is None:  # one text's phrase conversion changed its length
             folded = "\n".join(map(fold, texts))
         tokens = self.segmenter().lcut(folded)
-        if tokens.count("\n") != len(texts) - 1:  # pragma: no cover - jieba splits at "\n"
+        if tokens.count("\n") != len(texts) - 1:  # a text ends in "\r": jieba keeps "\r\n" whole
             return [self.index_parts(text) for text in texts]
         runs = list(map(_KEPT.__getitem__, tokens))  # "\n" itself is kept as ""
         out: list[tuple[list[str], str]] = []

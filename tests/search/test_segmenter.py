@@ -217,3 +217,18 @@ def test_one_numbering_gives_each_term_one_number_across_documents():
                 tok.index_terms(text)
             )
     assert numbering._codes.size > 4096  # the sorted arrays were used, not only the dict
+
+
+def test_passages_segmented_together_give_what_each_gives_alone():
+    """A build cuts a document's passages in one pass (joined by line breaks): the same
+    words and grams as passage by passage, also for a passage ending in "\\r" (jieba keeps
+    "\\r\\n" whole), holding a line break, or in traditional characters."""
+    tok = Tokenizer()
+    cases = [
+        ["人大代表要加强学习", "zh-hk 2.4km 的测试", ""],
+        ["甲乙丙\r", "丁戊己庚"],
+        ["第一行\n第二行", "人民代表大会"],
+        ["臺灣的經濟發展", "GDP　增長６％"],
+    ]
+    for texts in cases:
+        assert tok.index_parts_of(texts) == [tok.index_parts(t) for t in texts]
