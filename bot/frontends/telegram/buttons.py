@@ -129,6 +129,14 @@ def encode(action: Action, fp: str) -> str:
     return data
 
 
+def decode_or_none(data: str | None, fp: str) -> Action | None:
+    """`decode`, with None for a stale button (not for this corpus, or not ours)."""
+    try:
+        return decode(data, fp)
+    except StaleButton:
+        return None
+
+
 def _number(text: str) -> int:
     if not text.isascii() or not text.isdigit() or len(text) > 8:
         raise StaleButton(text)

@@ -71,10 +71,7 @@ async def document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A document's button under /sections: its table of contents, in the same message."""
     query = services.query_of(update)
     edition = services.of(context).library.current
-    try:
-        action = buttons.decode(query.data, keyboards.fingerprint(edition))
-    except buttons.StaleButton:
-        action = None
+    action = buttons.decode_or_none(query.data, keyboards.fingerprint(edition))
     message = query.message
     if (
         not isinstance(action, buttons.Document)
@@ -99,10 +96,7 @@ async def section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = services.query_of(update)
     edition = services.of(context).library.current
     engine = edition.engine
-    try:
-        action = buttons.decode(query.data, keyboards.fingerprint(edition))
-    except buttons.StaleButton:
-        action = None
+    action = buttons.decode_or_none(query.data, keyboards.fingerprint(edition))
     paragraphs = (
         engine.section_text(action.doc, action.section)
         if isinstance(action, buttons.Section)
@@ -183,10 +177,7 @@ async def narrow(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A number under /docs, or 「全部文档」."""
     query = services.query_of(update)
     edition = services.of(context).library.current
-    try:
-        action = buttons.decode(query.data, keyboards.fingerprint(edition))
-    except buttons.StaleButton:
-        action = None
+    action = buttons.decode_or_none(query.data, keyboards.fingerprint(edition))
     message = query.message
     if not isinstance(action, buttons.Narrow) or message is None:
         await stale(update, context)

@@ -241,10 +241,7 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, target: Mes
 
 
 def _action(query: CallbackQuery, edition: Edition) -> buttons.Action | None:
-    try:
-        return buttons.decode(query.data, keyboards.fingerprint(edition))
-    except buttons.StaleButton:
-        return None
+    return buttons.decode_or_none(query.data, keyboards.fingerprint(edition))
 
 
 async def stale(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -124,10 +124,7 @@ async def asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A question's button under /stats: what was answered then, and the answer now."""
     query = services.query_of(update)
     s = services.of(context)
-    try:
-        action = buttons.decode(query.data, "")
-    except buttons.StaleButton:
-        action = None
+    action = buttons.decode_or_none(query.data, "")
     entry = s.questions.get(action.entry) if isinstance(action, buttons.Asked) else None
     message = query.message
     if (
@@ -151,10 +148,7 @@ async def feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """👍 or 👎 under an answer: noted in the question log, with a short toast."""
     query = services.query_of(update)
     s = services.of(context)
-    try:
-        action = buttons.decode(query.data, "")
-    except buttons.StaleButton:
-        action = None
+    action = buttons.decode_or_none(query.data, "")
     message = query.message
     if not isinstance(action, buttons.Feedback) or message is None:
         await stale(update, context)
