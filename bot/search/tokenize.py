@@ -74,22 +74,22 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def fold(text: str) -> str:
     """Full-width to half-width, traditional to simplified, lower case; same length as `text`."""
-    folded = _fold_phrases(text)
+    text, folded = _fold_phrases(text)
     if folded is None:  # a phrase conversion changed the length: go char by char
-        text = _SURROGATE.sub("\ufffd", text.translate(_FOLD_TABLE))
         folded = "".join(c if len(c := _t2s().convert(ch)) == 1 else ch for ch in text).lower()
     return folded
 
 
-def _fold_phrases(text: str) -> str | None:
-    """`fold` with OpenCC's phrase conversion, or None if that changed the text's length."""
+def _fold_phrases(text: str) -> tuple[str, str | None]:
+    """(the text with its widths folded, lone surrogates made U+FFFD; that text through
+    OpenCC's phrase conversion and lower-cased, or None if the conversion changed its length)."""
     text = text.translate(_FOLD_TABLE)
     try:
         simplified = _t2s().convert(text)
     except UnicodeEncodeError:  # a lone surrogate (OpenCC and rjieba take UTF-8 only): U+FFFD
         text = _SURROGATE.sub("\ufffd", text)
         simplified = _t2s().convert(text)
-    return simplified.lower() if len(simplified) == len(text) else None
+    return text, simplified.lower() if len(simplified) == len(text) else None
 
 
 def _is_word(token: str) -> bool:
@@ -345,7 +345,7 @@ class Tokenizer:
             or batch.count("\n") != len(texts) - 1  # a text holds a line break itself
         ):
             return [self.index_parts(text) for text in texts]
-        folded = _fold_phrases(batch)
+        _, folded = _fold_phrases(batch)
         if folded is None:  # one text's phrase conversion changed its length
             folded = "\n".join(map(fold, texts))
         tokens = self.segmenter().lcut(folded)
