@@ -298,13 +298,22 @@ class SegmentNumbers:
                 grown = np.zeros(max(2 * table.size, size + len(new), 1024), dtype=np.int32)
                 grown[:size] = table[:size]
                 table = self._maps[who] = grown
-            is_word = [isinstance(t, str) for t in new]
-            words = np.flatnonzero(is_word)
-            table[size + words] = self.vocab.word_ids([t for t in new if isinstance(t, str)])
-            grams = np.flatnonzero(np.logical_not(is_word))
-            codes = np.fromiter((new[i] for i in grams.tolist()), dtype=np.int64, count=grams.size)
+            words: list[str] = []
+            word_at: list[int] = []
+            codes: list[int] = []
+            code_at: list[int] = []
+            for i, term in enumerate(new, size):
+                if isinstance(term, str):
+                    words.append(term)
+                    word_at.append(i)
+                else:
+                    codes.append(term)
+                    code_at.append(i)
+            table[word_at] = self.vocab.word_ids(words)
             order = np.argsort(codes)
-            table[size + grams[order]] = self.vocab.gram_ids(codes[order])
+            table[np.asarray(code_at, dtype=np.int64)[order]] = self.vocab.gram_ids(
+                np.asarray(codes, dtype=np.int64)[order]
+            )
             size = self._sizes[who] = size + len(new)
         ids = entry["ids"]
         if ids.size and int(ids.max()) >= size:  # a term used before its process reported it
