@@ -40,35 +40,43 @@ def test_headings_are_interned_once(speech_passages):
     assert list(table.doc) == [0] * len(passages)
 
 
-def test_a_document_added_as_columns_gives_the_same_table(speech_passages):
-    """The build adds a document's passages as columns made in its worker: the same rows,
-    headings and texts as adding them one by one, for documents whose headings repeat."""
+def test_documents_added_as_columns_give_back_their_passages(speech_passages):
+    """A build adds each document's passages as columns made in its worker: the table gives
+    back the same passages, also for headings repeated across documents, no subsection, an
+    empty text, a lone surrogate and a document without passages."""
     title, passages = speech_passages
     odd = [
-        replace(passages[1], subsection=None, headings=("附件",), text="文字\udc80半个"),
-        replace(passages[2], subsection="新的小标题", text=""),
+        replace(
+            passages[1],
+            doc=1,
+            document="附件文件",
+            section="附件",
+            subsection=None,
+            headings=("附件",),
+            text="文字\udc80半个",
+        ),
+        replace(passages[2], doc=1, document="附件文件", subsection="新的小标题", text=""),
     ]
-    documents = [passages, odd, passages[:3], []]
-    one_by_one, at_once = TableBuilder(), TableBuilder()
+    again = [replace(p, doc=2) for p in passages[:3]]
+    documents = [passages, odd, again, []]
+    builder = TableBuilder()
     for doc, ps in enumerate(documents):
-        for p in ps:
-            one_by_one.add(doc, p)
         columns = DocumentPassages.of(ps)
         assert len(columns) == len(ps) and columns.text_list() == [p.text for p in ps]
-        at_once.add_document(doc, columns)
-    tables = [
-        PassageTable(
-            builder.columns(),
-            b"".join(builder.chunks),
-            [title, "附件", "三", "空"],
-            builder.string_list(),
-            builder.path_list(),
-        )
-        for builder in (one_by_one, at_once)
-    ]
-    assert list(tables[1]) == list(tables[0])
-    assert len(tables[0]) == sum(map(len, documents))
-    assert len(tables[1].strings) == len(tables[0].strings)  # each heading interned once
+        builder.add_document(doc, columns)
+    table = PassageTable(
+        builder.columns(),
+        b"".join(builder.chunks),
+        [title, "附件文件", title, "空"],
+        builder.string_list(),
+        builder.path_list(),
+    )
+    everything = [p for ps in documents for p in ps]
+    assert [replace(p, pid=0) for p in table] == [replace(p, pid=0) for p in everything]
+    distinct = {h for p in everything for h in p.headings} | {
+        p.subsection for p in everything if p.subsection
+    }
+    assert len(table.strings) == len(distinct)  # each heading interned once
 
 
 def test_empty_table(tmp_path: Path):

@@ -14,6 +14,7 @@ of the live documents, -1 for a deleted passage's), reading texts from each segm
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import os
 import threading
@@ -67,8 +68,8 @@ class PassageTable(Sequence[Passage]):
     @classmethod
     def from_passages(cls, passages: Iterable[Passage], titles: list[str]) -> PassageTable:
         builder = TableBuilder()
-        for p in passages:
-            builder.add(p.doc, p)
+        for doc, of_doc in itertools.groupby(passages, key=lambda p: p.doc):
+            builder.add_document(doc, DocumentPassages.of(list(of_doc)))
         columns, blob = builder.columns(), b"".join(builder.chunks)
         return cls(columns, blob, list(titles), builder.string_list(), builder.path_list())
 
@@ -418,8 +419,8 @@ class DocumentPassages:
 
 
 class TableBuilder:
-    """Collects passages one by one into compact columns; texts go to `sink` (a binary
-    file) as they come, or are kept as chunks."""
+    """Collects passages document by document into compact columns; texts go to `sink` (a
+    binary file) as they come, or are kept as chunks."""
 
     def __init__(self, sink: Any = None) -> None:
         self.sink = sink
@@ -429,27 +430,8 @@ class TableBuilder:
         self.rows = {name: array("i") for name in _COLUMNS if name != "offsets"}
         self.offsets = array("q", [0])
 
-    def add(self, doc: int, p: Passage) -> None:
-        interned = self.interned
-        path = tuple(interned.setdefault(h, len(interned)) for h in p.headings)
-        rows = self.rows
-        rows["doc"].append(doc)
-        rows["paragraph"].append(p.paragraph)
-        rows["start"].append(p.start)
-        rows["end"].append(p.end)
-        rows["path"].append(self.path_ids.setdefault(path, len(self.path_ids)))
-        rows["sub"].append(
-            -1 if p.subsection is None else interned.setdefault(p.subsection, len(interned))
-        )
-        data = p.text.encode(_ENCODING, _ERRORS)
-        if self.sink is not None:
-            self.sink.write(data)
-        else:
-            self.chunks.append(data)
-        self.offsets.append(self.offsets[-1] + len(data))
-
     def add_document(self, doc: int, passages: DocumentPassages) -> None:
-        """A document's passages at once (the same rows as `add` of each)."""
+        """A document's passages: their rows, headings interned, texts to the sink."""
         interned, rows = self.interned, self.rows
         path_ids = [
             self.path_ids.setdefault(
